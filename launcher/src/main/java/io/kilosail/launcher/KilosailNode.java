@@ -1,0 +1,231 @@
+package io.kilosail.launcher;
+
+import io.kilosail.admin.NodeInfoVerticle;
+import io.kilosail.embedded.EmbeddedInfrastructure;
+import io.kilosail.infra.NodeConfig;
+import io.kilosail.ingress.HttpConfig;
+import io.kilosail.ingress.IngressVerticle;
+import io.kilosail.launcher.KilosailSettings.InfraMode;
+import io.kilosail.platform.schema.SchemaMigrator;
+import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.platform.settings.MySqlSettings;
+import io.kilosail.platform.settings.SettingException;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One running kilosail node: its infrastructure (embedded or external), its Vert.x instance (clustered or not) and
+ * the verticles of its roles. {@link #start} and {@link #stop} are what {@code main} and the tests both use.
+ */
+public final class KilosailNode {
+
+  private static final Logger log = LoggerFactory.getLogger(KilosailNode.class);
+
+  private final KilosailSettings settings;
+  private final InfraSettings infra;
+  private final EmbeddedInfrastructure embedded;
+  private final Vertx vertx;
+  private final int httpPort;
+
+  private KilosailNode(KilosailSettings settings, InfraSettings infra, EmbeddedInfrastructure embedded, Vertx vertx,
+                       int httpPort) {
+    this.settings = settings;
+    this.infra = infra;
+    this.embedded = embedded;
+    this.vertx = vertx;
+    this.httpPort = httpPort;
+  }
+
+  /** Infrastructure ready and schema migrated, before any Vert.x instance of the node exists. */
+  private record Prepared(InfraSettings infra, EmbeddedInfrastructure embedded) {
+  }
+
+  /**
+   * Starts a node. Blocking steps (embedded servers, Flyway) run on a worker of {@code bootstrap}, which may be closed
+   * once the returned future completes; the node gets a Vert.x instance of its own.
+   */
+  public static Future<KilosailNode> start(Vertx bootstrap, KilosailSettings settings) {
+    Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    return bootstrap.executeBlocking(() -> prepare(settings), false)
+        .compose(prepared -> createVertx(settings)
+            .compose(vertx -> deploy(vertx, settings, prepared, startedAt)
+                .recover(err -> vertx.close().transform(x -> Future.failedFuture(err))))
+            .recover(err -> {
+              if (prepared.embedded() != null) {
+                prepared.embedded().close();
+              }
+              return Future.failedFuture(err);
+            }));
+  }
+
+  private static Prepared prepare(KilosailSettings settings) {
+    EmbeddedInfrastructure embedded = null;
+    InfraSettings infra = settings.external();
+    if (settings.infraMode() == InfraMode.EMBEDDED) {
+      embedded = startEmbedded(settings);
+      InfraSettings started = embedded.settings();
+      MySqlSettings mysql = started.mysql();
+      infra = new InfraSettings(new MySqlSettings(mysql.host(), mysql.port(), mysql.database(), mysql.user(),
+          mysql.password(), settings.mysqlPoolSize()), started.kafkaBootstrapServers(), started.redisUrl());
+    }
+    try {
+      SchemaMigrator.migrate(infra.mysql());
+      return new Prepared(infra, embedded);
+    } catch (RuntimeException e) {
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw new SettingException(Setting.MYSQL_URL.label(), "cannot migrate the schema on "
+          + infra.mysql().redactedUrl() + ": " + rootMessage(e));
+    }
+  }
+
+  private static EmbeddedInfrastructure startEmbedded(KilosailSettings settings) {
+    if (!EmbeddedAvailability.present()) {
+      throw new SettingException(Setting.INFRA_MODE.label(), "this jar has no embedded servers; use kilosail-dev.jar "
+          + "or set infra.mode=external with mysql.url, kafka.bootstrapServers and redis.url");
+    }
+    Path dataDir = settings.dataDir();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (Exception e) {
+      throw new SettingException(Setting.DATA_DIR.label(), "cannot create '" + dataDir + "': " + rootMessage(e));
+    }
+    if (!Files.isWritable(dataDir)) {
+      throw new SettingException(Setting.DATA_DIR.label(), "'" + dataDir + "' is not writable");
+    }
+    KilosailSettings.EmbeddedPorts p = settings.embeddedPorts();
+    return EmbeddedInfrastructure.start(dataDir,
+        new EmbeddedInfrastructure.Ports(p.mysql(), p.kafka(), p.kafkaController(), p.redis()),
+        settings.kafkaPartitions());
+  }
+
+  private static Future<Vertx> createVertx(KilosailSettings settings) {
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setRegistryName(metricsRegistry(settings))
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .addLabels(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_ADDRESS, Label.EB_FAILURE,
+            Label.POOL_TYPE, Label.POOL_NAME));
+    ClusterSettings cluster = settings.cluster();
+    VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
+    // Built off the bootstrap's threads: a Vert.x instance created on another one's context would share its callbacks.
+    if (!cluster.enabled()) {
+      return Future.fromCompletionStage(CompletableFuture.supplyAsync(builder::build));
+    }
+    options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(0)
+        .setClusterPublicHost(cluster.publicHost()));
+    return Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> builder
+            .withClusterManager(HazelcastClusterConfig.clusterManager(cluster))
+            .buildClustered()
+            .toCompletionStage()).thenCompose(stage -> stage))
+        .recover(err -> Future.failedFuture(new SettingException("cluster.* (KILOSAIL_CLUSTER_*)",
+            "cannot join cluster '" + cluster.name() + "' on " + cluster.host() + ":" + cluster.port() + ": "
+                + rootMessage(err))));
+  }
+
+  private static String metricsRegistry(KilosailSettings settings) {
+    return "kilosail-" + settings.nodeId();
+  }
+
+  private static Future<KilosailNode> deploy(Vertx vertx, KilosailSettings settings, Prepared prepared,
+                                             Instant startedAt) {
+    NodeConfig node = new NodeConfig(settings.nodeId(), settings.roles().stream().map(Role::id).toList(),
+        startedAt.toString(), settings.cluster().enabled(), version(), metricsRegistry(settings));
+    JsonObject config = new JsonObject()
+        .mergeIn(node.toJson())
+        .mergeIn(new HttpConfig(settings.httpHost(), settings.httpPort()).toJson())
+        .mergeIn(prepared.infra().toJson());
+    DeploymentOptions options = new DeploymentOptions().setConfig(config);
+
+    Future<String> nodeInfo = vertx.deployVerticle(new NodeInfoVerticle(), options);
+    List<IngressVerticle> ingress = new ArrayList<>();
+    Future<?> roles = nodeInfo;
+    for (Role role : settings.roles()) {
+      roles = roles.compose(x -> switch (role) {
+        case INGRESS -> {
+          int instances = settings.httpPort() == 0 ? 1
+              : settings.httpInstances() == 0 ? Runtime.getRuntime().availableProcessors() : settings.httpInstances();
+          yield vertx.deployVerticle(() -> {
+                IngressVerticle verticle = new IngressVerticle();
+                ingress.add(verticle);
+                return verticle;
+              }, new DeploymentOptions(options).setInstances(instances))
+              .recover(err -> Future.failedFuture(new SettingException(Setting.HTTP_PORT.label(),
+                  "cannot listen on " + settings.httpHost() + ":" + settings.httpPort() + ": " + rootMessage(err))));
+        }
+        default -> {
+          log.info("role {}: nothing to deploy in this build yet", role.id());
+          yield Future.succeededFuture();
+        }
+      });
+    }
+    return roles.map(x -> {
+      int port = ingress.isEmpty() ? -1 : ingress.get(0).actualPort();
+      log.info("kilosail node {} up: roles={} clustered={} http={} infra={}", settings.nodeId(), node.roles(),
+          settings.cluster().enabled(), port < 0 ? "-" : "http://" + settings.httpHost() + ":" + port,
+          prepared.embedded() != null ? prepared.embedded().describe() : "external");
+      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port);
+    });
+  }
+
+  private static String version() {
+    String version = KilosailNode.class.getPackage().getImplementationVersion();
+    return version != null ? version : "dev";
+  }
+
+  /** Undeploys everything, leaves the cluster, then stops the embedded servers (if any). */
+  public Future<Void> stop() {
+    log.info("kilosail node {} stopping", settings.nodeId());
+    return vertx.close()
+        .eventually(() -> embedded == null ? Future.succeededFuture()
+            : Future.fromCompletionStage(CompletableFuture.runAsync(embedded::close)))
+        .onComplete(x -> log.info("kilosail node {} stopped", settings.nodeId()));
+  }
+
+  public KilosailSettings settings() {
+    return settings;
+  }
+
+  public InfraSettings infra() {
+    return infra;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The ingress HTTP port, or -1 when this node has no ingress role. */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  static String rootMessage(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return message == null ? root.getClass().getSimpleName() : message.lines().findFirst().orElse(message);
+  }
+}

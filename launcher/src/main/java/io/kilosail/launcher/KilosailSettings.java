@@ -1,0 +1,33 @@
+package io.kilosail.launcher;
+
+import io.kilosail.platform.settings.InfraSettings;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A node's validated configuration. Built only by {@link SettingsLoader}, which names the setting at fault when a
+ * value is missing or wrong.
+ *
+ * @param external the servers to use when {@code infraMode} is EXTERNAL; null for EMBEDDED
+ */
+public record KilosailSettings(
+    String nodeId,
+    List<Role> roles,
+    String httpHost,
+    int httpPort,
+    int httpInstances,
+    InfraMode infraMode,
+    Path dataDir,
+    EmbeddedPorts embeddedPorts,
+    int kafkaPartitions,
+    int mysqlPoolSize,
+    InfraSettings external,
+    ClusterSettings cluster) {
+
+  public enum InfraMode { EMBEDDED, EXTERNAL }
+
+  /** Ports of the embedded servers; 0 for any free port. */
+  public record EmbeddedPorts(int mysql, int kafka, int kafkaController, int redis) {
+  }
+}

@@ -1,0 +1,73 @@
+package io.kilosail.ingress;
+
+import io.kilosail.infra.Clients;
+import io.kilosail.infra.NodeConfig;
+import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.web.Problems;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public HTTP server of a node: operations endpoints now ({@code /health}, {@code /ready}, {@code /metrics}),
+ * the order and checkout APIs as they land.
+ */
+public class IngressVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(IngressVerticle.class);
+
+  private Pool mysql;
+  private Redis redis;
+  private KafkaAdminClient kafkaAdmin;
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    NodeConfig node = NodeConfig.fromJson(config());
+    HttpConfig http = HttpConfig.fromJson(config());
+    InfraSettings infra = InfraSettings.fromJson(config());
+    mysql = Clients.mysqlPool(vertx, infra.mysql());
+    redis = Clients.redis(vertx, infra.redisUrl());
+    kafkaAdmin = Clients.kafkaAdmin(vertx, infra);
+
+    Router router = Problems.withProblemErrors(Router.router(vertx));
+    router.get("/health").handler(ctx -> ctx.json(new JsonObject()
+        .put("status", "UP").put("node", node.id()).put("roles", node.roles())));
+    router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(
+        ReadinessChecks.create(vertx, mysql, kafkaAdmin, RedisAPI.api(redis))));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
+
+    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
+        .requestHandler(router)
+        .listen(http.port(), http.host())
+        .onSuccess(s -> {
+          server = s;
+          log.info("ingress listening on http://{}:{} node={}", http.host(), s.actualPort(), node.id());
+        });
+  }
+
+  /** The port the server really listens on (differs from the configured one when that was 0). */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(
+        server == null ? Future.succeededFuture() : server.close(),
+        kafkaAdmin.close(),
+        mysql.close(),
+        Future.succeededFuture().andThen(x -> redis.close()));
+  }
+}

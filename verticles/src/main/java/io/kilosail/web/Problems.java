@@ -1,0 +1,53 @@
+package io.kilosail.web;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * RFC 9457 problem details: every error kilosail answers over HTTP has this body, so a client can tell what went
+ * wrong by reading {@code type} and {@code detail} instead of parsing prose.
+ */
+public final class Problems {
+
+  public static final String CONTENT_TYPE = "application/problem+json";
+  public static final String TYPE_BASE = "https://kilosail.io/problems/";
+
+  private static final Logger log = LoggerFactory.getLogger(Problems.class);
+
+  private Problems() {
+  }
+
+  public static JsonObject problem(int status, String type, String title, String detail) {
+    return new JsonObject()
+        .put("type", TYPE_BASE + type)
+        .put("title", title)
+        .put("status", status)
+        .put("detail", detail);
+  }
+
+  public static Future<Void> send(RoutingContext ctx, int status, String type, String title, String detail) {
+    JsonObject body = problem(status, type, title, detail).put("instance", ctx.request().path());
+    return ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", CONTENT_TYPE)
+        .end(body.encode());
+  }
+
+  /** Answers unknown paths, wrong methods and unexpected failures with problem+json instead of Vert.x's HTML. */
+  public static Router withProblemErrors(Router router) {
+    router.errorHandler(404, ctx -> send(ctx, 404, "not-found", "Not Found",
+        "no resource at " + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> send(ctx, 405, "method-not-allowed", "Method Not Allowed",
+        ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(500, ctx -> {
+      log.error("request failed method={} path={}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      send(ctx, 500, "internal-error", "Internal Server Error",
+          "the request could not be completed; it has been logged");
+    });
+    return router;
+  }
+}
