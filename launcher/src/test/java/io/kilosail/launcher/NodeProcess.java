@@ -1,0 +1,101 @@
+package io.kilosail.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A kilosail node in its own JVM, started the way an operator starts it ({@code Main} with env vars and flags), so
+ * tests see exit codes, stderr and SIGTERM handling for real.
+ */
+final class NodeProcess implements AutoCloseable {
+
+  private final Process process;
+  private final Path stdoutFile;
+  private final Path stderrFile;
+
+  private NodeProcess(Process process, Path stdoutFile, Path stderrFile) {
+    this.process = process;
+    this.stdoutFile = stdoutFile;
+    this.stderrFile = stderrFile;
+  }
+
+  static NodeProcess start(Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m",
+        "-cp", System.getProperty("java.class.path"),
+        Main.class.getName()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    // The node must see only the settings this test gives it.
+    builder.environment().keySet().removeIf(key -> key.startsWith("KILOSAIL_"));
+    builder.environment().putAll(env);
+    // Output goes to files under target/ (kept for reading after a failure), not pipes that could fill up.
+    Path logs = Files.createDirectories(Path.of("target", "node-processes"));
+    String name = "node-" + COUNTER.incrementAndGet() + "-" + ProcessHandle.current().pid();
+    Path out = logs.resolve(name + ".out");
+    Path err = logs.resolve(name + ".err");
+    builder.redirectOutput(out.toFile()).redirectError(err.toFile());
+    return new NodeProcess(builder.start(), out, err);
+  }
+
+  private static final AtomicInteger COUNTER = new AtomicInteger();
+
+  private static List<String> lines(Path file) {
+    try {
+      return Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** Waits until the node prints that it is up; fails with its output if it exits or takes too long. */
+  void awaitUp(long timeoutSeconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    while (System.nanoTime() < deadline) {
+      if (stdout().stream().anyMatch(l -> l.startsWith("kilosail is up"))) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("node exited with " + process.exitValue() + "\nstderr:\n" + String.join("\n", stderr())
+            + "\nstdout:\n" + String.join("\n", stdout()));
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("node not up after " + timeoutSeconds + " s\n" + String.join("\n", stdout()));
+  }
+
+  int awaitExit(long timeoutSeconds) throws InterruptedException {
+    if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("node still running after " + timeoutSeconds + " s\n" + String.join("\n", stdout()));
+    }
+    return process.exitValue();
+  }
+
+  /** SIGTERM, as Ctrl-C or {@code docker stop} would send, then waits for the exit. */
+  int terminate(long timeoutSeconds) throws InterruptedException {
+    process.destroy();
+    return awaitExit(timeoutSeconds);
+  }
+
+  List<String> stdout() {
+    return lines(stdoutFile);
+  }
+
+  List<String> stderr() {
+    return lines(stderrFile);
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
