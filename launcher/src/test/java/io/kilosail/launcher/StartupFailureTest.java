@@ -41,12 +41,6 @@ class StartupFailureTest {
   }
 
   @Test
-  void dataDirectoryThatTheEmbeddedDatabaseWouldWipe() throws Exception {
-    assertThat(failWith(Map.of("KILOSAIL_DATA_DIR", System.getProperty("java.io.tmpdir") + "/kilosail-data")).get(0))
-        .contains("infra.dataDir (KILOSAIL_DATA_DIR)").contains("wipes");
-  }
-
-  @Test
   void unreachableExternalMysql() throws Exception {
     int closedPort = FreePort.pick();
     assertThat(failWith(Map.of(
