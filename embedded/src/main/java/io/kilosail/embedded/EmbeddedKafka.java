@@ -74,6 +74,9 @@ public final class EmbeddedKafka implements AutoCloseable {
       return new EmbeddedKafka(server, brokerPort);
     } catch (IOException e) {
       throw new UncheckedIOException("embedded Kafka could not prepare " + logDir, e);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("embedded Kafka failed to start on port " + brokerPort + " (controller "
+          + quorumPort + "): " + e.getMessage(), e);
     }
   }
 

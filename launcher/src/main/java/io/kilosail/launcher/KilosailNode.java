@@ -119,9 +119,16 @@ public final class KilosailNode {
       throw new SettingException(Setting.DATA_DIR.label(), "'" + dataDir + "' is not writable");
     }
     KilosailSettings.EmbeddedPorts p = settings.embeddedPorts();
-    return EmbeddedInfrastructure.start(dataDir,
-        new EmbeddedInfrastructure.Ports(p.mysql(), p.kafka(), p.kafkaController(), p.redis()),
-        settings.kafkaPartitions());
+    try {
+      return EmbeddedInfrastructure.start(dataDir,
+          new EmbeddedInfrastructure.Ports(p.mysql(), p.kafka(), p.kafkaController(), p.redis()),
+          settings.kafkaPartitions());
+    } catch (RuntimeException e) {
+      // Almost always a port taken by another server or another kilosail on this machine.
+      String problem = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw new SettingException("infra.embedded.*Port (KILOSAIL_EMBEDDED_*_PORT)", problem
+          + "; is the port already in use?");
+    }
   }
 
   private static Future<Vertx> createVertx(KilosailSettings settings, Context home) {

@@ -74,7 +74,6 @@ final class NodeProcess implements AutoCloseable {
 
   int awaitExit(long timeoutSeconds) throws InterruptedException {
     if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
       throw new AssertionError("node still running after " + timeoutSeconds + " s\n" + String.join("\n", stdout()));
     }
     return process.exitValue();
@@ -94,8 +93,14 @@ final class NodeProcess implements AutoCloseable {
     return lines(stderrFile);
   }
 
+  /** SIGTERM first, so the node stops its embedded servers even when a test failed; SIGKILL if it hangs. */
   @Override
-  public void close() {
-    process.destroyForcibly();
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
   }
 }
