@@ -31,6 +31,15 @@ final class ConfigValues {
     return value;
   }
 
+  boolean bool(String key, boolean defaultValue) {
+    Object raw = values.getValue(key, defaultValue);
+    String text = String.valueOf(raw);
+    if (!text.equals("true") && !text.equals("false")) {
+      throw new SettingException(section + "." + key, "must be true or false, got '" + raw + "'");
+    }
+    return Boolean.parseBoolean(text);
+  }
+
   String text(String key, String defaultValue) {
     String value = String.valueOf(values.getValue(key, defaultValue));
     if (value.isBlank()) {

@@ -11,9 +11,12 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import io.vertx.kafka.client.producer.RecordMetadata;
+import io.vertx.core.Context;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -22,12 +25,16 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -52,7 +59,8 @@ public class OutboxRelayVerticle extends VerticleBase {
   private NodeConfig node;
   private RelaySettings settings;
   private Pool mysql;
-  private KafkaProducer<String, String> producer;
+  private Context context;
+  private Producer<String, String> producer;
   private final List<Worker> workers = new ArrayList<>();
   private boolean stopping;
 
@@ -71,7 +79,9 @@ public class OutboxRelayVerticle extends VerticleBase {
     InfraSettings infra = InfraSettings.fromJson(config());
     settings = RelaySettings.fromJson(config());
     mysql = Clients.mysqlPool(vertx, infra.mysql());
-    producer = KafkaProducer.create(vertx, producerConfig(infra, settings), String.class, String.class);
+    context = vertx.getOrCreateContext();
+    producer = new KafkaProducer<>(new HashMap<>(producerConfig(infra, settings)), new StringSerializer(),
+        new StringSerializer());
     registerMeters();
 
     ShardRotationStarts starts = new ShardRotationStarts(deploymentID());
@@ -183,22 +193,59 @@ public class OutboxRelayVerticle extends VerticleBase {
         return Future.succeededFuture(0);
       }
       List<Long> ids = new ArrayList<>(rows.size());
-      List<Future<RecordMetadata>> acks = new ArrayList<>(rows.size());
+      List<ProducerRecord<String, String>> records = new ArrayList<>(rows.size());
       for (Row row : rows) {
         ids.add(row.getLong("id"));
-        acks.add(producer.send(KafkaProducerRecord.create(row.getString("topic"), row.getString("message_key"),
-            row.getString("envelope"))));
+        records.add(new ProducerRecord<>(row.getString("topic"), row.getString("message_key"),
+            row.getString("envelope")));
       }
-      // join, not all: wait for every send to settle before rolling back, so a retry cannot overtake a late ack.
-      return Future.join(acks)
-          .compose(allAcked -> markSent(conn, ids))
+      return sendAll(records)
+          .compose(allAcked -> settings.deleteSent() ? deleteSent(conn, ids) : markSent(conn, ids))
           .map(marked -> ids.size());
     });
+  }
+
+  /**
+   * Hands the whole batch to the producer in one worker task and completes when every record is acknowledged (or
+   * failed), back on this verticle's context: one worker hop per batch instead of one per record as with
+   * vertx-kafka-client's {@code send}. The worker is needed because {@code send} blocks while topic metadata is
+   * unknown or the producer's buffer is full. Waiting for every record, not just the first failure, keeps a retry of
+   * this batch from overtaking a late acknowledgement.
+   */
+  private Future<Void> sendAll(List<ProducerRecord<String, String>> records) {
+    Promise<Void> acked = Promise.promise();
+    AtomicInteger pending = new AtomicInteger(records.size());
+    AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    Callback onAck = (metadata, failure) -> {
+      if (failure != null) {
+        firstFailure.compareAndSet(null, failure);
+      }
+      if (pending.decrementAndGet() == 0) {
+        context.runOnContext(v -> {
+          if (firstFailure.get() == null) {
+            acked.complete();
+          } else {
+            acked.fail(firstFailure.get());
+          }
+        });
+      }
+    };
+    return vertx.executeBlocking(() -> {
+      for (ProducerRecord<String, String> record : records) {
+        producer.send(record, onAck);
+      }
+      return null;
+    }, false).compose(handedOver -> acked.future());
   }
 
   private static Future<RowSet<Row>> markSent(SqlConnection conn, List<Long> ids) {
     return conn.query("UPDATE outbox SET sent_at = " + Times.sqlLiteral(Instant.now()) + " WHERE id IN ("
         + join(ids) + ")").execute();
+  }
+
+  /** Instead of marking: no secondary-index update per row, about 1.5x the relay throughput, no sent-row history. */
+  private static Future<RowSet<Row>> deleteSent(SqlConnection conn, List<Long> ids) {
+    return conn.query("DELETE FROM outbox WHERE id IN (" + join(ids) + ")").execute();
   }
 
   private void refreshBacklog() {
@@ -246,7 +293,11 @@ public class OutboxRelayVerticle extends VerticleBase {
       meters.forEach(registry::remove);
       log.info("outbox relay stopping node={} abortedBatches={}", node.id(), aborted);
       // With batches still in flight, closing the pool rolls their transactions back: the rows stay unsent.
-      return Future.join(producer.close(aborted ? 0 : 5_000), mysql.close());
+      Duration closeTimeout = Duration.ofMillis(aborted ? 0 : 5_000);
+      return Future.join(vertx.executeBlocking(() -> {
+        producer.close(closeTimeout);
+        return null;
+      }), mysql.close());
     });
   }
 
