@@ -1,5 +1,8 @@
 -- Reliable messaging: transactional outbox, relay shards, consumer inbox, dead letters, durable timers, fencing tokens.
--- All instants are UTC, written by the application (TIMESTAMP(3), millisecond precision).
+-- All instants are UTC instants written by the application, millisecond precision. DATETIME(3) rather than
+-- TIMESTAMP: never converted by the session time zone, and never given an implicit DEFAULT / ON UPDATE
+-- CURRENT_TIMESTAMP (servers with explicit_defaults_for_timestamp=OFF do that to TIMESTAMP NOT NULL), which would
+-- silently rewrite created_at when the relay marks a row sent.
 
 -- Events written in the same transaction as the business rows that caused them; the relay publishes them to Kafka.
 -- id gives the publish order: a later write to the same aggregate (serialised by the aggregate's own row lock)
@@ -12,8 +15,8 @@ CREATE TABLE outbox (
   shard        SMALLINT     NOT NULL,
   message_type VARCHAR(128) NOT NULL,
   envelope     MEDIUMTEXT   NOT NULL,
-  created_at   TIMESTAMP(3) NOT NULL,
-  sent_at      TIMESTAMP(3) NULL,
+  created_at   DATETIME(3) NOT NULL,
+  sent_at      DATETIME(3) NULL,
   UNIQUE KEY uq_outbox_message (message_id),
   -- Unsent rows (sent_at IS NULL sorts first) for the relay, old sent rows for the retention job.
   KEY idx_outbox_sent (sent_at, shard, id)
@@ -38,7 +41,7 @@ CREATE TABLE inbox (
   kafka_partition INT         NOT NULL,
   kafka_offset   BIGINT       NOT NULL,
   outcome        VARCHAR(16)  NOT NULL,
-  received_at    TIMESTAMP(3) NOT NULL,
+  received_at    DATETIME(3) NOT NULL,
   PRIMARY KEY (consumer_group, message_id),
   KEY idx_inbox_received (received_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
@@ -54,7 +57,7 @@ CREATE TABLE dead_letter (
   dead_letter_topic VARCHAR(249) NOT NULL,
   attempts        INT           NOT NULL,
   error           VARCHAR(2000) NOT NULL,
-  dead_lettered_at TIMESTAMP(3) NOT NULL,
+  dead_lettered_at DATETIME(3) NOT NULL,
   KEY idx_dead_letter_group (consumer_group, dead_lettered_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
@@ -67,10 +70,10 @@ CREATE TABLE durable_timer (
   message_key  VARCHAR(191) NOT NULL,
   message_type VARCHAR(128) NOT NULL,
   envelope     MEDIUMTEXT   NOT NULL,
-  due_at       TIMESTAMP(3) NOT NULL,
-  created_at   TIMESTAMP(3) NOT NULL,
-  fired_at     TIMESTAMP(3) NULL,
-  cancelled_at TIMESTAMP(3) NULL,
+  due_at       DATETIME(3) NOT NULL,
+  created_at   DATETIME(3) NOT NULL,
+  fired_at     DATETIME(3) NULL,
+  cancelled_at DATETIME(3) NULL,
   UNIQUE KEY uq_durable_timer_key (timer_key),
   -- Pending timers are fired_at IS NULL AND cancelled_at IS NULL, in due order.
   KEY idx_durable_timer_pending (fired_at, cancelled_at, due_at)
@@ -81,5 +84,5 @@ CREATE TABLE durable_timer (
 CREATE TABLE fencing_token (
   resource   VARCHAR(191) NOT NULL PRIMARY KEY,
   token      BIGINT       NOT NULL,
-  updated_at TIMESTAMP(3) NOT NULL
+  updated_at DATETIME(3) NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
-/** TIMESTAMP(3) columns hold UTC instants; the MySQL client speaks LocalDateTime. These two functions are the bridge. */
+/** DATETIME(3) columns hold UTC instants; the MySQL client speaks LocalDateTime. These two functions are the bridge. */
 final class Times {
 
   private Times() {
