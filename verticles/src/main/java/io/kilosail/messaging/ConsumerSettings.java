@@ -1,0 +1,57 @@
+package io.kilosail.messaging;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How an {@link IdempotentConsumer} reads.
+ *
+ * @param group              Kafka consumer group, also the inbox's de-duplication scope
+ * @param topics             topics to subscribe to
+ * @param maxInFlight        records received but not yet committed to MySQL, over all partitions; above it the
+ *                           consumer stops fetching
+ * @param maxQueuedPerPartition records waiting behind one partition's running handler before that partition is paused
+ * @param maxAttempts        attempts before a record goes to the dead-letter topic
+ * @param retryBackoff       backoff between attempts
+ * @param deadLetterSuffix   the dead-letter topic is the record's topic plus this suffix
+ * @param commitIntervalMs   how often applied offsets are committed to Kafka
+ * @param lagIntervalMs      how often the lag gauge is refreshed
+ */
+public record ConsumerSettings(String group, List<String> topics, int maxInFlight, int maxQueuedPerPartition,
+                               int maxAttempts, Backoff retryBackoff, String deadLetterSuffix, int commitIntervalMs,
+                               int lagIntervalMs) {
+
+  public ConsumerSettings {
+    Objects.requireNonNull(group, "group");
+    if (group.length() > 191) {
+      throw new IllegalArgumentException("group longer than 191 characters");
+    }
+    topics = List.copyOf(topics);
+    if (topics.isEmpty()) {
+      throw new IllegalArgumentException("at least one topic");
+    }
+    if (maxInFlight < 1 || maxQueuedPerPartition < 1 || maxAttempts < 1) {
+      throw new IllegalArgumentException("maxInFlight, maxQueuedPerPartition and maxAttempts must be positive");
+    }
+  }
+
+  /** Defaults: 256 in flight, 64 queued per partition, 5 attempts 100 ms..5 s apart, "{topic}.dlt", commit every 200 ms. */
+  public static ConsumerSettings of(String group, String... topics) {
+    return new ConsumerSettings(group, List.of(topics), 256, 64, 5, new Backoff(100, 5_000), ".dlt", 200, 5_000);
+  }
+
+  public ConsumerSettings withMaxAttempts(int attempts) {
+    return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, attempts, retryBackoff,
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs);
+  }
+
+  public ConsumerSettings withRetryBackoff(Backoff backoff) {
+    return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, backoff,
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs);
+  }
+
+  public ConsumerSettings withMaxInFlight(int inFlight, int queuedPerPartition) {
+    return new ConsumerSettings(group, topics, inFlight, queuedPerPartition, maxAttempts, retryBackoff,
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs);
+  }
+}

@@ -1,0 +1,49 @@
+package io.kilosail.messaging;
+
+import io.vertx.core.Future;
+import io.vertx.mysqlclient.MySQLException;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+
+/**
+ * Durable timers, used inside the caller's transaction like the {@link Outbox}: "publish this message at that
+ * instant". MySQL holds them, so they survive restarts; the {@link DurableTimerVerticle} moves each due timer into the
+ * outbox exactly once, and the relay publishes it.
+ */
+public final class DurableTimers {
+
+  private static final int DUPLICATE_KEY = 1062;
+  static final String INSERT = "INSERT INTO durable_timer (timer_key, topic, message_key, message_type, envelope,"
+      + " due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+  static final String CANCEL = "UPDATE durable_timer SET cancelled_at = ? WHERE timer_key = ? AND fired_at IS NULL"
+      + " AND cancelled_at IS NULL";
+
+  private DurableTimers() {
+  }
+
+  /**
+   * Schedules {@code envelope} for {@code topic} at {@code dueAt}. {@code timerKey} names the timer (e.g. saga id +
+   * step): scheduling the same key again changes nothing and answers {@code false}.
+   */
+  public static Future<Boolean> schedule(SqlConnection conn, String timerKey, Instant dueAt, String topic,
+                                         Envelope envelope) {
+    if (timerKey == null || timerKey.isBlank() || timerKey.length() > 191) {
+      return Future.failedFuture(new IllegalArgumentException("timerKey must be 1..191 characters"));
+    }
+    return conn.preparedQuery(INSERT)
+        .execute(Tuple.of(timerKey, topic, envelope.aggregateId(), envelope.type(), EnvelopeCodec.encode(envelope),
+            Times.toDb(dueAt), Times.toDb(Instant.now())))
+        .map(inserted -> true)
+        .recover(e -> e instanceof MySQLException m && m.getErrorCode() == DUPLICATE_KEY
+            ? Future.succeededFuture(false)
+            : Future.failedFuture(e));
+  }
+
+  /** Cancels a timer that has not fired; {@code false} when it already fired, was cancelled or never existed. */
+  public static Future<Boolean> cancel(SqlConnection conn, String timerKey) {
+    return conn.preparedQuery(CANCEL).execute(Tuple.of(Times.toDb(Instant.now()), timerKey))
+        .map(rows -> rows.rowCount() == 1);
+  }
+}

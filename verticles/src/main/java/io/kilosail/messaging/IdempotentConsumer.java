@@ -1,0 +1,376 @@
+package io.kilosail.messaging;
+
+import io.kilosail.infra.Clients;
+import io.kilosail.infra.NodeConfig;
+import io.kilosail.platform.settings.InfraSettings;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import io.vertx.mysqlclient.MySQLException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A Kafka consumer whose handler takes effect exactly once per (consumer group, message id).
+ *
+ * <ul>
+ *   <li>The handler's effect and an {@code inbox} insert run in one MySQL transaction; a redelivered record hits the
+ *   inbox key, is acknowledged and skipped.</li>
+ *   <li>Records of one partition are handled one after the other, in offset order (one aggregate = one key = one
+ *   partition, so one aggregate's events are applied in order); partitions run in parallel.</li>
+ *   <li>Offsets are committed only up to the last record whose transaction committed (or that was dead-lettered).</li>
+ *   <li>Backpressure: a partition with {@code maxQueuedPerPartition} records waiting is paused; with
+ *   {@code maxInFlight} records in flight overall the whole consumer stops fetching.</li>
+ *   <li>A record that fails {@code maxAttempts} times (or cannot be decoded) goes to {@code topic + deadLetterSuffix}
+ *   with the error in its headers and a row in {@code dead_letter}; never silently dropped.</li>
+ * </ul>
+ *
+ * <p>Attempt counts live in memory: after a restart a failing record gets {@code maxAttempts} fresh attempts.
+ */
+public final class IdempotentConsumer {
+
+  private static final Logger log = LoggerFactory.getLogger(IdempotentConsumer.class);
+  private static final int DUPLICATE_KEY = 1062;
+  private static final String INSERT_INBOX = "INSERT INTO inbox (consumer_group, message_id, topic, kafka_partition,"
+      + " kafka_offset, outcome, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_DEAD_LETTER = "INSERT INTO dead_letter (consumer_group, message_id, topic,"
+      + " kafka_partition, kafka_offset, dead_letter_topic, attempts, error, dead_lettered_at)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  /** The effect of one message, run inside the transaction that also records it in the inbox. */
+  @FunctionalInterface
+  public interface Handler {
+    Future<Void> handle(SqlConnection conn, Envelope envelope);
+  }
+
+  private enum Outcome { APPLIED, DUPLICATE, DEAD_LETTERED }
+
+  private final Vertx vertx;
+  private final Pool mysql;
+  private final ConsumerSettings settings;
+  private final Handler handler;
+  private final NodeConfig node;
+  private final KafkaConsumer<String, String> consumer;
+  private final KafkaProducer<String, String> deadLetters;
+  private final Map<TopicPartition, Lane> lanes = new HashMap<>();
+  private int inFlight;
+  private boolean fetchingPaused;
+  private boolean stopping;
+  private long commitTimer = -1;
+  private long lagTimer = -1;
+
+  private final MeterRegistry registry;
+  private final Counter applied;
+  private final Counter duplicatesSkipped;
+  private final Counter deadLettered;
+  private final Counter retries;
+  private final AtomicLong lag = new AtomicLong();
+  private final Meter lagGauge;
+
+  private IdempotentConsumer(Vertx vertx, Pool mysql, InfraSettings infra, NodeConfig node, ConsumerSettings settings,
+                             Handler handler) {
+    this.vertx = vertx;
+    this.mysql = mysql;
+    this.settings = settings;
+    this.handler = handler;
+    this.node = node;
+    Map<String, String> consumerConfig = Clients.kafkaCommon(infra);
+    consumerConfig.put("group.id", settings.group());
+    consumerConfig.put("enable.auto.commit", "false");
+    consumerConfig.put("auto.offset.reset", "earliest");
+    // Bounds what one poll can add beyond the in-flight limit.
+    consumerConfig.put("max.poll.records", String.valueOf(Math.min(500, settings.maxInFlight())));
+    consumer = KafkaConsumer.create(vertx, consumerConfig, String.class, String.class);
+    Map<String, String> producerConfig = Clients.kafkaCommon(infra);
+    producerConfig.put("acks", "all");
+    producerConfig.put("enable.idempotence", "true");
+    deadLetters = KafkaProducer.create(vertx, producerConfig, String.class, String.class);
+
+    registry = MessagingMetrics.registry(node);
+    Tags group = Tags.of("group", settings.group());
+    applied = Counter.builder("kilosail.consumer.applied").tags(group).register(registry);
+    duplicatesSkipped = Counter.builder("kilosail.consumer.duplicates.skipped").tags(group)
+        .description("Records already in the inbox, acknowledged without effect").register(registry);
+    deadLettered = Counter.builder("kilosail.consumer.dead.lettered").tags(group)
+        .description("Records sent to the dead-letter topic").register(registry);
+    retries = Counter.builder("kilosail.consumer.retries").tags(group).register(registry);
+    lagGauge = Gauge.builder("kilosail.consumer.lag", lag, AtomicLong::get).tags(group)
+        .description("Records in assigned partitions not yet applied").baseUnit("records").register(registry);
+  }
+
+  /** Creates the consumer; call {@link #start()} to subscribe. Use it from a verticle, on that verticle's context. */
+  public static IdempotentConsumer create(Vertx vertx, Pool mysql, InfraSettings infra, NodeConfig node,
+                                          ConsumerSettings settings, Handler handler) {
+    return new IdempotentConsumer(vertx, mysql, infra, node, settings, handler);
+  }
+
+  public Future<Void> start() {
+    consumer.handler(this::receive);
+    consumer.exceptionHandler(e -> log.warn("consumer error group={} error={}", settings.group(), e.toString()));
+    consumer.partitionsRevokedHandler(this::revoked);
+    commitTimer = vertx.setPeriodic(settings.commitIntervalMs(), t -> commitApplied());
+    lagTimer = vertx.setPeriodic(settings.lagIntervalMs(), t -> refreshLag());
+    return consumer.subscribe(new HashSet<>(settings.topics()))
+        .onSuccess(x -> log.info("idempotent consumer started group={} topics={} maxInFlight={} maxAttempts={}",
+            settings.group(), settings.topics(), settings.maxInFlight(), settings.maxAttempts()));
+  }
+
+  private void receive(KafkaConsumerRecord<String, String> record) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    Lane lane = lanes.computeIfAbsent(partition, Lane::new);
+    lane.queue.add(record);
+    inFlight++;
+    if (lane.queue.size() >= settings.maxQueuedPerPartition() && !lane.paused) {
+      lane.paused = true;
+      consumer.pause(partition);
+    }
+    if (inFlight >= settings.maxInFlight() && !fetchingPaused) {
+      fetchingPaused = true;
+      consumer.pause();
+    }
+    drain(lane);
+  }
+
+  private void drain(Lane lane) {
+    if (lane.running || lane.queue.isEmpty() || stopping) {
+      return;
+    }
+    lane.running = true;
+    KafkaConsumerRecord<String, String> record = lane.queue.peek();
+    process(record, 1).onComplete(done -> {
+      // process() only fails when stopping; then the offset stays uncommitted and the record comes again.
+      lane.queue.poll();
+      lane.running = false;
+      inFlight--;
+      if (done.succeeded()) {
+        lane.applied = record.offset() + 1;
+      }
+      if (lane.paused && lane.queue.isEmpty() && !lane.revoked) {
+        lane.paused = false;
+        consumer.resume(lane.partition);
+      }
+      if (fetchingPaused && inFlight <= settings.maxInFlight() / 2) {
+        fetchingPaused = false;
+        consumer.resume();
+      }
+      drain(lane);
+    });
+  }
+
+  private Future<Outcome> process(KafkaConsumerRecord<String, String> record, int attempt) {
+    Envelope envelope;
+    try {
+      envelope = EnvelopeCodec.decode(record.value());
+    } catch (EnvelopeCodec.MalformedEnvelopeException e) {
+      return deadLetter(record, null, attempt, e);
+    }
+    return applyOnce(record, envelope).recover(failure -> {
+      if (stopping) {
+        return Future.failedFuture(failure);
+      }
+      if (attempt >= settings.maxAttempts()) {
+        return deadLetter(record, envelope, attempt, failure);
+      }
+      retries.increment();
+      long delay = settings.retryBackoff().delayAfter(attempt);
+      log.warn("message failed group={} messageId={} type={} attempt={} retryInMs={} error={}", settings.group(),
+          envelope.id(), envelope.type(), attempt, delay, String.valueOf(failure));
+      return vertx.timer(delay).compose(x -> process(record, attempt + 1));
+    });
+  }
+
+  private Future<Outcome> applyOnce(KafkaConsumerRecord<String, String> record, Envelope envelope) {
+    return mysql.withTransaction(conn -> conn.preparedQuery(INSERT_INBOX)
+            .execute(inboxRow(record, envelope, Outcome.APPLIED))
+            .compose(inserted -> handler.handle(conn, envelope).map(Outcome.APPLIED)))
+        .recover(failure -> isDuplicateKey(failure)
+            ? Future.succeededFuture(Outcome.DUPLICATE)
+            : Future.failedFuture(failure))
+        .onSuccess(outcome -> {
+          if (outcome == Outcome.DUPLICATE) {
+            duplicatesSkipped.increment();
+            log.debug("duplicate skipped group={} messageId={}", settings.group(), envelope.id());
+          } else {
+            applied.increment();
+          }
+        });
+  }
+
+  /**
+   * Publishes the record to the dead-letter topic, then records it (and, when its id is known, marks it done in the
+   * inbox). Retries until both worked: the offset must not move past a record that is neither applied nor parked.
+   */
+  private Future<Outcome> deadLetter(KafkaConsumerRecord<String, String> record, Envelope envelope, int attempts,
+                                     Throwable error) {
+    String topic = record.topic() + settings.deadLetterSuffix();
+    String reason = String.valueOf(error);
+    String shortReason = reason.length() > 2000 ? reason.substring(0, 2000) : reason;
+    KafkaProducerRecord<String, String> parked = KafkaProducerRecord.create(topic, record.key(), record.value())
+        .addHeader("kilosail.error", shortReason)
+        .addHeader("kilosail.attempts", String.valueOf(attempts))
+        .addHeader("kilosail.consumerGroup", settings.group())
+        .addHeader("kilosail.source", record.topic() + "/" + record.partition() + "/" + record.offset());
+    return deadLetters.send(parked)
+        .compose(sent -> mysql.withTransaction(conn -> conn.preparedQuery(INSERT_DEAD_LETTER)
+            .execute(Tuple.of(settings.group(), envelope == null ? null : envelope.id(), record.topic(),
+                record.partition(), record.offset(), topic, attempts, shortReason, Times.toDb(Instant.now())))
+            .compose(x -> envelope == null
+                ? Future.succeededFuture()
+                : conn.preparedQuery(INSERT_INBOX).execute(inboxRow(record, envelope, Outcome.DEAD_LETTERED))
+                    .recover(e -> isDuplicateKey(e) ? Future.succeededFuture() : Future.failedFuture(e)))))
+        .map(Outcome.DEAD_LETTERED)
+        .onSuccess(x -> {
+          deadLettered.increment();
+          log.warn("message dead-lettered group={} messageId={} source={}/{}/{} deadLetterTopic={} attempts={} error={}",
+              settings.group(), envelope == null ? "?" : envelope.id(), record.topic(), record.partition(),
+              record.offset(), topic, attempts, shortReason);
+        })
+        .recover(failure -> {
+          if (stopping) {
+            return Future.failedFuture(failure);
+          }
+          log.warn("dead-lettering failed, retrying group={} source={}/{}/{} error={}", settings.group(),
+              record.topic(), record.partition(), record.offset(), failure.toString());
+          return vertx.timer(settings.retryBackoff().maxMs())
+              .compose(x -> deadLetter(record, envelope, attempts, error));
+        });
+  }
+
+  private Tuple inboxRow(KafkaConsumerRecord<String, String> record, Envelope envelope, Outcome outcome) {
+    return Tuple.of(settings.group(), envelope.id(), record.topic(), record.partition(), record.offset(),
+        outcome.name(), Times.toDb(Instant.now()));
+  }
+
+  private static boolean isDuplicateKey(Throwable failure) {
+    return failure instanceof MySQLException e && e.getErrorCode() == DUPLICATE_KEY;
+  }
+
+  private Future<Void> commitApplied() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    lanes.values().forEach(lane -> {
+      if (!lane.revoked && lane.applied > lane.committed) {
+        offsets.put(lane.partition, new OffsetAndMetadata(lane.applied, ""));
+      }
+    });
+    if (offsets.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return consumer.commit(offsets)
+        .onSuccess(done -> offsets.forEach((partition, offset) -> {
+          Lane lane = lanes.get(partition);
+          if (lane != null) {
+            lane.committed = Math.max(lane.committed, offset.getOffset());
+          }
+        }))
+        .onFailure(e -> log.warn("offset commit failed group={} error={}", settings.group(), e.toString()))
+        .mapEmpty();
+  }
+
+  private void revoked(Set<TopicPartition> partitions) {
+    // Commit what is applied while we still own it; records queued behind go to the partition's next owner, and a
+    // handler still running finishes into the inbox, so the next owner skips it.
+    commitApplied();
+    for (TopicPartition partition : partitions) {
+      Lane lane = lanes.remove(partition);
+      if (lane != null) {
+        lane.revoked = true;
+        int dropped = lane.queue.size() - (lane.running ? 1 : 0);
+        inFlight -= dropped;
+        KafkaConsumerRecord<String, String> running = lane.running ? lane.queue.peek() : null;
+        lane.queue.clear();
+        if (running != null) {
+          lane.queue.add(running);
+        }
+      }
+    }
+  }
+
+  private void refreshLag() {
+    consumer.assignment()
+        .compose(assigned -> assigned.isEmpty()
+            ? Future.succeededFuture(Map.<TopicPartition, Long>of())
+            : consumer.endOffsets(assigned))
+        .onSuccess(ends -> {
+          long total = 0;
+          for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            Lane lane = lanes.get(end.getKey());
+            long done = lane == null ? -1 : lane.applied;
+            if (done >= 0) {
+              total += Math.max(0, end.getValue() - done);
+            }
+          }
+          lag.set(total);
+        })
+        .onFailure(e -> log.debug("lag refresh failed group={} error={}", settings.group(), e.toString()));
+  }
+
+  /** Stops fetching, lets running handlers finish (bounded), commits what they applied, closes the clients. */
+  public Future<Void> stop() {
+    vertx.cancelTimer(commitTimer);
+    vertx.cancelTimer(lagTimer);
+    consumer.pause();
+    Promise<Void> idle = Promise.promise();
+    waitIdle(idle, System.currentTimeMillis() + 5_000);
+    return idle.future()
+        .compose(x -> {
+          stopping = true;
+          return commitApplied();
+        })
+        .eventually(() -> Future.join(consumer.close(), deadLetters.close()))
+        .andThen(x -> {
+          registry.remove(lagGauge);
+          log.info("idempotent consumer stopped group={} node={}", settings.group(), node.id());
+        })
+        .mapEmpty();
+  }
+
+  private void waitIdle(Promise<Void> idle, long deadline) {
+    boolean running = lanes.values().stream().anyMatch(lane -> lane.running);
+    if (!running || System.currentTimeMillis() > deadline) {
+      // Queued records that did not start are left for the next owner; their offsets are not committed.
+      lanes.values().forEach(lane -> lane.queue.clear());
+      stopping = true;
+      idle.complete();
+    } else {
+      vertx.setTimer(20, t -> waitIdle(idle, deadline));
+    }
+  }
+
+  /** One partition's records, handled one at a time in offset order. */
+  private static final class Lane {
+    final TopicPartition partition;
+    final ArrayDeque<KafkaConsumerRecord<String, String>> queue = new ArrayDeque<>();
+    boolean running;
+    boolean paused;
+    boolean revoked;
+    /** Next offset to commit: everything below is applied, duplicate or dead-lettered. */
+    long applied = -1;
+    long committed = -1;
+
+    Lane(TopicPartition partition) {
+      this.partition = partition;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.kilosail.messaging;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The {@code relay} section of {@link OutboxRelayVerticle}'s configuration.
+ *
+ * @param workers           claim loops running at once; each holds one MySQL connection while its batch is in flight
+ * @param batchSize         most rows one claim publishes and marks sent in one MySQL transaction
+ * @param shardsPerClaim    shards one claim locks; smaller lets more workers and relays share the work
+ * @param idlePollMs        pause after a full round over all shards found nothing to send
+ * @param stopGraceMs       on undeploy, how long to let in-flight batches finish; 0 aborts them (their rows stay
+ *                          unsent and are published again later: at-least-once)
+ * @param lingerMs          Kafka producer {@code linger.ms}: how long the producer waits to fill a batch
+ * @param batchBytes        Kafka producer {@code batch.size}
+ * @param compression       Kafka producer {@code compression.type}
+ * @param metricsIntervalMs how often the backlog gauges are refreshed from MySQL
+ * @param deleteSent        delete published rows instead of marking them sent: cheaper for MySQL (marking moves
+ *                          each row in the sent_at index), but leaves no history for audits or replays
+ */
+public record RelaySettings(int workers, int batchSize, int shardsPerClaim, int idlePollMs, int stopGraceMs,
+                            int lingerMs, int batchBytes, String compression, int metricsIntervalMs,
+                            boolean deleteSent) {
+
+  public static RelaySettings fromJson(JsonObject config) {
+    ConfigValues relay = new ConfigValues(config, "relay");
+    return new RelaySettings(
+        relay.integer("workers", 4, 1, 64),
+        relay.integer("batchSize", 500, 1, 10_000),
+        relay.integer("shardsPerClaim", 4, 1, OutboxShards.COUNT),
+        relay.integer("idlePollMs", 100, 10, 60_000),
+        relay.integer("stopGraceMs", 5_000, 0, 600_000),
+        relay.integer("lingerMs", 5, 0, 1_000),
+        relay.integer("batchBytes", 131_072, 1_024, 16_777_216),
+        relay.text("compression", "none"),
+        relay.integer("metricsIntervalMs", 5_000, 100, 3_600_000),
+        relay.bool("deleteSent", false));
+  }
+}

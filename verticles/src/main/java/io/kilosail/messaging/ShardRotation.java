@@ -1,0 +1,39 @@
+package io.kilosail.messaging;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The order in which one relay worker tries the outbox shards: fixed groups of {@code shardsPerClaim}, visited
+ * round-robin from a starting group. Every worker visits every group, so no shard starves however many workers and
+ * relays run; different starting groups spread workers over the shards from the first claim on.
+ */
+final class ShardRotation {
+
+  private final List<List<Integer>> groups;
+  private int next;
+
+  ShardRotation(int shardCount, int shardsPerClaim, int startGroup) {
+    if (shardsPerClaim < 1 || shardCount < 1) {
+      throw new IllegalArgumentException("shardCount and shardsPerClaim must be positive");
+    }
+    List<List<Integer>> all = new ArrayList<>();
+    for (int first = 0; first < shardCount; first += shardsPerClaim) {
+      all.add(IntStream.range(first, Math.min(first + shardsPerClaim, shardCount)).boxed().toList());
+    }
+    this.groups = List.copyOf(all);
+    this.next = Math.floorMod(startGroup, groups.size());
+  }
+
+  List<Integer> next() {
+    List<Integer> group = groups.get(next);
+    next = (next + 1) % groups.size();
+    return group;
+  }
+
+  /** How many claims one full round over all shards takes. */
+  int groupCount() {
+    return groups.size();
+  }
+}
