@@ -6,6 +6,9 @@ import io.kilosail.infra.NodeConfig;
 import io.kilosail.ingress.HttpConfig;
 import io.kilosail.ingress.IngressVerticle;
 import io.kilosail.launcher.KilosailSettings.InfraMode;
+import io.kilosail.messaging.DurableTimerVerticle;
+import io.kilosail.messaging.MessagingRetentionVerticle;
+import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
@@ -167,30 +170,15 @@ public final class KilosailNode {
     JsonObject config = new JsonObject()
         .mergeIn(node.toJson())
         .mergeIn(new HttpConfig(settings.httpHost(), settings.httpPort()).toJson())
-        .mergeIn(prepared.infra().toJson());
+        .mergeIn(prepared.infra().toJson())
+        .mergeIn(settings.verticleSections());
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
 
     Future<String> nodeInfo = vertx.deployVerticle(new NodeInfoVerticle(), options);
     List<IngressVerticle> ingress = new ArrayList<>();
     Future<?> roles = nodeInfo;
     for (Role role : settings.roles()) {
-      roles = roles.compose(x -> switch (role) {
-        case INGRESS -> {
-          int instances = settings.httpPort() == 0 ? 1
-              : settings.httpInstances() == 0 ? Runtime.getRuntime().availableProcessors() : settings.httpInstances();
-          yield vertx.deployVerticle(() -> {
-                IngressVerticle verticle = new IngressVerticle();
-                ingress.add(verticle);
-                return verticle;
-              }, new DeploymentOptions(options).setInstances(instances))
-              .recover(err -> Future.failedFuture(new SettingException(Setting.HTTP_PORT.label(),
-                  "cannot listen on " + settings.httpHost() + ":" + settings.httpPort() + ": " + rootMessage(err))));
-        }
-        default -> {
-          log.info("role {}: nothing to deploy in this build yet", role.id());
-          yield Future.succeededFuture();
-        }
-      });
+      roles = roles.compose(x -> deployRole(vertx, role, settings, options, ingress));
     }
     return roles.map(x -> {
       int port = ingress.isEmpty() ? -1 : ingress.get(0).actualPort();
@@ -199,6 +187,34 @@ public final class KilosailNode {
           prepared.embedded() != null ? prepared.embedded().describe() : "external");
       return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port);
     });
+  }
+
+  /** Deploys the verticles of one role. */
+  private static Future<Void> deployRole(Vertx vertx, Role role, KilosailSettings settings, DeploymentOptions options,
+                                         List<IngressVerticle> ingress) {
+    return switch (role) {
+      case INGRESS -> {
+        int instances = settings.httpPort() == 0 ? 1
+            : settings.httpInstances() == 0 ? Runtime.getRuntime().availableProcessors() : settings.httpInstances();
+        yield vertx.deployVerticle(() -> {
+              IngressVerticle verticle = new IngressVerticle();
+              ingress.add(verticle);
+              return verticle;
+            }, new DeploymentOptions(options).setInstances(instances))
+            .<Void>mapEmpty()
+            .recover(err -> Future.failedFuture(new SettingException(Setting.HTTP_PORT.label(),
+                "cannot listen on " + settings.httpHost() + ":" + settings.httpPort() + ": " + rootMessage(err))));
+      }
+      case RELAY -> Future.all(
+              vertx.deployVerticle(new OutboxRelayVerticle(), options),
+              vertx.deployVerticle(new DurableTimerVerticle(), options),
+              vertx.deployVerticle(new MessagingRetentionVerticle(), options))
+          .mapEmpty();
+      default -> {
+        log.info("role {}: nothing to deploy in this build yet", role.id());
+        yield Future.succeededFuture();
+      }
+    };
   }
 
   private static String version() {

@@ -1,6 +1,7 @@
 package io.kilosail.launcher;
 
 import io.kilosail.platform.settings.InfraSettings;
+import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.List;
  * A node's validated configuration. Built only by {@link SettingsLoader}, which names the setting at fault when a
  * value is missing or wrong.
  *
- * @param external the servers to use when {@code infraMode} is EXTERNAL; null for EMBEDDED
+ * @param external         the servers to use when {@code infraMode} is EXTERNAL; null for EMBEDDED
+ * @param verticleSections the {@code relay}, {@code timers}, {@code retention} and {@code saga} sections, if given
  */
 public record KilosailSettings(
     String nodeId,
@@ -23,7 +25,11 @@ public record KilosailSettings(
     int kafkaPartitions,
     int mysqlPoolSize,
     InfraSettings external,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    JsonObject verticleSections) {
+
+  /** Configuration sections handed to verticles as they are; each verticle validates its own. */
+  public static final List<String> VERTICLE_SECTIONS = List.of("relay", "timers", "retention", "saga");
 
   public enum InfraMode { EMBEDDED, EXTERNAL }
 

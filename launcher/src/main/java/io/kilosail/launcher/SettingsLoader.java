@@ -117,7 +117,22 @@ public final class SettingsLoader {
         v.integer(Setting.KAFKA_PARTITIONS, 1, 256),
         poolSize,
         external,
-        cluster);
+        cluster,
+        verticleSections(merged));
+  }
+
+  private static JsonObject verticleSections(JsonObject merged) {
+    JsonObject sections = new JsonObject();
+    for (String name : KilosailSettings.VERTICLE_SECTIONS) {
+      Object section = merged.getValue(name);
+      if (section != null && !(section instanceof JsonObject)) {
+        throw new SettingException(name, "must be a JSON object, got '" + section + "'");
+      }
+      if (section != null) {
+        sections.put(name, section);
+      }
+    }
+    return sections;
   }
 
   private static SettingException relabel(SettingException e) {
