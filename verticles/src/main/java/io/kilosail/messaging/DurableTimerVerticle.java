@@ -1,5 +1,8 @@
 package io.kilosail.messaging;
 
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.Times;
+
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.settings.InfraSettings;
@@ -59,7 +62,7 @@ public class DurableTimerVerticle extends VerticleBase {
     node = NodeConfig.fromJson(config());
     settings = TimerSettings.fromJson(config());
     mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
-    registry = MessagingMetrics.registry(node);
+    registry = Meters.registry(node);
     fired = Counter.builder("kilosail.timers.fired").description("Durable timers fired into the outbox")
         .register(registry);
     lateness = Timer.builder("kilosail.timers.fire.delay").description("Firing time minus due time")

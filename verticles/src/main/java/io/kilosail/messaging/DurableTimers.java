@@ -1,5 +1,7 @@
 package io.kilosail.messaging;
 
+import io.kilosail.infra.Times;
+
 import io.vertx.core.Future;
 import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.SqlConnection;

@@ -1,5 +1,8 @@
 package io.kilosail.messaging;
 
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.Times;
+
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.settings.InfraSettings;
@@ -108,7 +111,7 @@ public final class IdempotentConsumer {
     producerConfig.put("enable.idempotence", "true");
     deadLetters = KafkaProducer.create(vertx, producerConfig, String.class, String.class);
 
-    registry = MessagingMetrics.registry(node);
+    registry = Meters.registry(node);
     Tags group = Tags.of("group", settings.group());
     applied = Counter.builder("kilosail.consumer.applied").tags(group).register(registry);
     duplicatesSkipped = Counter.builder("kilosail.consumer.duplicates.skipped").tags(group)

@@ -1,5 +1,8 @@
 package io.kilosail.messaging;
 
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.Times;
+
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.settings.InfraSettings;
@@ -38,7 +41,7 @@ public class MessagingRetentionVerticle extends VerticleBase {
     node = NodeConfig.fromJson(config());
     settings = RetentionSettings.fromJson(config());
     mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
-    registry = MessagingMetrics.registry(node);
+    registry = Meters.registry(node);
     deleted = Counter.builder("kilosail.messaging.retention.deleted").description("Rows removed by retention")
         .register(registry);
     scheduleNext(1);

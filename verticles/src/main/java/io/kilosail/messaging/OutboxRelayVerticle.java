@@ -1,5 +1,8 @@
 package io.kilosail.messaging;
 
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.Times;
+
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.settings.InfraSettings;
@@ -260,7 +263,7 @@ public class OutboxRelayVerticle extends VerticleBase {
   }
 
   private void registerMeters() {
-    registry = MessagingMetrics.registry(node);
+    registry = Meters.registry(node);
     published = Counter.builder("kilosail.relay.published").description("Outbox events published to Kafka")
         .baseUnit("events").register(registry);
     claimTimer = Timer.builder("kilosail.relay.batch").description("Claim, publish and mark sent of one batch")

@@ -16,7 +16,7 @@
  *   <li>{@link io.kilosail.messaging.MessagingRetentionVerticle}: removes sent, received and fired rows.</li>
  * </ul>
  *
- * Meters (on the node's registry, {@link io.kilosail.messaging.MessagingMetrics}): {@code kilosail.outbox.backlog},
+ * Meters (on the node's registry, {@link io.kilosail.infra.Meters}): {@code kilosail.outbox.backlog},
  * {@code kilosail.outbox.oldest.unsent.age}, {@code kilosail.relay.published}, {@code kilosail.relay.batch},
  * {@code kilosail.consumer.lag}, {@code kilosail.consumer.applied}, {@code kilosail.consumer.duplicates.skipped},
  * {@code kilosail.consumer.dead.lettered}, {@code kilosail.consumer.retries}, {@code kilosail.timers.due},

@@ -1,5 +1,7 @@
 package io.kilosail.messaging;
 
+import io.kilosail.infra.Meters;
+
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
@@ -83,7 +85,7 @@ class IdempotentConsumerTest {
                 .add(envelope.payload().getInteger("sequence")))
             .mapEmpty()));
 
-    MeterRegistry registry = MessagingMetrics.registry(NODE);
+    MeterRegistry registry = Meters.registry(NODE);
     eventually(Duration.ofSeconds(30), () -> duplicates(registry, group) == 400, "400 duplicates to be skipped");
     assertThat(countRows(pool, group)).as("one effect per message").isEqualTo(200);
     List<Row> rows = new ArrayList<>();
@@ -143,7 +145,7 @@ class IdempotentConsumerTest {
         + " AND message_id = ?").execute(Tuple.of(group, poison.id()))).iterator().next();
     assertThat(recorded.getInteger("attempts")).isEqualTo(3);
     assertThat(recorded.getString("error")).contains("cannot apply");
-    assertThat(deadLettered(MessagingMetrics.registry(NODE), group)).isEqualTo(2);
+    assertThat(deadLettered(Meters.registry(NODE), group)).isEqualTo(2);
     eventually(Duration.ofSeconds(10), () -> committedTotal(infra, group, topic) == 3, "offsets to move past them");
     await(vertx.undeploy(deployment));
   }

@@ -1,5 +1,7 @@
 package io.kilosail.messaging;
 
+import io.kilosail.infra.Times;
+
 import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;

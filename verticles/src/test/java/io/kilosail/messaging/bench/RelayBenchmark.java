@@ -1,11 +1,12 @@
 package io.kilosail.messaging.bench;
 
+import io.kilosail.infra.Meters;
+
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.EnvelopeCodec;
-import io.kilosail.messaging.MessagingMetrics;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.schema.SchemaMigrator;
@@ -146,7 +147,7 @@ public final class RelayBenchmark {
     System.out.printf("  (outbox filled with %,d events in %.1f s)%n", events.size(),
         (System.nanoTime() - fillStart) / 1e9);
 
-    Counter published = MessagingMetrics.registry(NodeConfig.fromJson(new JsonObject()))
+    Counter published = Meters.registry(NodeConfig.fromJson(new JsonObject()))
         .counter("kilosail.relay.published");
     double before = published.count();
     JsonObject config = infra.toJson().put("relay", relay.copy().put("lingerMs", Integer.parseInt(LINGER_MS))

@@ -1,25 +1,25 @@
-package io.kilosail.messaging;
+package io.kilosail.infra;
 
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 
 /** DATETIME(3) columns hold UTC instants; the MySQL client speaks LocalDateTime. These two functions are the bridge. */
-final class Times {
+public final class Times {
 
   private Times() {
   }
 
-  static LocalDateTime toDb(Instant instant) {
+  public static LocalDateTime toDb(Instant instant) {
     return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
   }
 
-  static Instant fromDb(LocalDateTime value) {
+  public static Instant fromDb(LocalDateTime value) {
     return value == null ? null : value.toInstant(ZoneOffset.UTC);
   }
 
   /** A literal for text queries built from our own values (never from input). */
-  static String sqlLiteral(Instant instant) {
+  public static String sqlLiteral(Instant instant) {
     return "'" + toDb(instant).toString().replace('T', ' ') + "'";
   }
 }

@@ -1,6 +1,5 @@
-package io.kilosail.messaging;
+package io.kilosail.infra;
 
-import io.kilosail.infra.NodeConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -9,15 +8,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Where the messaging meters go: the node's Micrometer registry, the one {@code /metrics} scrapes. A Vert.x started
+ * Where a verticle's meters go: the node's Micrometer registry, the one {@code /metrics} scrapes. A Vert.x started
  * without metrics (most tests) has none; then meters go to an in-memory registry of the same name, so they still
  * count and a test can read them.
  */
-public final class MessagingMetrics {
+public final class Meters {
 
   private static final Map<String, MeterRegistry> FALLBACK = new ConcurrentHashMap<>();
 
-  private MessagingMetrics() {
+  private Meters() {
   }
 
   public static MeterRegistry registry(NodeConfig node) {
