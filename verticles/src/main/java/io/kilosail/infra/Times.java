@@ -11,7 +11,7 @@ public final class Times {
   }
 
   public static LocalDateTime toDb(Instant instant) {
-    return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    return instant == null ? null : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
   }
 
   public static Instant fromDb(LocalDateTime value) {

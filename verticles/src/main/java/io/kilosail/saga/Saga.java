@@ -1,0 +1,264 @@
+package io.kilosail.saga;
+
+import io.kilosail.saga.StepDefinition.Action;
+import io.kilosail.saga.StepDefinition.EventHandler;
+import io.kilosail.saga.StepDefinition.FailureHandler;
+import io.kilosail.saga.StepDefinition.Kind;
+import io.kilosail.saga.StepDefinition.ReplyHandler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The saga DSL, in the spirit of Eventuate Tram Sagas, plus timeouts, retries, awaited events and parallel branches:
+ *
+ * <pre>{@code
+ * Saga.define("create-order", CreateOrderData.class)
+ *     .step("create").invokeLocal(this::create).withCompensation(this::reject)
+ *     .step("reserve-goods").invokeParticipant(this::reserveGoods)
+ *         .onFailure(GoodsService.GOODS_NOT_FOUND, this::handleGoodsNotFound)
+ *         .withCompensation(this::releaseGoods)
+ *         .timeout(Duration.ofSeconds(2)).retry(RetryPolicy.DEFAULT)
+ *     .step("await-payment").awaitEvent("payment.succeeded", Duration.ofMinutes(30), this::paid)
+ *     .parallel("reserve")
+ *         .branch("stock").invokeParticipant(this::reserveStock).withCompensation(this::releaseStock)
+ *         .branch("credit").invokeParticipant(this::reserveCredit).withCompensation(this::releaseCredit)
+ *     .join()
+ *     .step("approve").invokeLocal(this::approve)
+ *     .onCompleted(this::notify)
+ *     .build();
+ * }</pre>
+ */
+public final class Saga<D> {
+
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+  private final String type;
+  private final Class<D> dataType;
+  private final List<List<StepDefinition<D>>> groups = new ArrayList<>();
+  private List<StepDefinition<D>> openGroup;
+  private StepBuilder current;
+  private SagaDefinition.Hook<D> completed;
+  private SagaDefinition.Hook<D> compensated;
+  private SagaDefinition.Hook<D> failed;
+
+  private Saga(String type, Class<D> dataType) {
+    this.type = type;
+    this.dataType = dataType;
+  }
+
+  public static <D> Saga<D> define(String type, Class<D> dataType) {
+    return new Saga<>(type, dataType);
+  }
+
+  /** Starts a new sequential step. */
+  public StepBuilder step(String name) {
+    closeStep();
+    if (openGroup != null) {
+      throw new IllegalStateException("parallel group not joined before step " + name);
+    }
+    current = new StepBuilder(name, false);
+    return current;
+  }
+
+  /** Starts a group of parallel branches; end it with {@link StepBuilder#join()}. */
+  public Saga<D> parallel(String groupName) {
+    closeStep();
+    if (openGroup != null) {
+      throw new IllegalStateException("parallel group " + groupName + " opened inside another one");
+    }
+    openGroup = new ArrayList<>();
+    return this;
+  }
+
+  /** Starts a branch of the open parallel group. */
+  public StepBuilder branch(String name) {
+    closeStep();
+    if (openGroup == null) {
+      throw new IllegalStateException("branch " + name + " outside a parallel group");
+    }
+    current = new StepBuilder(name, true);
+    return current;
+  }
+
+  public Saga<D> onCompleted(SagaDefinition.Hook<D> hook) {
+    this.completed = hook;
+    return this;
+  }
+
+  public Saga<D> onCompensated(SagaDefinition.Hook<D> hook) {
+    this.compensated = hook;
+    return this;
+  }
+
+  public Saga<D> onFailed(SagaDefinition.Hook<D> hook) {
+    this.failed = hook;
+    return this;
+  }
+
+  public SagaDefinition<D> build() {
+    closeStep();
+    if (openGroup != null) {
+      throw new IllegalStateException("parallel group not joined");
+    }
+    if (groups.isEmpty()) {
+      throw new IllegalStateException("saga " + type + " has no steps");
+    }
+    return new SagaDefinition<>(type, dataType, groups, new SagaDefinition.Hooks<>(completed, compensated, failed));
+  }
+
+  private void closeStep() {
+    if (current == null) {
+      return;
+    }
+    StepDefinition<D> step = current.definition();
+    if (current.inBranch) {
+      if (step.kind() == Kind.AWAIT_EVENT) {
+        throw new IllegalStateException("branch " + step.name() + " cannot await an event");
+      }
+      openGroup.add(step);
+    } else {
+      groups.add(List.of(step));
+    }
+    current = null;
+  }
+
+  /** One step being described. Its methods return it, and {@code step}/{@code branch}/{@code build} move on. */
+  public final class StepBuilder {
+    private final String name;
+    private final boolean inBranch;
+    private Kind kind;
+    private Action<D> action;
+    private Action<D> compensation;
+    private final Map<Integer, FailureHandler<D>> failureHandlers = new LinkedHashMap<>();
+    private final List<ReplyHandler<D, ?>> replyHandlers = new ArrayList<>();
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private RetryPolicy retry = RetryPolicy.NONE;
+    private RetryPolicy compensationRetry = RetryPolicy.COMPENSATION;
+    private String awaitedEvent;
+    private EventHandler<D> eventHandler;
+
+    private StepBuilder(String name, boolean inBranch) {
+      if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,63}")) {
+        throw new IllegalArgumentException("step name must be lower-case letters, digits and '-', got " + name);
+      }
+      this.name = name;
+      this.inBranch = inBranch;
+    }
+
+    /** Work done in this process (typically a write to this service's own tables). */
+    public StepBuilder invokeLocal(Action<D> local) {
+      return invoke(Kind.LOCAL, local);
+    }
+
+    /** A command to a participant, through its service proxy; the participant de-duplicates on (saga id, step). */
+    public StepBuilder invokeParticipant(Action<D> participant) {
+      return invoke(Kind.PARTICIPANT, participant);
+    }
+
+    private StepBuilder invoke(Kind kind, Action<D> action) {
+      if (this.kind != null) {
+        throw new IllegalStateException("step " + name + " already has an action");
+      }
+      this.kind = kind;
+      this.action = action;
+      return this;
+    }
+
+    /** Waits for an external fact (delivered with {@code SagaCoordinatorService.signal}); compensates on timeout. */
+    public StepBuilder awaitEvent(String eventType, Duration timeout, EventHandler<D> handler) {
+      if (this.kind != null) {
+        throw new IllegalStateException("step " + name + " already has an action");
+      }
+      this.kind = Kind.AWAIT_EVENT;
+      this.awaitedEvent = eventType;
+      this.timeout = timeout;
+      this.eventHandler = handler;
+      return this;
+    }
+
+    public StepBuilder withCompensation(Action<D> compensation) {
+      this.compensation = compensation;
+      return this;
+    }
+
+    /** A participant's definite "no" with this failure code: handled, not retried, and the saga compensates. */
+    public StepBuilder onFailure(int failureCode, FailureHandler<D> handler) {
+      failureHandlers.put(failureCode, handler);
+      return this;
+    }
+
+    /** What to take from a successful reply of this type. */
+    public <R> StepBuilder onReply(Class<R> replyType, BiConsumer<D, R> handler) {
+      replyHandlers.add(new ReplyHandler<>(replyType, handler));
+      return this;
+    }
+
+    /** How long one attempt may take; an attempt that takes longer counts as failed (and may be retried). */
+    public StepBuilder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    public StepBuilder retry(RetryPolicy retry) {
+      this.retry = retry;
+      return this;
+    }
+
+    public StepBuilder compensationRetry(RetryPolicy retry) {
+      this.compensationRetry = retry;
+      return this;
+    }
+
+    public StepBuilder step(String next) {
+      return Saga.this.step(next);
+    }
+
+    public StepBuilder branch(String next) {
+      return Saga.this.branch(next);
+    }
+
+    public Saga<D> parallel(String groupName) {
+      return Saga.this.parallel(groupName);
+    }
+
+    /** Closes the open parallel group: the next step starts when every branch has succeeded. */
+    public Saga<D> join() {
+      closeStep();
+      if (openGroup == null || openGroup.size() < 2) {
+        throw new IllegalStateException("a parallel group needs at least two branches");
+      }
+      groups.add(openGroup);
+      openGroup = null;
+      return Saga.this;
+    }
+
+    public Saga<D> onCompleted(SagaDefinition.Hook<D> hook) {
+      return Saga.this.onCompleted(hook);
+    }
+
+    public Saga<D> onCompensated(SagaDefinition.Hook<D> hook) {
+      return Saga.this.onCompensated(hook);
+    }
+
+    public Saga<D> onFailed(SagaDefinition.Hook<D> hook) {
+      return Saga.this.onFailed(hook);
+    }
+
+    public SagaDefinition<D> build() {
+      return Saga.this.build();
+    }
+
+    private StepDefinition<D> definition() {
+      if (kind == null) {
+        throw new IllegalStateException("step " + name + " has no action");
+      }
+      return new StepDefinition<>(name, kind, action, compensation, Map.copyOf(failureHandlers),
+          List.copyOf(replyHandlers), timeout, retry, compensationRetry, awaitedEvent, eventHandler);
+    }
+  }
+}

@@ -1,0 +1,598 @@
+package io.kilosail.saga;
+
+import io.kilosail.contracts.saga.SagaCoordinatorService;
+import io.kilosail.contracts.saga.SagaStep;
+import io.kilosail.contracts.saga.SagaView;
+import io.kilosail.infra.Clients;
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.NodeConfig;
+import io.kilosail.messaging.Envelope;
+import io.kilosail.messaging.Outbox;
+import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.saga.SagaProgress.State;
+import io.kilosail.saga.SagaRepository.LogEntry;
+import io.kilosail.saga.StepDefinition.Kind;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceBinder;
+import io.vertx.serviceproxy.ServiceException;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Runs sagas. Each transition (a group of steps done, a compensation done, a wait begun, an end) is one MySQL
+ * transaction: the saga row (guarded by its version), the step log and an outbox event. Between transitions a saga
+ * lives in this verticle's memory under a lease; if the node dies, the lease runs out and any coordinator resumes the
+ * saga from its last transition, re-invoking the steps of the group it was at (participants' barriers make that a
+ * no-op where the step already took effect).
+ */
+public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordinatorService {
+
+  /** Kafka topic of saga lifecycle events (started, waiting, compensating, completed, compensated, failed). */
+  public static final String EVENTS_TOPIC = "kilosail.saga-events";
+
+  private static final Logger log = LoggerFactory.getLogger(SagaCoordinatorVerticle.class);
+
+  private final Map<String, SagaDefinition<?>> definitions;
+  private final Map<String, Running<?>> running = new HashMap<>();
+  private NodeConfig node;
+  private SagaSettings settings;
+  private Pool pool;
+  private SagaRepository repository;
+  private SagaMetrics metrics;
+  private MessageConsumer<JsonObject> consumer;
+  private long scanTimer;
+  private boolean scanning;
+  private boolean stopping;
+
+  public SagaCoordinatorVerticle(List<SagaDefinition<?>> definitions) {
+    this.definitions = definitions.stream().collect(Collectors.toMap(SagaDefinition::type, Function.identity()));
+  }
+
+  @Override
+  public Future<?> start() {
+    node = NodeConfig.fromJson(config());
+    settings = SagaSettings.fromJson(config());
+    pool = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
+    repository = new SagaRepository(pool);
+    metrics = new SagaMetrics(Meters.registry(node), running::size);
+    consumer = new ServiceBinder(vertx).setAddress(settings.address()).register(SagaCoordinatorService.class, this);
+    scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
+    return consumer.completion().onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
+        node.id(), definitions.keySet(), settings.lease().toMillis()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Sagas in flight keep their leases: whoever resumes them (this node after a restart, or another) re-runs their
+    // current group, which the participants' barriers make safe.
+    stopping = true;
+    vertx.cancelTimer(scanTimer);
+    log.info("saga coordinator stopping node={} inFlight={}", node.id(), running.size());
+    return consumer.unregister().eventually(() -> pool.close());
+  }
+
+  // ---------------------------------------------------------------- service operations
+
+  @Override
+  public Future<String> start(String sagaType, String businessKey, JsonObject data) {
+    SagaDefinition<?> definition = definitions.get(sagaType);
+    if (definition == null) {
+      return ServiceException.fail(UNKNOWN_SAGA_TYPE, "no saga type '" + sagaType + "'; known: " + definitions.keySet());
+    }
+    if (businessKey == null || businessKey.isBlank() || businessKey.length() > 191) {
+      return ServiceException.fail(INVALID_SAGA_DATA, "businessKey must be 1 to 191 characters");
+    }
+    return begin(definition, businessKey, data);
+  }
+
+  private <D> Future<String> begin(SagaDefinition<D> definition, String businessKey, JsonObject json) {
+    D data;
+    try {
+      data = json.mapTo(definition.dataType());
+    } catch (RuntimeException e) {
+      return ServiceException.fail(INVALID_SAGA_DATA, "data does not fit " + definition.dataType().getSimpleName()
+          + ": " + e.getMessage());
+    }
+    Instant now = Instant.now();
+    Running<D> saga = new Running<>(UUID.randomUUID().toString(), definition, businessKey, data, SagaProgress.start(),
+        0, now, now.plus(settings.lease()));
+    SagaRepository.Instance row = new SagaRepository.Instance(saga.id, definition.type(), businessKey, State.RUNNING,
+        saga.progress.toJson(), encode(data), null, null, 0, saga.leaseUntil, now, now);
+    return pool.withTransaction(conn -> repository.insert(conn, row, node.id())
+            .compose(inserted -> inserted
+                ? Outbox.add(conn, EVENTS_TOPIC, event(saga, "saga.started")).map(true)
+                : Future.succeededFuture(false)))
+        .compose(inserted -> {
+          if (!inserted) {
+            return repository.load(definition.type(), businessKey).map(SagaRepository.Instance::id);
+          }
+          metrics.count("started", definition.type());
+          log.info("saga started id={} type={} key={}", saga.id, definition.type(), businessKey);
+          running.put(saga.id, saga);
+          advance(saga);
+          return Future.succeededFuture(saga.id);
+        });
+  }
+
+  @Override
+  public Future<Boolean> signal(String sagaType, String businessKey, String eventType, JsonObject payload) {
+    return repository.load(sagaType, businessKey).compose(row -> {
+      if (row == null) {
+        return ServiceException.fail(SAGA_NOT_FOUND, "no " + sagaType + " saga for " + businessKey);
+      }
+      if (row.state() != State.WAITING || !eventType.equals(row.awaitingEvent())) {
+        log.debug("signal ignored id={} event={} state={} awaiting={}", row.id(), eventType, row.state(),
+            row.awaitingEvent());
+        return Future.succeededFuture(false);
+      }
+      Running<?> saga = restore(row);
+      if (saga == null) {
+        return ServiceException.fail(UNKNOWN_SAGA_TYPE, "no saga type '" + sagaType + "' on this coordinator");
+      }
+      return deliver(saga, eventType, payload == null ? new JsonObject() : payload);
+    });
+  }
+
+  private <D> Future<Boolean> deliver(Running<D> saga, String eventType, JsonObject payload) {
+    StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
+    Instant started = Instant.now();
+    try {
+      step.eventHandler().handle(saga.data, payload);
+    } catch (RuntimeException e) {
+      return ServiceException.fail(INVALID_SAGA_DATA, "event " + eventType + " rejected by step " + step.name()
+          + ": " + e.getMessage());
+    }
+    saga.progress.eventArrived(step.name());
+    saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "SUCCEEDED", null, started, 0));
+    running.put(saga.id, saga);
+    // The version guard decides between this event and a concurrent timeout or duplicate: only one transition wins.
+    return checkpoint(saga, null)
+        .onSuccess(x -> advance(saga))
+        .map(true)
+        .recover(err -> err instanceof LostOwnership ? Future.succeededFuture(false) : Future.failedFuture(err));
+  }
+
+  @Override
+  public Future<SagaView> find(String sagaId) {
+    return repository.load(sagaId).compose(row -> row == null
+        ? ServiceException.fail(SAGA_NOT_FOUND, "no saga " + sagaId)
+        : view(row));
+  }
+
+  @Override
+  public Future<List<SagaView>> findByBusinessKey(String businessKey) {
+    return repository.byBusinessKey(businessKey)
+        .compose(rows -> Future.all(rows.stream().map(this::view).toList()))
+        .map(all -> all.<SagaView>list());
+  }
+
+  @Override
+  public Future<SagaView> retry(String sagaId) {
+    return takeOver(sagaId, State.FAILED, saga -> {
+      saga.progress.resume();
+      return "saga.retried";
+    });
+  }
+
+  @Override
+  public Future<SagaView> forceCompensate(String sagaId) {
+    return takeOver(sagaId, null, saga -> {
+      if (saga.progress.state() != State.RUNNING && saga.progress.state() != State.WAITING) {
+        throw new IllegalStateException(saga.progress.state().name());
+      }
+      // The current group may be half done: compensate its steps too (compensating one that never ran is a no-op).
+      List<String> current = saga.progress.currentGroup(saga.definition).stream().map(StepDefinition::name).toList();
+      saga.progress.forwardFailed(List.of(), current, "compensation forced by an operator");
+      return "saga.compensating";
+    });
+  }
+
+  /** Loads a saga, applies an operator's transition under the version guard, and runs it here from then on. */
+  private Future<SagaView> takeOver(String sagaId, State required, Function<Running<?>, String> transition) {
+    return repository.load(sagaId).compose(row -> {
+      if (row == null) {
+        return ServiceException.fail(SAGA_NOT_FOUND, "no saga " + sagaId);
+      }
+      Running<?> saga = restore(row);
+      if (saga == null) {
+        return ServiceException.fail(UNKNOWN_SAGA_TYPE, "no saga type '" + row.type() + "' on this coordinator");
+      }
+      String event;
+      try {
+        if (required != null && row.state() != required) {
+          throw new IllegalStateException(row.state().name());
+        }
+        event = transition.apply(saga);
+      } catch (IllegalStateException e) {
+        return ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " is " + row.state());
+      }
+      running.remove(sagaId);
+      running.put(sagaId, saga);
+      return checkpoint(saga, event)
+          .recover(err -> err instanceof LostOwnership
+              ? ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " moved on meanwhile; look again")
+              : Future.failedFuture(err))
+          .compose(x -> {
+            log.info("saga taken over by an operator id={} event={}", sagaId, event);
+            advance(saga);
+            return find(sagaId);
+          });
+    });
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  private <D> void advance(Running<D> saga) {
+    if (stopping || running.get(saga.id) != saga) {
+      return;
+    }
+    switch (saga.progress.state()) {
+      case RUNNING -> {
+        List<StepDefinition<D>> group = saga.progress.currentGroup(saga.definition);
+        if (group.isEmpty()) {
+          saga.progress.completed();
+          finish(saga, "saga.completed");
+        } else if (group.get(0).kind() == Kind.AWAIT_EVENT) {
+          park(saga, group.get(0));
+        } else {
+          runGroup(saga, group);
+        }
+      }
+      case COMPENSATING -> saga.progress.nextCompensation(saga.definition).ifPresentOrElse(
+          step -> compensate(saga, step),
+          () -> {
+            saga.progress.compensatedAll();
+            finish(saga, "saga.compensated");
+          });
+      default -> running.remove(saga.id);
+    }
+  }
+
+  private <D> void runGroup(Running<D> saga, List<StepDefinition<D>> group) {
+    List<Future<Outcome>> outcomes = group.stream().map(step -> attempt(saga, step, true, 1)).toList();
+    Future.join(outcomes).onComplete(x -> {
+      List<String> succeeded = new ArrayList<>();
+      List<String> unknown = new ArrayList<>();
+      String error = null;
+      for (int i = 0; i < group.size(); i++) {
+        Outcome outcome = outcomes.get(i).result();
+        switch (outcome.kind()) {
+          case SUCCEEDED -> succeeded.add(group.get(i).name());
+          case UNKNOWN -> unknown.add(group.get(i).name());
+          case ABANDONED -> {
+            return;
+          }
+          default -> { }
+        }
+        if (outcome.error() != null && error == null) {
+          error = group.get(i).name() + ": " + outcome.error();
+        }
+      }
+      String event = null;
+      if (succeeded.size() == group.size()) {
+        saga.progress.groupSucceeded(succeeded);
+      } else {
+        saga.progress.forwardFailed(succeeded, unknown, error);
+        event = "saga.compensating";
+        log.info("saga compensating id={} type={} reason={}", saga.id, saga.definition.type(), error);
+      }
+      checkpoint(saga, event).onSuccess(y -> advance(saga));
+    });
+  }
+
+  private <D> void compensate(Running<D> saga, StepDefinition<D> step) {
+    attempt(saga, step, false, 1).onSuccess(outcome -> {
+      switch (outcome.kind()) {
+        case SUCCEEDED -> {
+          saga.progress.stepCompensated(step.name());
+          checkpoint(saga, null).onSuccess(x -> advance(saga));
+        }
+        case ABANDONED -> { }
+        default -> {
+          saga.progress.failed("compensation of " + step.name() + " failed: " + outcome.error());
+          finish(saga, "saga.failed");
+        }
+      }
+    });
+  }
+
+  private <D> void park(Running<D> saga, StepDefinition<D> step) {
+    saga.progress.waitFor(step.awaitedEvent());
+    saga.waitUntil = Instant.now().plus(step.timeout());
+    checkpoint(saga, "saga.waiting").onComplete(x -> running.remove(saga.id));
+  }
+
+  private <D> void finish(Running<D> saga, String event) {
+    checkpoint(saga, event).onSuccess(x -> {
+      running.remove(saga.id);
+      State state = saga.progress.state();
+      metrics.count(state.name().toLowerCase(), saga.definition.type());
+      metrics.duration(saga.definition.type(), state.name(), Duration.between(saga.startedAt, Instant.now()));
+      log.info("saga {} id={} type={} key={}", state.name().toLowerCase(), saga.id, saga.definition.type(),
+          saga.businessKey);
+      SagaDefinition.Hook<D> hook = switch (state) {
+        case COMPLETED -> saga.definition.hooks().completed();
+        case COMPENSATED -> saga.definition.hooks().compensated();
+        default -> saga.definition.hooks().failed();
+      };
+      if (hook != null) {
+        Future.<Void>succeededFuture().compose(y -> hook.run(saga.data, saga.id))
+            .onFailure(err -> log.warn("saga hook failed id={} state={} error={}", saga.id, state, err.toString()));
+      }
+    });
+  }
+
+  private enum OutcomeKind { SUCCEEDED, REJECTED, UNKNOWN, ABANDONED }
+
+  /** How a step ended: done, refused by the participant, outcome unknown after all tries, or no longer ours. */
+  private record Outcome(OutcomeKind kind, String error) {
+  }
+
+  /** One try of a step's action (or compensation), then retries per policy. Never fails: answers an Outcome. */
+  private <D> Future<Outcome> attempt(Running<D> saga, StepDefinition<D> step, boolean forward, int attempt) {
+    if (stopping || running.get(saga.id) != saga) {
+      return Future.succeededFuture(new Outcome(OutcomeKind.ABANDONED, null));
+    }
+    Instant leaseNeeded = Instant.now().plus(step.timeout()).plusSeconds(1);
+    Future<Void> leased = leaseNeeded.isAfter(saga.leaseUntil) ? checkpoint(saga, null) : Future.succeededFuture();
+    return leased.transform(lease -> {
+      if (lease.failed()) {
+        return Future.succeededFuture(new Outcome(OutcomeKind.ABANDONED, null));
+      }
+      String phase = forward ? "ACTION" : "COMPENSATION";
+      SagaStep ref = new SagaStep(saga.id, step.name(), attempt);
+      Instant startedAt = Instant.now();
+      long started = System.nanoTime();
+      Future<?> call;
+      try {
+        call = (forward ? step.action() : step.compensation()).run(saga.data, ref);
+      } catch (RuntimeException e) {
+        call = Future.failedFuture(e);
+      }
+      return call.timeout(step.timeout().toMillis(), TimeUnit.MILLISECONDS).transform(result -> {
+        long durationMs = (System.nanoTime() - started) / 1_000_000;
+        if (result.succeeded()) {
+          if (forward) {
+            step.replyHandlers().forEach(h -> h.applyIfMatches(saga.data, result.result()));
+          }
+          record(saga, step, phase, attempt, "SUCCEEDED", null, startedAt, durationMs);
+          return Future.succeededFuture(new Outcome(OutcomeKind.SUCCEEDED, null));
+        }
+        Throwable failure = result.cause();
+        String error = describe(failure);
+        RetryPolicy policy = forward ? step.retry() : step.compensationRetry();
+        if (forward && failure instanceof ServiceException refusal
+            && (step.failureHandlers().containsKey(refusal.failureCode()) || !policy.isRetryable(refusal.failureCode()))) {
+          StepDefinition.FailureHandler<D> handler = step.failureHandlers().get(refusal.failureCode());
+          if (handler != null) {
+            handler.handle(saga.data, refusal);
+          }
+          record(saga, step, phase, attempt, "REJECTED", error, startedAt, durationMs);
+          return Future.succeededFuture(new Outcome(OutcomeKind.REJECTED, error));
+        }
+        String outcome = failure instanceof TimeoutException ? "TIMED_OUT" : "FAILED";
+        record(saga, step, phase, attempt, outcome, error, startedAt, durationMs);
+        if (!policy.allowsAnotherAfter(attempt)) {
+          return Future.succeededFuture(new Outcome(OutcomeKind.UNKNOWN, error));
+        }
+        long backoff = policy.backoffAfter(attempt).toMillis();
+        log.info("saga step retry id={} step={} phase={} attempt={} inMs={} error={}", saga.id, step.name(), phase,
+            attempt, backoff, error);
+        // Persisting the failed attempt also renews the lease across the backoff.
+        return checkpoint(saga, null).transform(saved -> saved.failed()
+            ? Future.succeededFuture(new Outcome(OutcomeKind.ABANDONED, null))
+            : (backoff > 0 ? vertx.timer(backoff) : Future.succeededFuture()).compose(t -> attempt(saga, step, forward,
+                attempt + 1)));
+      });
+    });
+  }
+
+  private <D> void record(Running<D> saga, StepDefinition<D> step, String phase, int attempt, String outcome,
+                          String error, Instant startedAt, long durationMs) {
+    saga.logs.add(new LogEntry(step.name(), phase, attempt, outcome, error, startedAt, durationMs));
+    metrics.step(saga.definition.type(), step.name(), phase, outcome, durationMs);
+  }
+
+  private static String describe(Throwable failure) {
+    if (failure instanceof ServiceException refusal) {
+      return "code " + refusal.failureCode() + ": " + refusal.getMessage();
+    }
+    return failure.getClass().getSimpleName() + ": " + failure.getMessage();
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  /** Thrown when a saga's row moved on without us (another node resumed it, or an operator acted). */
+  private static final class LostOwnership extends RuntimeException {
+    LostOwnership(String sagaId) {
+      super("saga " + sagaId + " was moved on by somebody else", null, false, false);
+    }
+  }
+
+  /**
+   * Writes the saga's transition (and pending step log) in one transaction, with {@code event} in the outbox if given.
+   * Writes of one saga are queued one after the other, so parallel branches never race on the version. On any
+   * failure the saga is dropped from memory; its lease runs out and the scan resumes it from the last transition.
+   */
+  private <D> Future<Void> checkpoint(Running<D> saga, String event) {
+    Future<Void> write = saga.lastWrite.transform(previous -> previous.failed()
+        ? Future.failedFuture(previous.cause())
+        : write(saga, event));
+    saga.lastWrite = write;
+    return write.onFailure(err -> {
+      if (running.get(saga.id) == saga) {
+        running.remove(saga.id);
+        if (err instanceof LostOwnership) {
+          log.info("saga dropped id={}: {}", saga.id, err.getMessage());
+        } else {
+          log.warn("saga checkpoint failed id={} error={}; it resumes when its lease runs out", saga.id, err.toString());
+        }
+      }
+    });
+  }
+
+  private <D> Future<Void> write(Running<D> saga, String event) {
+    Instant now = Instant.now();
+    State state = saga.progress.state();
+    boolean owned = state == State.RUNNING || state == State.COMPENSATING;
+    Instant wakeUp = owned ? now.plus(settings.lease()) : state == State.WAITING ? saga.waitUntil : null;
+    List<LogEntry> logs = List.copyOf(saga.logs);
+    String data = encode(saga.data);
+    long expected = saga.version;
+    return pool.withTransaction(conn -> repository.update(conn, saga.id, expected, state, saga.progress.toJson(), data,
+                saga.progress.awaitingEvent(), saga.progress.lastError(), owned ? node.id() : null, wakeUp, now)
+            .compose(updated -> updated ? Future.<Void>succeededFuture() : Future.failedFuture(new LostOwnership(saga.id)))
+            .compose(x -> repository.insertLogs(conn, saga.id, node.id(), logs))
+            .compose(x -> event == null ? Future.succeededFuture() : Outbox.add(conn, EVENTS_TOPIC, event(saga, event))))
+        .onSuccess(x -> {
+          saga.version = expected + 1;
+          saga.logs.subList(0, logs.size()).clear();
+          if (wakeUp != null && owned) {
+            saga.leaseUntil = wakeUp;
+          }
+        });
+  }
+
+  private Envelope event(Running<?> saga, String type) {
+    return Envelope.create(type, "saga", saga.id, new JsonObject()
+            .put("sagaType", saga.definition.type())
+            .put("businessKey", saga.businessKey)
+            .put("state", saga.progress.state().name())
+            .put("error", saga.progress.lastError()))
+        .withSagaId(saga.id);
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /** Resumes sagas whose lease or wait ran out: a dead node's sagas, timed-out waits, operator hand-overs. */
+  private void scan() {
+    if (stopping || scanning) {
+      return;
+    }
+    scanning = true;
+    Instant now = Instant.now();
+    repository.due(now, settings.scanBatch())
+        .compose(ids -> Future.join(ids.stream().filter(id -> !running.containsKey(id))
+            .map(id -> resume(id, now)).toList()))
+        .onComplete(x -> scanning = false)
+        .onFailure(err -> log.warn("saga scan failed: {}", err.toString()));
+  }
+
+  private Future<Void> resume(String id, Instant now) {
+    return repository.load(id).compose(row -> {
+      if (row == null || !definitions.containsKey(row.type())) {
+        return Future.succeededFuture();
+      }
+      return repository.claimDue(id, node.id(), now, now.plus(settings.lease())).compose(claimed -> {
+        if (!claimed || stopping) {
+          return Future.succeededFuture();
+        }
+        SagaRepository.Instance current = new SagaRepository.Instance(row.id(), row.type(), row.businessKey(),
+            row.state(), row.progress(), row.data(), row.awaitingEvent(), row.lastError(), row.version() + 1,
+            now.plus(settings.lease()), row.createdAt(), row.updatedAt());
+        Running<?> saga = restore(current);
+        running.put(id, saga);
+        if (saga.progress.state() == State.WAITING) {
+          timedOut(saga);
+        } else {
+          log.info("saga resumed id={} type={} state={} group={}", id, row.type(), row.state(), saga.progress.group());
+          advance(saga);
+        }
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  private <D> void timedOut(Running<D> saga) {
+    StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
+    String error = "timed out waiting for " + step.awaitedEvent();
+    saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "TIMED_OUT", error, Instant.now(), 0));
+    saga.progress.forwardFailed(List.of(), List.of(), error);
+    log.info("saga wait timed out id={} step={}", saga.id, step.name());
+    checkpoint(saga, "saga.compensating").onSuccess(x -> advance(saga));
+  }
+
+  // ---------------------------------------------------------------- mapping
+
+  /** A saga as it stands in its row, ready to run here; null if this coordinator does not know its type. */
+  private Running<?> restore(SagaRepository.Instance row) {
+    SagaDefinition<?> definition = definitions.get(row.type());
+    return definition == null ? null : restore(definition, row);
+  }
+
+  private <D> Running<D> restore(SagaDefinition<D> definition, SagaRepository.Instance row) {
+    D data = new JsonObject(row.data()).mapTo(definition.dataType());
+    SagaProgress progress = SagaProgress.fromJson(row.state(), row.awaitingEvent(), row.lastError(), row.progress());
+    Instant lease = row.nextWakeupAt() != null ? row.nextWakeupAt() : Instant.now();
+    return new Running<>(row.id(), definition, row.businessKey(), data, progress, row.version(), row.createdAt(), lease);
+  }
+
+  private Future<SagaView> view(SagaRepository.Instance row) {
+    return repository.log(row.id()).map(entries -> new SagaView()
+        .setId(row.id())
+        .setSagaType(row.type())
+        .setBusinessKey(row.businessKey())
+        .setState(row.state().name())
+        .setAwaitingEvent(row.awaitingEvent())
+        .setLastError(row.lastError())
+        .setData(new JsonObject(row.data()))
+        .setCreatedAt(row.createdAt().toString())
+        .setUpdatedAt(row.updatedAt().toString())
+        .setTimeline(new JsonArray(entries.stream().map(e -> new JsonObject()
+            .put("step", e.step())
+            .put("phase", e.phase())
+            .put("attempt", e.attempt())
+            .put("outcome", e.outcome())
+            .put("error", e.error())
+            .put("startedAt", e.startedAt().toString())
+            .put("durationMs", e.durationMs())).toList())));
+  }
+
+  private static String encode(Object data) {
+    return JsonObject.mapFrom(data).encode();
+  }
+
+  /** A saga this verticle is running: definition, data and progress, and its version and lease as last written. */
+  private static final class Running<D> {
+    final String id;
+    final SagaDefinition<D> definition;
+    final String businessKey;
+    final D data;
+    final SagaProgress progress;
+    final Instant startedAt;
+    final List<LogEntry> logs = new ArrayList<>();
+    long version;
+    Instant leaseUntil;
+    Instant waitUntil;
+    Future<Void> lastWrite = Future.succeededFuture();
+
+    Running(String id, SagaDefinition<D> definition, String businessKey, D data, SagaProgress progress, long version,
+            Instant startedAt, Instant leaseUntil) {
+      this.id = id;
+      this.definition = definition;
+      this.businessKey = businessKey;
+      this.data = data;
+      this.progress = progress;
+      this.version = version;
+      this.startedAt = startedAt;
+      this.leaseUntil = leaseUntil;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.kilosail.saga;
+
+import io.kilosail.infra.Times;
+import io.kilosail.saga.SagaProgress.State;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mysqlclient.MySQLException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The SQL of the saga coordinator. Writes take the caller's connection, so they join its transaction. */
+final class SagaRepository {
+
+  private static final int DUPLICATE_KEY = 1062;
+
+  /** A saga_instance row. */
+  record Instance(String id, String type, String businessKey, State state, JsonObject progress, String data,
+                  String awaitingEvent, String lastError, long version, Instant nextWakeupAt, Instant createdAt,
+                  Instant updatedAt) {
+  }
+
+  /** A saga_step_log row. */
+  record LogEntry(String step, String phase, int attempt, String outcome, String error, Instant startedAt,
+                  long durationMs) {
+  }
+
+  private final Pool pool;
+
+  SagaRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Inserts a new saga; false if one of this type and business key exists already. */
+  Future<Boolean> insert(SqlConnection conn, Instance saga, String owner) {
+    return conn.preparedQuery("INSERT INTO saga_instance (id, saga_type, business_key, state, progress, data,"
+            + " awaiting_event, last_error, version, owner, next_wakeup_at, created_at, updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, ?, ?)")
+        .execute(Tuple.from(new Object[] {saga.id(), saga.type(), saga.businessKey(), saga.state().name(),
+            saga.progress().encode(), saga.data(), owner, Times.toDb(saga.nextWakeupAt()), Times.toDb(saga.createdAt()),
+            Times.toDb(saga.createdAt())}))
+        .map(true)
+        .recover(err -> err instanceof MySQLException e && e.getErrorCode() == DUPLICATE_KEY
+            ? Future.succeededFuture(false) : Future.failedFuture(err));
+  }
+
+  /** Writes a transition if the saga is still at {@code expectedVersion}; false if somebody else moved it. */
+  Future<Boolean> update(SqlConnection conn, String id, long expectedVersion, State state, JsonObject progress,
+                         String data, String awaitingEvent, String lastError, String owner, Instant nextWakeupAt,
+                         Instant now) {
+    return conn.preparedQuery("UPDATE saga_instance SET state = ?, progress = ?, data = ?, awaiting_event = ?,"
+            + " last_error = ?, owner = ?, next_wakeup_at = ?, updated_at = ?, version = version + 1"
+            + " WHERE id = ? AND version = ?")
+        .execute(Tuple.from(new Object[] {state.name(), progress.encode(), data, awaitingEvent, truncate(lastError),
+            owner, Times.toDb(nextWakeupAt), Times.toDb(now), id, expectedVersion}))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  Future<Void> insertLogs(SqlConnection conn, String sagaId, String nodeId, List<LogEntry> logs) {
+    if (logs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Tuple> rows = new ArrayList<>(logs.size());
+    for (LogEntry log : logs) {
+      rows.add(Tuple.from(new Object[] {sagaId, log.step(), log.phase(), log.attempt(), log.outcome(),
+          truncate(log.error()), nodeId, Times.toDb(log.startedAt()), (int) Math.min(Integer.MAX_VALUE, log.durationMs())}));
+    }
+    return conn.preparedQuery("INSERT INTO saga_step_log (saga_id, step, phase, attempt, outcome, error, node_id,"
+            + " started_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .executeBatch(rows)
+        .mapEmpty();
+  }
+
+  /**
+   * Takes over a saga that is due (lease expired, wait timed out, or handed over): bumps its version and gives it a
+   * fresh lease. Only one node's claim can succeed.
+   */
+  Future<Boolean> claimDue(String id, String owner, Instant now, Instant leaseUntil) {
+    return pool.preparedQuery("UPDATE saga_instance SET owner = ?, next_wakeup_at = ?, version = version + 1"
+            + " WHERE id = ? AND next_wakeup_at <= ?")
+        .execute(Tuple.of(owner, Times.toDb(leaseUntil), id, Times.toDb(now)))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  Future<List<String>> due(Instant now, int limit) {
+    return pool.preparedQuery("SELECT id FROM saga_instance WHERE next_wakeup_at <= ? ORDER BY next_wakeup_at LIMIT ?")
+        .execute(Tuple.of(Times.toDb(now), limit))
+        .map(rows -> {
+          List<String> ids = new ArrayList<>();
+          rows.forEach(r -> ids.add(r.getString("id")));
+          return ids;
+        });
+  }
+
+  private static final String SELECT = "SELECT id, saga_type, business_key, state, progress, data, awaiting_event,"
+      + " last_error, version, next_wakeup_at, created_at, updated_at FROM saga_instance ";
+
+  Future<Instance> load(String id) {
+    return pool.preparedQuery(SELECT + "WHERE id = ?").execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : instance(rows.iterator().next()));
+  }
+
+  Future<Instance> load(String type, String businessKey) {
+    return pool.preparedQuery(SELECT + "WHERE saga_type = ? AND business_key = ?").execute(Tuple.of(type, businessKey))
+        .map(rows -> rows.size() == 0 ? null : instance(rows.iterator().next()));
+  }
+
+  Future<List<Instance>> byBusinessKey(String businessKey) {
+    return pool.preparedQuery(SELECT + "WHERE business_key = ? ORDER BY created_at").execute(Tuple.of(businessKey))
+        .map(rows -> {
+          List<Instance> list = new ArrayList<>();
+          rows.forEach(r -> list.add(instance(r)));
+          return list;
+        });
+  }
+
+  Future<List<LogEntry>> log(String sagaId) {
+    return pool.preparedQuery("SELECT step, phase, attempt, outcome, error, started_at, duration_ms"
+            + " FROM saga_step_log WHERE saga_id = ? ORDER BY id")
+        .execute(Tuple.of(sagaId))
+        .map(rows -> {
+          List<LogEntry> list = new ArrayList<>();
+          rows.forEach(r -> list.add(new LogEntry(r.getString("step"), r.getString("phase"), r.getInteger("attempt"),
+              r.getString("outcome"), r.getString("error"), Times.fromDb(r.getLocalDateTime("started_at")),
+              r.getInteger("duration_ms"))));
+          return list;
+        });
+  }
+
+  private static Instance instance(Row r) {
+    return new Instance(r.getString("id"), r.getString("saga_type"), r.getString("business_key"),
+        State.valueOf(r.getString("state")), new JsonObject(r.getString("progress")), r.getString("data"),
+        r.getString("awaiting_event"), r.getString("last_error"), r.getLong("version"),
+        Times.fromDb(r.getLocalDateTime("next_wakeup_at")), Times.fromDb(r.getLocalDateTime("created_at")),
+        Times.fromDb(r.getLocalDateTime("updated_at")));
+  }
+
+  private static String truncate(String s) {
+    return s == null || s.length() <= 2000 ? s : s.substring(0, 2000);
+  }
+}

@@ -1,0 +1,64 @@
+package io.kilosail.saga;
+
+import io.kilosail.contracts.saga.SagaStep;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One step of a saga, as the DSL built it. A step either invokes something (locally or on a participant through its
+ * service proxy) or waits for an external event; it may have a compensation that undoes it.
+ */
+public record StepDefinition<D>(
+    String name,
+    Kind kind,
+    Action<D> action,
+    Action<D> compensation,
+    Map<Integer, FailureHandler<D>> failureHandlers,
+    List<ReplyHandler<D, ?>> replyHandlers,
+    Duration timeout,
+    RetryPolicy retry,
+    RetryPolicy compensationRetry,
+    String awaitedEvent,
+    EventHandler<D> eventHandler) {
+
+  public enum Kind { LOCAL, PARTICIPANT, AWAIT_EVENT }
+
+  /** Does the work of a step (or undoes it). {@code step} carries saga id, step name and attempt to the participant. */
+  @FunctionalInterface
+  public interface Action<D> {
+    Future<?> run(D data, SagaStep step);
+  }
+
+  /** Reacts to a participant's definite "no" (a failure code), e.g. by noting the reason in the saga data. */
+  @FunctionalInterface
+  public interface FailureHandler<D> {
+    void handle(D data, ServiceException failure);
+  }
+
+  /** Takes what a participant answered into the saga data. */
+  public record ReplyHandler<D, R>(Class<R> replyType, java.util.function.BiConsumer<D, R> handler) {
+    @SuppressWarnings("unchecked")
+    boolean applyIfMatches(D data, Object reply) {
+      if (reply != null && replyType.isInstance(reply)) {
+        handler.accept(data, (R) reply);
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /** Takes an awaited external event into the saga data. */
+  @FunctionalInterface
+  public interface EventHandler<D> {
+    void handle(D data, JsonObject payload);
+  }
+
+  public boolean hasCompensation() {
+    return compensation != null;
+  }
+}

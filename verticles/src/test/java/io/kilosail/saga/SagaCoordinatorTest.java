@@ -1,0 +1,352 @@
+package io.kilosail.saga;
+
+import io.kilosail.contracts.saga.SagaCoordinatorService;
+import io.kilosail.contracts.saga.SagaView;
+import io.kilosail.infra.Clients;
+import io.kilosail.saga.CreateOrderSaga.Data;
+import io.kilosail.saga.participants.AccountService;
+import io.kilosail.saga.participants.GoodsService;
+import io.kilosail.saga.participants.Participants;
+import io.kilosail.testing.KilosailInfraExtension;
+import io.kilosail.testing.TestInfra;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.serviceproxy.ServiceException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The coordinator against real MariaDB and real service proxies: seed 003's CreateOrderSaga through every outcome,
+ * timeouts, retries, parallel branches, awaited events, and a coordinator killed in the middle of 200 sagas.
+ */
+@ExtendWith({VertxExtension.class, KilosailInfraExtension.class})
+class SagaCoordinatorTest {
+
+  private static Vertx vertx;
+  private static Pool pool;
+  private static Participants participants;
+  private static SagaCoordinatorService coordinator;
+  private static DeploymentOptions options;
+  private static List<SagaDefinition<?>> definitions;
+  private static String deployment;
+
+  @BeforeAll
+  static void start(TestInfra infra) throws Exception {
+    vertx = Vertx.vertx();
+    pool = Clients.mysqlPool(vertx, infra.settings().mysql());
+    await(Participants.createTables(pool));
+    participants = new Participants(vertx, pool);
+    await(participants.register());
+    CreateOrderSaga saga = new CreateOrderSaga(pool, GoodsService.createProxy(vertx), AccountService.createProxy(vertx),
+        Duration.ofMillis(1500));
+    definitions = List.of(saga.definition(), saga.parallelDefinition(),
+        saga.awaitingPaymentDefinition(Duration.ofMillis(1500)));
+    options = new DeploymentOptions().setConfig(infra.config()
+        .put("node", new JsonObject().put("id", "saga-test"))
+        .put("saga", new JsonObject().put("leaseMs", 2000).put("scanIntervalMs", 100)));
+    deployment = await(vertx.deployVerticle(new SagaCoordinatorVerticle(definitions), options));
+    coordinator = SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  // ------------------------------------------------------------ seed 003's four outcomes
+
+  @Test
+  void happyPathCompletesWithEveryEffectOnce() throws Exception {
+    long goods = newGoods(10);
+    String customer = newCustomer(1_000);
+    SagaView saga = run(CreateOrderSaga.TYPE, new Data(orderId(), customer, goods, 2, 300));
+
+    assertThat(saga.getState()).isEqualTo("COMPLETED");
+    assertThat(effects(saga.getId())).containsExactly("create", "reserve-goods", "reserve-credit", "approve");
+    assertThat(stock(goods)).isEqualTo(8);
+    assertThat(reserved(customer)).isEqualTo(300);
+    assertThat(orderState(saga)).isEqualTo("APPROVED");
+  }
+
+  @Test
+  void goodsNotFoundCompensatesTheOrderOnly() throws Exception {
+    SagaView saga = run(CreateOrderSaga.TYPE, new Data(orderId(), newCustomer(1_000), 424242L + random(), 1, 10));
+
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(effects(saga.getId())).containsExactly("create", "reject");
+    assertThat(saga.getData().getString("rejectionReason")).isEqualTo("GOODS_NOT_FOUND");
+    assertThat(orderState(saga)).isEqualTo("REJECTED");
+  }
+
+  @Test
+  void stockLimitCompensatesTheOrderOnly() throws Exception {
+    long goods = newGoods(3);
+    SagaView saga = run(CreateOrderSaga.TYPE, new Data(orderId(), newCustomer(1_000), goods, 5, 10));
+
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(effects(saga.getId())).containsExactly("create", "reject");
+    assertThat(saga.getData().getString("rejectionReason")).isEqualTo("GOODS_STOCK_LIMIT");
+    assertThat(stock(goods)).isEqualTo(3);
+  }
+
+  @Test
+  void creditLimitExceededReleasesGoodsThenRejectsInReverseOrder() throws Exception {
+    long goods = newGoods(10);
+    String customer = newCustomer(100);
+    SagaView saga = run(CreateOrderSaga.TYPE, new Data(orderId(), customer, goods, 4, 500));
+
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(effects(saga.getId())).containsExactly("create", "reserve-goods", "release-goods", "reject");
+    assertThat(saga.getData().getString("rejectionReason")).isEqualTo("CREDIT_LIMIT_EXCEEDED");
+    assertThat(stock(goods)).isEqualTo(10);
+    assertThat(reserved(customer)).isZero();
+  }
+
+  // ------------------------------------------------------------ timeouts and retries
+
+  @Test
+  void aParticipantThatNeverAnswersTripsTheTimeoutAndCompensation() throws Exception {
+    SagaView saga = run(CreateOrderSaga.TYPE, new Data(orderId(), newCustomer(1_000), Participants.HANGING_GOODS, 1, 10));
+
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(saga.getTimeline().stream().map(JsonObject.class::cast)
+        .filter(e -> e.getString("step").equals("reserve-goods") && e.getString("phase").equals("ACTION"))
+        .map(e -> e.getString("outcome")).toList()).containsExactly("TIMED_OUT", "TIMED_OUT", "TIMED_OUT");
+    // The timed-out step is compensated too; its barrier makes that a no-op, as the action never took effect.
+    assertThat(effects(saga.getId())).containsExactly("create", "reject");
+  }
+
+  @Test
+  void aFlakyParticipantIsRetriedAndTheSagaCompletes() throws Exception {
+    long goods = Participants.FLAKY_GOODS;
+    await(pool.preparedQuery("INSERT INTO test_goods (id, stock) VALUES (?, 1000000) ON DUPLICATE KEY UPDATE stock = stock")
+        .execute(Tuple.of(goods)));
+    SagaView saga = run(CreateOrderSaga.TYPE, new Data(orderId(), newCustomer(1_000), goods, 1, 10));
+
+    assertThat(saga.getState()).isEqualTo("COMPLETED");
+    assertThat(saga.getTimeline().stream().map(JsonObject.class::cast)
+        .filter(e -> e.getString("step").equals("reserve-goods"))
+        .map(e -> e.getString("outcome")).toList()).containsExactly("FAILED", "FAILED", "SUCCEEDED");
+    assertThat(effects(saga.getId())).containsExactly("create", "reserve-goods", "reserve-credit", "approve");
+  }
+
+  // ------------------------------------------------------------ parallel branches and events
+
+  @Test
+  void aFailingBranchCompensatesTheOtherBranch() throws Exception {
+    long goods = newGoods(10);
+    String customer = newCustomer(100);
+    SagaView saga = run(CreateOrderSaga.PARALLEL_TYPE, new Data(orderId(), customer, goods, 2, 500));
+
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(effects(saga.getId())).containsExactlyInAnyOrder("create", "reserve-goods", "release-goods", "reject");
+    assertThat(effects(saga.getId())).endsWith("release-goods", "reject");
+    assertThat(stock(goods)).isEqualTo(10);
+    assertThat(reserved(customer)).isZero();
+  }
+
+  @Test
+  void parallelBranchesBothSucceedThenApprove() throws Exception {
+    long goods = newGoods(10);
+    String customer = newCustomer(1_000);
+    SagaView saga = run(CreateOrderSaga.PARALLEL_TYPE, new Data(orderId(), customer, goods, 2, 500));
+
+    assertThat(saga.getState()).isEqualTo("COMPLETED");
+    assertThat(effects(saga.getId())).containsExactlyInAnyOrder("create", "reserve-goods", "reserve-credit", "approve");
+    assertThat(effects(saga.getId())).endsWith("approve");
+  }
+
+  @Test
+  void anAwaitedEventResumesTheSagaAndALateDuplicateChangesNothing() throws Exception {
+    Data data = new Data(orderId(), "c", 0, 0, 0);
+    String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+    awaitState(id, "WAITING");
+
+    JsonObject payment = new JsonObject().put("amount", 1234);
+    assertThat(await(coordinator.signal(CreateOrderSaga.PAYMENT_TYPE, data.orderId, "payment.succeeded", payment))).isTrue();
+    SagaView saga = awaitTerminal(id);
+    assertThat(saga.getState()).isEqualTo("COMPLETED");
+    assertThat(saga.getData().getLong("amount")).isEqualTo(1234);
+    assertThat(await(coordinator.signal(CreateOrderSaga.PAYMENT_TYPE, data.orderId, "payment.succeeded", payment))).isFalse();
+    assertThat(effects(id)).containsExactly("create", "approve");
+  }
+
+  @Test
+  void anEventThatNeverComesTimesOutAndCompensates() throws Exception {
+    Data data = new Data(orderId(), "c", 0, 0, 0);
+    String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+    SagaView saga = awaitTerminal(id);
+
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(saga.getLastError()).contains("timed out waiting for payment.succeeded");
+    assertThat(effects(id)).containsExactly("create", "reject");
+  }
+
+  // ------------------------------------------------------------ idempotence, operations, errors
+
+  @Test
+  void startingTheSameSagaTwiceStartsItOnce() throws Exception {
+    Data data = new Data(orderId(), newCustomer(1_000), newGoods(10), 1, 10);
+    String first = await(coordinator.start(CreateOrderSaga.TYPE, data.orderId, JsonObject.mapFrom(data)));
+    String second = await(coordinator.start(CreateOrderSaga.TYPE, data.orderId, JsonObject.mapFrom(data)));
+    assertThat(second).isEqualTo(first);
+    awaitTerminal(first);
+    assertThat(await(coordinator.findByBusinessKey(data.orderId))).hasSize(1);
+    assertThat(effects(first)).containsExactly("create", "reserve-goods", "reserve-credit", "approve");
+  }
+
+  @Test
+  void forceCompensatingAWaitingSagaUndoesItsSteps() throws Exception {
+    Data data = new Data(orderId(), "c", 0, 0, 0);
+    String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+    awaitState(id, "WAITING");
+    await(coordinator.forceCompensate(id));
+    SagaView saga = awaitTerminal(id);
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(saga.getLastError()).contains("forced by an operator");
+    assertThat(effects(id)).containsExactly("create", "reject");
+  }
+
+  @Test
+  void unknownTypesAndSagasAreClearFailures() {
+    assertThatThrownBy(() -> await(coordinator.start("no-such-saga", "k", new JsonObject())))
+        .hasCauseInstanceOf(ServiceException.class).hasMessageContaining("no saga type 'no-such-saga'");
+    assertThatThrownBy(() -> await(coordinator.find(UUID.randomUUID().toString())))
+        .hasMessageContaining("no saga");
+    assertThatThrownBy(() -> await(coordinator.start(CreateOrderSaga.TYPE, "k-" + random(),
+        new JsonObject().put("quantity", "many"))))
+        .hasMessageContaining("data does not fit Data");
+  }
+
+  // ------------------------------------------------------------ crash recovery
+
+  @Test
+  void sagasInFlightWhenTheCoordinatorDiesAreFinishedByANewOneWithNoEffectTwice() throws Exception {
+    long goods = newGoods(100_000);
+    String customer = newCustomer(100_000_000);
+    participants.delayMs = 40;
+    List<String> ids = new ArrayList<>();
+    try {
+      for (int i = 0; i < 200; i++) {
+        // Every fifth order exceeds the credit limit's share, to have compensations in flight too.
+        Data data = new Data(orderId(), i % 5 == 0 ? newCustomer(1) : customer, goods, 1, 10);
+        ids.add(await(coordinator.start(CreateOrderSaga.TYPE, data.orderId, JsonObject.mapFrom(data))));
+      }
+      await(vertx.undeploy(deployment));
+      long inFlight = await(pool.query("SELECT COUNT(*) FROM saga_instance WHERE state IN ('RUNNING', 'COMPENSATING')"
+          + " AND id IN ('" + String.join("','", ids) + "')").execute()).iterator().next().getLong(0);
+      assertThat(inFlight).as("sagas left in flight by the dead coordinator").isPositive();
+
+      deployment = await(vertx.deployVerticle(new SagaCoordinatorVerticle(definitions), options));
+      int completed = 0;
+      for (String id : ids) {
+        SagaView saga = awaitTerminal(id);
+        List<String> effects = effects(id);
+        assertThat(new HashSet<>(effects)).as("no effect twice in %s: %s", id, effects).hasSameSizeAs(effects);
+        if (saga.getState().equals("COMPLETED")) {
+          completed++;
+          assertThat(effects).containsExactly("create", "reserve-goods", "reserve-credit", "approve");
+        } else {
+          assertThat(saga.getState()).isEqualTo("COMPENSATED");
+          assertThat(effects).containsExactly("create", "reserve-goods", "release-goods", "reject");
+        }
+      }
+      assertThat(completed).isEqualTo(160);
+      assertThat(stock(goods)).isEqualTo(100_000 - completed);
+    } finally {
+      participants.delayMs = 0;
+    }
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private static SagaView run(String type, Data data) throws Exception {
+    return awaitTerminal(await(coordinator.start(type, data.orderId, JsonObject.mapFrom(data))));
+  }
+
+  private static SagaView awaitTerminal(String id) throws Exception {
+    Set<String> terminal = Set.of("COMPLETED", "COMPENSATED", "FAILED");
+    long deadline = System.currentTimeMillis() + 30_000;
+    SagaView saga = await(coordinator.find(id));
+    while (!terminal.contains(saga.getState()) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+      saga = await(coordinator.find(id));
+    }
+    assertThat(saga.getState()).as("saga %s did not end: %s", id, saga.toJson()).isIn(terminal);
+    return saga;
+  }
+
+  private static void awaitState(String id, String state) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!state.equals(await(coordinator.find(id)).getState()) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(await(coordinator.find(id)).getState()).isEqualTo(state);
+  }
+
+  private static List<String> effects(String sagaId) throws Exception {
+    List<String> effects = new ArrayList<>();
+    await(pool.preparedQuery("SELECT effect FROM test_effect_log WHERE saga_id = ? ORDER BY id").execute(Tuple.of(sagaId)))
+        .forEach(r -> effects.add(r.getString(0)));
+    return effects;
+  }
+
+  private static long random() {
+    return ThreadLocalRandom.current().nextLong(1, 1_000_000_000L);
+  }
+
+  private static String orderId() {
+    return "order-" + UUID.randomUUID();
+  }
+
+  private static long newGoods(int stock) throws Exception {
+    long id = 10_000 + random();
+    await(pool.preparedQuery("INSERT INTO test_goods (id, stock) VALUES (?, ?)").execute(Tuple.of(id, stock)));
+    return id;
+  }
+
+  private static String newCustomer(long creditLimit) throws Exception {
+    String id = "customer-" + UUID.randomUUID();
+    await(pool.preparedQuery("INSERT INTO test_account (customer_id, credit_limit, reserved) VALUES (?, ?, 0)")
+        .execute(Tuple.of(id, creditLimit)));
+    return id;
+  }
+
+  private static int stock(long goods) throws Exception {
+    return await(pool.preparedQuery("SELECT stock FROM test_goods WHERE id = ?").execute(Tuple.of(goods)))
+        .iterator().next().getInteger(0);
+  }
+
+  private static long reserved(String customer) throws Exception {
+    return await(pool.preparedQuery("SELECT reserved FROM test_account WHERE customer_id = ?").execute(Tuple.of(customer)))
+        .iterator().next().getLong(0);
+  }
+
+  private static String orderState(SagaView saga) throws Exception {
+    return await(pool.preparedQuery("SELECT state FROM test_order WHERE id = ?")
+        .execute(Tuple.of(saga.getData().getString("orderId")))).iterator().next().getString(0);
+  }
+}
