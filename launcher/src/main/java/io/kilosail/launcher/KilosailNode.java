@@ -10,6 +10,8 @@ import io.kilosail.messaging.DurableTimerVerticle;
 import io.kilosail.messaging.MessagingRetentionVerticle;
 import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.schema.SchemaMigrator;
+import io.kilosail.saga.SagaCatalog;
+import io.kilosail.saga.SagaCoordinatorVerticle;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
 import io.kilosail.platform.settings.SettingException;
@@ -210,6 +212,7 @@ public final class KilosailNode {
               vertx.deployVerticle(new DurableTimerVerticle(), options),
               vertx.deployVerticle(new MessagingRetentionVerticle(), options))
           .mapEmpty();
+      case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx)), options).mapEmpty();
       default -> {
         log.info("role {}: nothing to deploy in this build yet", role.id());
         yield Future.succeededFuture();

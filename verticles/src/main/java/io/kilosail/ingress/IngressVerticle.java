@@ -1,8 +1,10 @@
 package io.kilosail.ingress;
 
+import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.saga.SagaAdminRoutes;
 import io.kilosail.web.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -47,6 +49,7 @@ public class IngressVerticle extends VerticleBase {
     router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(
         ReadinessChecks.create(vertx, mysql, kafkaAdmin, RedisAPI.api(redis))));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
+    SagaAdminRoutes.mount(router, SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS));
 
     return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
         .requestHandler(router)

@@ -1,7 +1,10 @@
 package io.kilosail.web;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -35,6 +38,36 @@ public final class Problems {
         .setStatusCode(status)
         .putHeader("Content-Type", CONTENT_TYPE)
         .end(body.encode());
+  }
+
+  /**
+   * Answers the failure of a service proxy call: a service's code 4xxx as HTTP status xxx (the convention of the
+   * contracts: 4404 is "not found"), no service on the bus as 503, no answer in time as 504, anything else as 500.
+   */
+  public static Future<Void> sendServiceFailure(RoutingContext ctx, Throwable failure) {
+    if (failure instanceof ServiceException refusal && refusal.failureCode() >= 4400 && refusal.failureCode() < 4500) {
+      int status = refusal.failureCode() - 4000;
+      return send(ctx, status, "service-" + refusal.failureCode(), statusTitle(status), refusal.getMessage());
+    }
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      return send(ctx, 503, "service-unavailable", "Service Unavailable",
+          "no node runs the service for this request right now; retry later");
+    }
+    if (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT) {
+      return send(ctx, 504, "service-timeout", "Gateway Timeout", "the service did not answer in time; retry later");
+    }
+    log.error("service call failed method={} path={}", ctx.request().method(), ctx.request().path(), failure);
+    return send(ctx, 500, "internal-error", "Internal Server Error", "the request could not be completed; it has been logged");
+  }
+
+  private static String statusTitle(int status) {
+    return switch (status) {
+      case 400 -> "Bad Request";
+      case 404 -> "Not Found";
+      case 409 -> "Conflict";
+      case 422 -> "Unprocessable Content";
+      default -> "Client Error";
+    };
   }
 
   /** Answers unknown paths, wrong methods and unexpected failures with problem+json instead of Vert.x's HTML. */

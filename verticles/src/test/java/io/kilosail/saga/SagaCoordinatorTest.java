@@ -3,6 +3,7 @@ package io.kilosail.saga;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
+import io.kilosail.ingress.IngressVerticle;
 import io.kilosail.saga.CreateOrderSaga.Data;
 import io.kilosail.saga.participants.AccountService;
 import io.kilosail.saga.participants.GoodsService;
@@ -12,6 +13,7 @@ import io.kilosail.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.serviceproxy.ServiceException;
@@ -22,6 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,6 +37,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import static java.net.http.HttpResponse.BodyHandlers.ofString;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -239,6 +246,47 @@ class SagaCoordinatorTest {
     assertThatThrownBy(() -> await(coordinator.start(CreateOrderSaga.TYPE, "k-" + random(),
         new JsonObject().put("quantity", "many"))))
         .hasMessageContaining("data does not fit Data");
+  }
+
+  @Test
+  void operatorsSeeAndActOnSagasOverHttp() throws Exception {
+    IngressVerticle ingress = new IngressVerticle();
+    String http = await(vertx.deployVerticle(ingress, new DeploymentOptions(options).setConfig(options.getConfig().copy()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)))));
+    try {
+      HttpClient client = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + ingress.actualPort() + "/v1/admin/sagas";
+      Data data = new Data(orderId(), "c", 0, 0, 0);
+      String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+      awaitState(id, "WAITING");
+
+      HttpResponse<String> one = client.send(HttpRequest.newBuilder(URI.create(base + "/" + id)).build(), ofString());
+      assertThat(one.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(one.body()).getString("awaitingEvent")).isEqualTo("payment.succeeded");
+      HttpResponse<String> byKey = client.send(HttpRequest.newBuilder(URI.create(base + "?businessKey=" + data.orderId))
+          .build(), ofString());
+      assertThat(new JsonArray(byKey.body())).hasSize(1);
+
+      HttpResponse<String> retry = client.send(HttpRequest.newBuilder(URI.create(base + "/" + id + "/retry"))
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), ofString());
+      assertThat(retry.statusCode()).as(retry.body()).isEqualTo(409);
+      assertThat(retry.headers().firstValue("content-type")).hasValue("application/problem+json");
+      assertThat(new JsonObject(retry.body()).getString("detail")).contains("is WAITING");
+
+      HttpResponse<String> compensate = client.send(HttpRequest.newBuilder(URI.create(base + "/" + id + "/compensate"))
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), ofString());
+      assertThat(compensate.statusCode()).as(compensate.body()).isEqualTo(200);
+      assertThat(awaitTerminal(id).getState()).isEqualTo("COMPENSATED");
+
+      HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create(base + "/" + UUID.randomUUID()))
+          .build(), ofString());
+      assertThat(missing.statusCode()).isEqualTo(404);
+      HttpResponse<String> noKey = client.send(HttpRequest.newBuilder(URI.create(base)).build(), ofString());
+      assertThat(noKey.statusCode()).isEqualTo(400);
+      assertThat(new JsonObject(noKey.body()).getString("detail")).contains("businessKey");
+    } finally {
+      await(vertx.undeploy(http));
+    }
   }
 
   // ------------------------------------------------------------ crash recovery

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The saga coordinator: starts sagas, feeds them external facts, and lets operators look at and act on them.
- * Failures cross the bus as {@code ServiceException} with one of the codes below.
+ * Failures cross the bus as {@code ServiceException} with one of the codes below; a code 4xxx means HTTP status xxx
+ * to the HTTP adapters (4404: not found).
  */
 @ProxyGen
 @VertxGen
@@ -18,10 +19,10 @@ public interface SagaCoordinatorService {
 
   String ADDRESS = "kilosail.saga.coordinator";
 
-  int UNKNOWN_SAGA_TYPE = 4001;
-  int INVALID_SAGA_DATA = 4002;
-  int SAGA_NOT_FOUND = 4004;
-  int SAGA_NOT_IN_THAT_STATE = 4009;
+  int UNKNOWN_SAGA_TYPE = 4400;
+  int INVALID_SAGA_DATA = 4422;
+  int SAGA_NOT_FOUND = 4404;
+  int SAGA_NOT_IN_THAT_STATE = 4409;
 
   static SagaCoordinatorService createProxy(Vertx vertx, String address) {
     return new SagaCoordinatorServiceVertxEBProxy(vertx, address);
