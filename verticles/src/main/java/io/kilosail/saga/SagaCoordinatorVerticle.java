@@ -6,7 +6,9 @@ import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
+import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaProgress.State;
@@ -20,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceBinder;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +60,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private SagaRepository repository;
   private SagaMetrics metrics;
   private MessageConsumer<JsonObject> consumer;
+  private IdempotentConsumer signals;
   private long scanTimer;
   private boolean scanning;
   private boolean stopping;
@@ -74,7 +78,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     metrics = new SagaMetrics(Meters.registry(node), running::size);
     consumer = new ServiceBinder(vertx).setAddress(settings.address()).register(SagaCoordinatorService.class, this);
     scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
-    return consumer.completion().onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
+    signals = IdempotentConsumer.create(vertx, pool, InfraSettings.fromJson(config()), node,
+        ConsumerSettings.of("saga-coordinator", SagaSignals.TOPIC), this::signalled);
+    return consumer.completion().compose(x -> signals.start()).onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
         node.id(), definitions.keySet(), settings.lease().toMillis()));
   }
 
@@ -85,7 +91,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     stopping = true;
     vertx.cancelTimer(scanTimer);
     log.info("saga coordinator stopping node={} inFlight={}", node.id(), running.size());
-    return consumer.unregister().eventually(() -> pool.close());
+    return Future.join(consumer.unregister(), signals.stop()).eventually(() -> pool.close());
   }
 
   // ---------------------------------------------------------------- service operations
@@ -148,6 +154,22 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       }
       return deliver(saga, eventType, payload == null ? new JsonObject() : payload);
     });
+  }
+
+  /**
+   * A fact from {@link SagaSignals#TOPIC}. The saga's own transition commits before the consumer's inbox row; if the
+   * inbox write then fails, the redelivered fact finds the saga moved on and changes nothing.
+   */
+  private Future<Void> signalled(SqlConnection inbox, Envelope fact) {
+    String sagaType = fact.header(SagaSignals.SAGA_TYPE);
+    if (sagaType == null || !definitions.containsKey(sagaType)) {
+      log.warn("saga signal ignored: unknown saga type {} id={} event={}", sagaType, fact.id(), fact.type());
+      return Future.succeededFuture();
+    }
+    return signal(sagaType, fact.aggregateId(), fact.type(), fact.payload())
+        .<Void>mapEmpty()
+        .recover(err -> err instanceof ServiceException e && e.failureCode() == SAGA_NOT_FOUND
+            ? Future.succeededFuture() : Future.failedFuture(err));
   }
 
   private <D> Future<Boolean> deliver(Running<D> saga, String eventType, JsonObject payload) {
