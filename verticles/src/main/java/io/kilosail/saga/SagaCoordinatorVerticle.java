@@ -15,6 +15,7 @@ import io.kilosail.saga.SagaProgress.State;
 import io.kilosail.saga.SagaRepository.LogEntry;
 import io.kilosail.saga.StepDefinition.Kind;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -58,6 +59,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private SagaSettings settings;
   private Pool pool;
   private SagaRepository repository;
+  private TransitionWriter writer;
   private SagaMetrics metrics;
   private MessageConsumer<JsonObject> consumer;
   private IdempotentConsumer signals;
@@ -75,6 +77,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     settings = SagaSettings.fromJson(config());
     pool = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
     repository = new SagaRepository(pool);
+    writer = new TransitionWriter(pool, repository, node.id(), settings.writeBatch(), settings.writeConcurrency());
     metrics = new SagaMetrics(Meters.registry(node), running::size);
     consumer = new ServiceBinder(vertx).setAddress(settings.address()).register(SagaCoordinatorService.class, this);
     scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
@@ -119,18 +122,15 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     Instant now = Instant.now();
     Running<D> saga = new Running<>(UUID.randomUUID().toString(), definition, businessKey, data, SagaProgress.start(),
         0, now, now.plus(settings.lease()));
-    SagaRepository.Instance row = new SagaRepository.Instance(saga.id, definition.type(), businessKey, State.RUNNING,
-        saga.progress.toJson(), encode(data), null, null, 0, saga.leaseUntil, now, now);
-    return pool.withTransaction(conn -> repository.insert(conn, row, node.id())
-            .compose(inserted -> inserted
-                ? Outbox.add(conn, EVENTS_TOPIC, event(saga, "saga.started")).map(true)
-                : Future.succeededFuture(false)))
+    return writer.write(new TransitionWriter.Transition(saga.id, 0, State.RUNNING, saga.progress.toJson(), encode(data),
+            null, null, node.id(), saga.leaseUntil, List.of(), event(saga, "saga.started"),
+            new TransitionWriter.Start(definition.type(), businessKey), Promise.promise()))
         .compose(inserted -> {
           if (!inserted) {
             return repository.load(definition.type(), businessKey).map(SagaRepository.Instance::id);
           }
           metrics.count("started", definition.type());
-          log.info("saga started id={} type={} key={}", saga.id, definition.type(), businessKey);
+          log.debug("saga started id={} type={} key={}", saga.id, definition.type(), businessKey);
           running.put(saga.id, saga);
           advance(saga);
           return Future.succeededFuture(saga.id);
@@ -310,6 +310,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       String event = null;
       if (succeeded.size() == group.size()) {
         saga.progress.groupSucceeded(succeeded);
+        if (saga.progress.currentGroup(saga.definition).isEmpty()) {
+          // The last group's transition and the completion are one write.
+          saga.progress.completed();
+          finish(saga, "saga.completed");
+          return;
+        }
       } else {
         saga.progress.forwardFailed(succeeded, unknown, error);
         event = "saga.compensating";
@@ -324,7 +330,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       switch (outcome.kind()) {
         case SUCCEEDED -> {
           saga.progress.stepCompensated(step.name());
-          checkpoint(saga, null).onSuccess(x -> advance(saga));
+          if (saga.progress.nextCompensation(saga.definition).isEmpty()) {
+            saga.progress.compensatedAll();
+            finish(saga, "saga.compensated");
+          } else {
+            checkpoint(saga, null).onSuccess(x -> advance(saga));
+          }
         }
         case ABANDONED -> { }
         default -> {
@@ -347,8 +358,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       State state = saga.progress.state();
       metrics.count(state.name().toLowerCase(), saga.definition.type());
       metrics.duration(saga.definition.type(), state.name(), Duration.between(saga.startedAt, Instant.now()));
-      log.info("saga {} id={} type={} key={}", state.name().toLowerCase(), saga.id, saga.definition.type(),
-          saga.businessKey);
+      if (state == State.COMPLETED) {
+        log.debug("saga completed id={} type={} key={}", saga.id, saga.definition.type(), saga.businessKey);
+      } else {
+        log.info("saga {} id={} type={} key={} error={}", state.name().toLowerCase(), saga.id, saga.definition.type(),
+            saga.businessKey, saga.progress.lastError());
+      }
       SagaDefinition.Hook<D> hook = switch (state) {
         case COMPLETED -> saga.definition.hooks().completed();
         case COMPENSATED -> saga.definition.hooks().compensated();
@@ -476,13 +491,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     boolean owned = state == State.RUNNING || state == State.COMPENSATING;
     Instant wakeUp = owned ? now.plus(settings.lease()) : state == State.WAITING ? saga.waitUntil : null;
     List<LogEntry> logs = List.copyOf(saga.logs);
-    String data = encode(saga.data);
     long expected = saga.version;
-    return pool.withTransaction(conn -> repository.update(conn, saga.id, expected, state, saga.progress.toJson(), data,
-                saga.progress.awaitingEvent(), saga.progress.lastError(), owned ? node.id() : null, wakeUp, now)
-            .compose(updated -> updated ? Future.<Void>succeededFuture() : Future.failedFuture(new LostOwnership(saga.id)))
-            .compose(x -> repository.insertLogs(conn, saga.id, node.id(), logs))
-            .compose(x -> event == null ? Future.succeededFuture() : Outbox.add(conn, EVENTS_TOPIC, event(saga, event))))
+    return writer.write(new TransitionWriter.Transition(saga.id, expected, state, saga.progress.toJson(),
+            encode(saga.data), saga.progress.awaitingEvent(), saga.progress.lastError(), owned ? node.id() : null,
+            wakeUp, logs, event == null ? null : event(saga, event), null, Promise.promise()))
+        .compose(written -> written ? Future.<Void>succeededFuture() : Future.failedFuture(new LostOwnership(saga.id)))
         .onSuccess(x -> {
           saga.version = expected + 1;
           saga.logs.subList(0, logs.size()).clear();

@@ -4,9 +4,9 @@ import io.kilosail.infra.Times;
 import io.kilosail.saga.SagaProgress.State;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
@@ -16,8 +16,6 @@ import java.util.List;
 
 /** The SQL of the saga coordinator. Writes take the caller's connection, so they join its transaction. */
 final class SagaRepository {
-
-  private static final int DUPLICATE_KEY = 1062;
 
   /** A saga_instance row. */
   record Instance(String id, String type, String businessKey, State state, JsonObject progress, String data,
@@ -36,38 +34,68 @@ final class SagaRepository {
     this.pool = pool;
   }
 
-  /** Inserts a new saga; false if one of this type and business key exists already. */
-  Future<Boolean> insert(SqlConnection conn, Instance saga, String owner) {
-    return conn.preparedQuery("INSERT INTO saga_instance (id, saga_type, business_key, state, progress, data,"
+  /**
+   * Inserts new sagas in one batched statement; per saga, false if one of its type and business key exists already
+   * (then nothing is written for it).
+   */
+  Future<List<Boolean>> insert(SqlConnection conn, List<TransitionWriter.Transition> starts, Instant now) {
+    if (starts.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Tuple> rows = new ArrayList<>(starts.size());
+    for (TransitionWriter.Transition t : starts) {
+      rows.add(Tuple.from(new Object[] {t.sagaId(), t.start().type(), t.start().businessKey(), t.state().name(),
+          t.progress().encode(), t.data(), t.owner(), Times.toDb(t.nextWakeupAt()), Times.toDb(now), Times.toDb(now)}));
+    }
+    // INSERT IGNORE: a duplicate business key must not fail the other sagas of the batch; its row count says 0.
+    return conn.preparedQuery("INSERT IGNORE INTO saga_instance (id, saga_type, business_key, state, progress, data,"
             + " awaiting_event, last_error, version, owner, next_wakeup_at, created_at, updated_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, ?, ?)")
-        .execute(Tuple.from(new Object[] {saga.id(), saga.type(), saga.businessKey(), saga.state().name(),
-            saga.progress().encode(), saga.data(), owner, Times.toDb(saga.nextWakeupAt()), Times.toDb(saga.createdAt()),
-            Times.toDb(saga.createdAt())}))
-        .map(true)
-        .recover(err -> err instanceof MySQLException e && e.getErrorCode() == DUPLICATE_KEY
-            ? Future.succeededFuture(false) : Future.failedFuture(err));
+        .executeBatch(rows)
+        .map(result -> rowCounts(result, starts.size()));
   }
 
-  /** Writes a transition if the saga is still at {@code expectedVersion}; false if somebody else moved it. */
-  Future<Boolean> update(SqlConnection conn, String id, long expectedVersion, State state, JsonObject progress,
-                         String data, String awaitingEvent, String lastError, String owner, Instant nextWakeupAt,
-                         Instant now) {
+  /**
+   * Writes transitions in one batched statement, each only if its saga is still at the expected version. Answers, per
+   * transition, whether it matched (false: somebody else moved that saga on, nothing written for it).
+   */
+  Future<List<Boolean>> update(SqlConnection conn, List<TransitionWriter.Transition> transitions, Instant now) {
+    if (transitions.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Tuple> rows = new ArrayList<>(transitions.size());
+    for (TransitionWriter.Transition t : transitions) {
+      rows.add(Tuple.from(new Object[] {t.state().name(), t.progress().encode(), t.data(), t.awaitingEvent(),
+          truncate(t.lastError()), t.owner(), Times.toDb(t.nextWakeupAt()), Times.toDb(now), t.sagaId(),
+          t.expectedVersion()}));
+    }
     return conn.preparedQuery("UPDATE saga_instance SET state = ?, progress = ?, data = ?, awaiting_event = ?,"
             + " last_error = ?, owner = ?, next_wakeup_at = ?, updated_at = ?, version = version + 1"
             + " WHERE id = ? AND version = ?")
-        .execute(Tuple.from(new Object[] {state.name(), progress.encode(), data, awaitingEvent, truncate(lastError),
-            owner, Times.toDb(nextWakeupAt), Times.toDb(now), id, expectedVersion}))
-        .map(rows -> rows.rowCount() == 1);
+        .executeBatch(rows)
+        .map(result -> rowCounts(result, transitions.size()));
   }
 
-  Future<Void> insertLogs(SqlConnection conn, String sagaId, String nodeId, List<LogEntry> logs) {
+  private static List<Boolean> rowCounts(RowSet<Row> result, int expected) {
+    List<Boolean> matched = new ArrayList<>(expected);
+    for (RowSet<Row> each = result; each != null; each = each.next()) {
+      matched.add(each.rowCount() == 1);
+    }
+    if (matched.size() != expected) {
+      throw new IllegalStateException("batch answered " + matched.size() + " results for " + expected + " rows");
+    }
+    return matched;
+  }
+
+  /** Step log rows; {@code sagaIds.get(i)} is the saga of {@code logs.get(i)}. */
+  Future<Void> insertLogs(SqlConnection conn, List<String> sagaIds, String nodeId, List<LogEntry> logs) {
     if (logs.isEmpty()) {
       return Future.succeededFuture();
     }
     List<Tuple> rows = new ArrayList<>(logs.size());
-    for (LogEntry log : logs) {
-      rows.add(Tuple.from(new Object[] {sagaId, log.step(), log.phase(), log.attempt(), log.outcome(),
+    for (int i = 0; i < logs.size(); i++) {
+      LogEntry log = logs.get(i);
+      rows.add(Tuple.from(new Object[] {sagaIds.get(i), log.step(), log.phase(), log.attempt(), log.outcome(),
           truncate(log.error()), nodeId, Times.toDb(log.startedAt()), (int) Math.min(Integer.MAX_VALUE, log.durationMs())}));
     }
     return conn.preparedQuery("INSERT INTO saga_step_log (saga_id, step, phase, attempt, outcome, error, node_id,"
