@@ -32,8 +32,8 @@ import java.util.Random;
  *
  * <p>Config: {@code host} (default 127.0.0.1), {@code port} (0 picks a free one, see {@link #actualPort()}),
  * {@code randomSeed}, and {@code platforms.<id>.credentials} / {@code platforms.<id>.behaviour} (fields in
- * {@link SimBehaviour}). Control endpoints under {@code /_control} change behaviour at run time: see the README
- * section of the simulators module or {@link #controlRoutes(Router)}.
+ * {@link SimBehaviour}). Control endpoints under {@code /_control} change behaviour at run time: see
+ * {@code docs/courier-simulator.md} and {@link #controlRoutes(Router)}.
  *
  * <p>All state lives on this verticle's event loop; nothing blocks it (latency and progress are timers).
  */

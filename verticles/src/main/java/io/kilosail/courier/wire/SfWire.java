@@ -31,7 +31,7 @@ public final class SfWire implements CourierWire {
    */
   static final String QUOTE_PRICE = "total_price";
   static final String QUOTE_ETA_SECONDS = "expect_seconds";
-  /**
+  /*
    * Callbacks are signed the same way as requests, {@code ?sign=} over the raw body; their body carries
    * {@code sf_order_id, shop_order_id, order_status, operator_name, operator_phone, push_time} (epoch seconds).
    */
