@@ -1,0 +1,527 @@
+package io.kilosail.simulators.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * One HTTP server playing the four courier platforms, each under its own prefix ({@code /uu}, {@code /shansong},
+ * {@code /sf}, {@code /fengniao}; point an adapter's base URL there). Each prefix speaks its platform's request
+ * format, refuses a bad signature as that platform would, quotes, takes orders and then drives them through
+ * acceptance, arrival, pickup and delivery by timers, sending signed callbacks to that platform's configured webhook
+ * base URL with retries.
+ *
+ * <p>Config: {@code host} (default 127.0.0.1), {@code port} (0 picks a free one, see {@link #actualPort()}),
+ * {@code randomSeed}, and {@code platforms.<id>.credentials} / {@code platforms.<id>.behaviour} (fields in
+ * {@link SimBehaviour}). Control endpoints under {@code /_control} change behaviour at run time: see
+ * {@code docs/courier-simulator.md} and {@link #controlRoutes(Router)}.
+ *
+ * <p>All state lives on this verticle's event loop; nothing blocks it (latency and progress are timers).
+ */
+public class CourierSimulatorVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(CourierSimulatorVerticle.class);
+
+  /** Bounds the memory of a long demo or benchmark run: the oldest quotes and orders are forgotten first. */
+  private static final int MAX_REMEMBERED = 200_000;
+  private static final long CALLBACK_TIMEOUT_MS = 5_000;
+
+  private final Map<CourierPlatform, PlatformState> platforms = new EnumMap<>(CourierPlatform.class);
+  private Random random;
+  private long sequence = 1;
+  private WebClient webClient;
+  private HttpServer server;
+
+  /** Everything the simulator holds for one platform. */
+  private static final class PlatformState {
+    final PlatformDialect dialect;
+    final JsonObject configuredBehaviour;
+    SimBehaviour behaviour;
+    long downUntilMillis;
+    final Map<String, Quote> quotes = bounded();
+    final Map<String, SimOrder> orders = bounded();
+    /** Live (unfinished) orders by our order id, so a repeated create answers with the same order. */
+    final Map<String, SimOrder> liveByOrderId = new HashMap<>();
+
+    PlatformState(PlatformDialect dialect, JsonObject configuredBehaviour) {
+      this.dialect = dialect;
+      this.configuredBehaviour = configuredBehaviour;
+      this.behaviour = SimBehaviour.fromConfig(configuredBehaviour);
+    }
+
+    boolean isDown(long now) {
+      return now < downUntilMillis;
+    }
+
+    JsonObject toJson(long now) {
+      return new JsonObject()
+          .put("platform", dialect.platform().id())
+          .put("down", isDown(now))
+          .put("downForMs", Math.max(0, downUntilMillis - now))
+          .put("liveOrders", liveByOrderId.size())
+          .put("behaviour", behaviour.toJson());
+    }
+  }
+
+  private record Quote(String orderId, long priceFen) {
+  }
+
+  private static <V> Map<String, V> bounded() {
+    return new LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+        return size() > MAX_REMEMBERED;
+      }
+    };
+  }
+
+  @Override
+  public Future<?> start() {
+    JsonObject config = config();
+    JsonObject platformsConfig = config.getJsonObject("platforms", new JsonObject());
+    try {
+      for (CourierPlatform platform : CourierPlatform.values()) {
+        JsonObject one = platformsConfig.getJsonObject(platform.id(), new JsonObject());
+        JsonObject credentials = one.getJsonObject("credentials", new JsonObject());
+        PlatformDialect dialect = switch (platform) {
+          case UU -> new UuDialect(credentials);
+          case SHANSONG -> new ShansongDialect(credentials);
+          case SF -> new SfDialect(credentials);
+          case FENGNIAO -> new FengniaoDialect(credentials);
+        };
+        platforms.put(platform, new PlatformState(dialect, one.getJsonObject("behaviour", new JsonObject())));
+      }
+    } catch (IllegalArgumentException | ClassCastException e) {
+      return Future.failedFuture(new IllegalArgumentException("courier simulator config is invalid: " + e.getMessage(), e));
+    }
+    random = config.getValue("randomSeed") instanceof Number seed ? new Random(seed.longValue()) : new Random();
+    webClient = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create().setBodyLimit(1024 * 1024));
+    for (PlatformState state : platforms.values()) {
+      state.dialect.operations().forEach((subPath, operation) ->
+          router.post("/" + state.dialect.platform().id() + subPath).handler(ctx -> handle(state, operation, ctx)));
+    }
+    controlRoutes(router);
+    router.errorHandler(404, ctx -> problem(ctx, 404, "not-found",
+        "no simulated endpoint at " + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> problem(ctx, 405, "method-not-allowed",
+        ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(413, ctx -> problem(ctx, 413, "body-too-large", "the request body exceeds 1 MiB"));
+    router.errorHandler(500, ctx -> {
+      log.error("simulator request failed method={} path={}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      problem(ctx, 500, "internal-error", "the simulator failed on this request; it has been logged");
+    });
+
+    String host = config.getString("host", "127.0.0.1");
+    int port = config.getInteger("port", 0);
+    return vertx.createHttpServer()
+        .requestHandler(router)
+        .listen(port, host)
+        .onSuccess(s -> {
+          server = s;
+          log.info("courier simulator listening on http://{}:{} platforms={}", host, s.actualPort(), platforms.keySet());
+        });
+  }
+
+  /** The port the server really listens on (differs from the configured one when that was 0). */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (webClient != null) {
+      webClient.close();
+    }
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  // ---------------------------------------------------------------- platform API
+
+  private void handle(PlatformState state, SimOperation operation, RoutingContext ctx) {
+    PlatformDialect dialect = state.dialect;
+    long now = System.currentTimeMillis();
+    if (state.isDown(now)) {
+      problem(ctx, 503, "platform-down", dialect.platform().id() + " is down for another "
+          + (state.downUntilMillis - now) + " ms (simulated)");
+      return;
+    }
+    String answer;
+    try {
+      Map<String, String> query = new HashMap<>();
+      ctx.queryParams().forEach(query::putIfAbsent);
+      JsonObject payload = dialect.verifiedPayload(query, ctx.body().asString());
+      answer = switch (operation) {
+        case QUOTE -> quote(state, payload);
+        case CREATE -> create(state, payload);
+        case CANCEL -> cancel(state, payload);
+      };
+    } catch (SimRefusal refusal) {
+      log.info("courier simulator refused platform={} operation={} status={} reason={}",
+          dialect.platform().id(), operation, refusal.httpStatus, refusal.getMessage());
+      ctx.response().setStatusCode(refusal.httpStatus).putHeader("Content-Type", "application/json").end(refusal.body);
+      return;
+    }
+    long latency = state.behaviour.latencyMs();
+    if (latency > 0) {
+      vertx.setTimer(latency, id -> answer(ctx, answer));
+    } else {
+      answer(ctx, answer);
+    }
+  }
+
+  private static void answer(RoutingContext ctx, String body) {
+    if (!ctx.response().closed()) {
+      ctx.response().putHeader("Content-Type", "application/json").end(body);
+    }
+  }
+
+  private String quote(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String orderId = dialect.orderIdOfQuote(payload);
+    long price = state.behaviour.priceFen();
+    String token = null;
+    if (dialect.createNeedsQuoteToken()) {
+      token = dialect.newId("quote", sequence++);
+      state.quotes.put(token, new Quote(orderId, price));
+    }
+    return dialect.quoteAnswer(price, state.behaviour.etaSeconds(), token);
+  }
+
+  private String create(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String orderId = dialect.orderIdOfCreate(payload);
+    String token = null;
+    long price = state.behaviour.priceFen();
+    if (dialect.createNeedsQuoteToken()) {
+      token = dialect.quoteTokenOfCreate(payload);
+      if (dialect.quoteTokenIsPlatformOrderId() && state.orders.containsKey(token)) {
+        return dialect.createAnswer(state.orders.get(token));
+      }
+      Quote quote = state.quotes.remove(token);
+      if (quote == null) {
+        throw dialect.refusal(400, "unknown or used quote token " + token);
+      }
+      orderId = orderId == null ? quote.orderId() : orderId;
+      price = quote.priceFen();
+    }
+    if (orderId == null) {
+      throw dialect.refusal(400, "the order names no order id of ours");
+    }
+    SimOrder live = state.liveByOrderId.get(orderId);
+    if (live != null) {
+      // The same order placed again while live: the platform answers with the order it already has.
+      return dialect.createAnswer(live);
+    }
+    String platformOrderId = dialect.quoteTokenIsPlatformOrderId() ? token : dialect.newId("order", sequence++);
+    SimOrder order = new SimOrder(dialect.platform(), platformOrderId, orderId, price);
+    state.orders.put(platformOrderId, order);
+    state.liveByOrderId.put(orderId, order);
+    log.info("courier simulator took order platform={} platformOrderId={} orderId={} priceFen={}",
+        dialect.platform().id(), platformOrderId, orderId, price);
+    if (state.behaviour.autoProgress()) {
+      awaitCourier(state, order);
+    }
+    return dialect.createAnswer(order);
+  }
+
+  private String cancel(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String platformOrderId = dialect.platformOrderIdOfCancel(payload);
+    SimOrder order = state.orders.get(platformOrderId);
+    if (order == null) {
+      throw dialect.refusal(404, "no order " + platformOrderId);
+    }
+    if (order.finished) {
+      if (order.lastEvent == SimEvent.CANCELLED_BY_MERCHANT) {
+        return dialect.cancelAnswer(order, order.penaltyFen);
+      }
+      throw dialect.refusal(409, "order " + platformOrderId + " is already " + order.lastEvent);
+    }
+    SimBehaviour behaviour = state.behaviour;
+    order.penaltyFen = order.lastEvent == null ? 0 : switch (order.lastEvent) {
+      case ACCEPTED, ARRIVED_AT_SHOP -> behaviour.cancelPenaltyAcceptedFen();
+      case PICKED_UP, ABNORMAL -> behaviour.cancelPenaltyPickedUpFen();
+      default -> 0;
+    };
+    emit(state, order, SimEvent.CANCELLED_BY_MERCHANT);
+    return dialect.cancelAnswer(order, order.penaltyFen);
+  }
+
+  // ---------------------------------------------------------------- order lifecycle
+
+  private void later(long delayMs, Runnable step) {
+    vertx.setTimer(Math.max(1, delayMs), id -> step.run());
+  }
+
+  /** Looking for a courier: none before the timeout, or one accepts and goes to the shop. */
+  private void awaitCourier(PlatformState state, SimOrder order) {
+    later(state.behaviour.acceptDelayMs(), () -> {
+      if (order.finished) {
+        return;
+      }
+      if (random.nextDouble() < state.behaviour.noCourierProbability()) {
+        emit(state, order, SimEvent.NO_COURIER);
+        return;
+      }
+      order.courierName = "骑手" + (100 + random.nextInt(900));
+      order.courierPhone = "139" + String.format(Locale.ROOT, "%08d", random.nextInt(100_000_000));
+      emit(state, order, SimEvent.ACCEPTED);
+      later(state.behaviour.arriveDelayMs(), () -> goToShop(state, order));
+    });
+  }
+
+  private void goToShop(PlatformState state, SimOrder order) {
+    if (order.finished) {
+      return;
+    }
+    // A courier gives an order up at most once, so a high probability still lets the order end.
+    if (order.giveUps == 0 && random.nextDouble() < state.behaviour.giveUpProbability()) {
+      order.giveUps++;
+      emit(state, order, SimEvent.COURIER_GAVE_UP);
+      order.courierName = null;
+      order.courierPhone = null;
+      awaitCourier(state, order);
+      return;
+    }
+    emit(state, order, SimEvent.ARRIVED_AT_SHOP);
+    boolean courierCancels = random.nextDouble() < state.behaviour.courierCancelProbability();
+    later(state.behaviour.pickupDelayMs(), () -> {
+      if (order.finished) {
+        return;
+      }
+      if (courierCancels) {
+        emit(state, order, SimEvent.COURIER_CANCELLED);
+        return;
+      }
+      emit(state, order, SimEvent.PICKED_UP);
+      later(state.behaviour.deliverDelayMs(), () -> {
+        if (!order.finished) {
+          emit(state, order, SimEvent.DELIVERED);
+        }
+      });
+    });
+  }
+
+  /**
+   * Records the event on the order and sends its callback after the order's earlier ones, holding it back a step
+   * (sent right after its successor) when out-of-order delivery is on.
+   */
+  private void emit(PlatformState state, SimOrder order, SimEvent event) {
+    order.lastEvent = event;
+    if (event.isTerminal()) {
+      order.finished = true;
+      state.liveByOrderId.remove(order.orderId, order);
+    }
+    SimCallback callback = state.dialect.callback(order, event, System.currentTimeMillis());
+    if (callback == null) {
+      return;
+    }
+    SimCallback held = order.heldBack;
+    if (state.behaviour.outOfOrderCallbacks() && held == null && !event.isTerminal()) {
+      order.heldBack = callback;
+      return;
+    }
+    order.heldBack = null;
+    // Chained per order: a retried callback is never overtaken by the next one (out-of-order is only on demand).
+    order.deliveries = order.deliveries.eventually(() -> deliver(state, order, callback));
+    if (held != null) {
+      order.deliveries = order.deliveries.eventually(() -> deliver(state, order, held));
+    }
+  }
+
+  /** Sends one callback, then its configured duplicates, one after the other. */
+  private Future<Void> deliver(PlatformState state, SimOrder order, SimCallback callback) {
+    Future<Void> chain = Future.succeededFuture();
+    for (int copy = 0; copy <= state.behaviour.duplicateCallbacks(); copy++) {
+      chain = chain.compose(v -> post(state, order, callback, 0));
+    }
+    return chain;
+  }
+
+  private Future<Void> post(PlatformState state, SimOrder order, SimCallback callback, int attempt) {
+    String base = state.behaviour.webhookBaseUrl();
+    String platform = state.dialect.platform().id();
+    if (base == null) {
+      record(order, callback, attempt, "no-webhook-configured");
+      return Future.succeededFuture();
+    }
+    String url = base + callback.pathSuffix() + callback.query();
+    return webClient.postAbs(url)
+        .putHeader("Content-Type", callback.contentType())
+        .timeout(CALLBACK_TIMEOUT_MS)
+        .sendBuffer(Buffer.buffer(callback.body()))
+        .compose(response -> response.statusCode() / 100 == 2
+            ? Future.<Void>succeededFuture()
+            : Future.<Void>failedFuture("webhook answered " + response.statusCode()))
+        .onSuccess(v -> record(order, callback, attempt, "delivered"))
+        .recover(failure -> {
+          if (attempt >= state.behaviour.callbackRetries()) {
+            log.warn("courier simulator gave up callback platform={} platformOrderId={} status={} attempts={} cause={}",
+                platform, order.platformOrderId, callback.rawStatus(), attempt + 1, failure.getMessage());
+            record(order, callback, attempt, "failed: " + failure.getMessage());
+            return Future.succeededFuture();
+          }
+          long delay = state.behaviour.callbackRetryDelayMs() << Math.min(attempt, 10);
+          log.info("courier simulator retries callback platform={} platformOrderId={} status={} attempt={} inMs={} cause={}",
+              platform, order.platformOrderId, callback.rawStatus(), attempt + 1, delay, failure.getMessage());
+          Promise<Void> wait = Promise.promise();
+          later(delay, wait::complete);
+          return wait.future().compose(v -> post(state, order, callback, attempt + 1));
+        });
+  }
+
+  private static void record(SimOrder order, SimCallback callback, int attempt, String outcome) {
+    order.sent.add(new JsonObject().put("event", callback.event().name()).put("rawStatus", callback.rawStatus())
+        .put("attempts", attempt + 1).put("outcome", outcome));
+  }
+
+  // ---------------------------------------------------------------- control
+
+  /**
+   * <ul>
+   *   <li>{@code GET /_control} — every platform's behaviour and whether it is down</li>
+   *   <li>{@code GET|POST /_control/<platform>} — read or change behaviour (JSON fields of {@link SimBehaviour})</li>
+   *   <li>{@code POST /_control/<platform>/down} {@code {"forMs": n}} — answer 503 for n ms (0 brings it back)</li>
+   *   <li>{@code GET /_control/<platform>/orders/<platformOrderId>} — an order and the callbacks sent for it</li>
+   *   <li>{@code POST /_control/<platform>/orders/<platformOrderId>/events} {@code {"event": "PICKED_UP"}} — make it
+   *       happen now, sending its callback (for out-of-order and exception tests; with autoProgress false the
+   *       order moves only this way)</li>
+   *   <li>{@code POST /_control/reset} — forget orders and quotes, behaviour back to config, every platform up</li>
+   * </ul>
+   */
+  private void controlRoutes(Router router) {
+    router.get("/_control").handler(ctx -> {
+      long now = System.currentTimeMillis();
+      JsonObject all = new JsonObject();
+      platforms.forEach((platform, state) -> all.put(platform.id(), state.toJson(now)));
+      ctx.json(all);
+    });
+    router.post("/_control/reset").handler(ctx -> {
+      platforms.values().forEach(state -> {
+        state.orders.clear();
+        state.quotes.clear();
+        state.liveByOrderId.clear();
+        state.downUntilMillis = 0;
+        state.behaviour = SimBehaviour.fromConfig(state.configuredBehaviour);
+      });
+      log.info("courier simulator reset");
+      ctx.json(new JsonObject().put("reset", true));
+    });
+    router.get("/_control/:platform").handler(ctx -> withPlatform(ctx, state ->
+        ctx.json(state.toJson(System.currentTimeMillis()))));
+    router.post("/_control/:platform").handler(ctx -> withPlatform(ctx, state -> withJsonBody(ctx, changes -> {
+      try {
+        state.behaviour.apply(changes);
+      } catch (IllegalArgumentException e) {
+        problem(ctx, 400, "bad-behaviour", e.getMessage());
+        return;
+      }
+      log.info("courier simulator behaviour changed platform={} changes={}", state.dialect.platform().id(), changes.encode());
+      ctx.json(state.toJson(System.currentTimeMillis()));
+    })));
+    router.post("/_control/:platform/down").handler(ctx -> withPlatform(ctx, state -> withJsonBody(ctx, body -> {
+      if (!(body.getValue("forMs") instanceof Number forMs) || forMs.longValue() < 0) {
+        problem(ctx, 400, "bad-down-period", "forMs must be a non-negative number of milliseconds");
+        return;
+      }
+      state.downUntilMillis = System.currentTimeMillis() + forMs.longValue();
+      log.info("courier simulator platform down platform={} forMs={}", state.dialect.platform().id(), forMs);
+      ctx.json(state.toJson(System.currentTimeMillis()));
+    })));
+    router.get("/_control/:platform/orders/:platformOrderId").handler(ctx -> withPlatform(ctx, state ->
+        withOrder(ctx, state, order -> ctx.json(order.toJson()))));
+    router.post("/_control/:platform/orders/:platformOrderId/events").handler(ctx -> withPlatform(ctx, state ->
+        withOrder(ctx, state, order -> withJsonBody(ctx, body -> {
+          SimEvent event;
+          try {
+            event = SimEvent.valueOf(String.valueOf(body.getValue("event")));
+          } catch (IllegalArgumentException e) {
+            problem(ctx, 400, "bad-event", "event must be one of " + java.util.Arrays.toString(SimEvent.values()));
+            return;
+          }
+          if (order.finished) {
+            problem(ctx, 409, "order-finished", "order " + order.platformOrderId + " is already " + order.lastEvent);
+            return;
+          }
+          if (event == SimEvent.ACCEPTED && order.courierName == null) {
+            order.courierName = "骑手" + (100 + random.nextInt(900));
+            order.courierPhone = "13900000000";
+          }
+          emit(state, order, event);
+          ctx.json(order.toJson());
+        }))));
+  }
+
+  private void withPlatform(RoutingContext ctx, java.util.function.Consumer<PlatformState> then) {
+    String id = ctx.pathParam("platform");
+    CourierPlatform platform;
+    try {
+      platform = CourierPlatform.fromId(id);
+    } catch (IllegalArgumentException e) {
+      problem(ctx, 404, "unknown-platform", "no simulated platform " + id + "; known: uu, shansong, sf, fengniao");
+      return;
+    }
+    then.accept(platforms.get(platform));
+  }
+
+  private void withOrder(RoutingContext ctx, PlatformState state, java.util.function.Consumer<SimOrder> then) {
+    SimOrder order = state.orders.get(ctx.pathParam("platformOrderId"));
+    if (order == null) {
+      problem(ctx, 404, "unknown-order", "no order " + ctx.pathParam("platformOrderId") + " on "
+          + state.dialect.platform().id());
+      return;
+    }
+    then.accept(order);
+  }
+
+  private void withJsonBody(RoutingContext ctx, java.util.function.Consumer<JsonObject> then) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      problem(ctx, 400, "bad-json", "the body must be a JSON object");
+      return;
+    }
+    if (body == null) {
+      problem(ctx, 400, "bad-json", "the body must be a JSON object");
+      return;
+    }
+    then.accept(body);
+  }
+
+  /** RFC 9457 problem details, as kilosail's own endpoints answer. */
+  private static void problem(RoutingContext ctx, int status, String type, String detail) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/problem+json")
+        .end(new JsonObject()
+            .put("type", "https://kilosail.io/problems/simulator/" + type)
+            .put("title", type.replace('-', ' '))
+            .put("status", status)
+            .put("detail", detail)
+            .put("instance", ctx.request().path())
+            .encode());
+  }
+}

@@ -1,0 +1,82 @@
+package io.kilosail.simulators.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/**
+ * How one courier platform speaks: its paths, how it checks our signature, what it answers and how it signs the
+ * callbacks it sends. The lifecycle (delays, probabilities, retries) is the same for all and lives in the verticle.
+ */
+abstract class PlatformDialect {
+
+  abstract CourierPlatform platform();
+
+  /** Sub-paths under {@code /<platform id>} and the operation each one is. */
+  abstract Map<String, SimOperation> operations();
+
+  /** The business payload of a request whose signature is good; {@link SimRefusal} otherwise. */
+  abstract JsonObject verifiedPayload(Map<String, String> query, String body);
+
+  /** Our order id in a quote request (null when the platform's quote carries none). */
+  abstract String orderIdOfQuote(JsonObject payload);
+
+  /** Placing an order must quote back the token of an earlier quote (UU, Shansong). */
+  abstract boolean createNeedsQuoteToken();
+
+  /** The quote token in a create request, for platforms that need one. */
+  String quoteTokenOfCreate(JsonObject payload) {
+    throw new UnsupportedOperationException(platform().id() + " places orders without a quote token");
+  }
+
+  /** Our order id in a create request; null when it comes from the quote. */
+  abstract String orderIdOfCreate(JsonObject payload);
+
+  abstract String platformOrderIdOfCancel(JsonObject payload);
+
+  /** A fresh platform id for a quote token; Shansong's quote token becomes the order's id when placed. */
+  abstract String newId(String kind, long sequence);
+
+  /** Shansong's order number from its price calculation is the id of the order placed with it. */
+  boolean quoteTokenIsPlatformOrderId() {
+    return false;
+  }
+
+  abstract String quoteAnswer(long priceFen, int etaSeconds, String quoteToken);
+
+  abstract String createAnswer(SimOrder order);
+
+  abstract String cancelAnswer(SimOrder order, long penaltyFen);
+
+  /** A refusal in the platform's error format: 400 for a bad request, 401 for a bad signature, 409 for a bad state. */
+  abstract SimRefusal refusal(int httpStatus, String reason);
+
+  /** The signed callback reporting this event, or null when the platform has no status for it. */
+  abstract SimCallback callback(SimOrder order, SimEvent event, long nowMillis);
+
+  // ---- helpers for the dialects ----
+
+  JsonObject parseJson(String text, String what) {
+    if (text == null || text.isBlank()) {
+      throw refusal(400, what + " is missing");
+    }
+    try {
+      return new JsonObject(text);
+    } catch (RuntimeException e) {
+      throw refusal(400, what + " is not a JSON object");
+    }
+  }
+
+  String requireText(JsonObject json, String field) {
+    Object value = json == null ? null : json.getValue(field);
+    if (value == null || value.toString().isBlank()) {
+      throw refusal(400, "missing field " + field);
+    }
+    return value.toString();
+  }
+
+  static String orEmpty(String text) {
+    return text == null ? "" : text;
+  }
+}

@@ -1,0 +1,45 @@
+package io.kilosail.simulators.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** One order on a simulated platform. Touched only on the simulator's event loop. */
+final class SimOrder {
+
+  final CourierPlatform platform;
+  final String platformOrderId;
+  final String orderId;
+  final long priceFen;
+  SimEvent lastEvent;
+  boolean finished;
+  int giveUps;
+  String courierName;
+  String courierPhone;
+  long penaltyFen;
+  /** A callback held back to be sent after the next one, when out-of-order delivery is on. */
+  SimCallback heldBack;
+  final JsonArray sent = new JsonArray();
+  /** The last callback delivery in flight: the next one waits for it, so an order's callbacks arrive in order. */
+  Future<Void> deliveries = Future.succeededFuture();
+
+  SimOrder(CourierPlatform platform, String platformOrderId, String orderId, long priceFen) {
+    this.platform = platform;
+    this.platformOrderId = platformOrderId;
+    this.orderId = orderId;
+    this.priceFen = priceFen;
+  }
+
+  JsonObject toJson() {
+    return new JsonObject()
+        .put("platform", platform.id())
+        .put("platformOrderId", platformOrderId)
+        .put("orderId", orderId)
+        .put("priceFen", priceFen)
+        .put("lastEvent", lastEvent == null ? null : lastEvent.name())
+        .put("finished", finished)
+        .put("penaltyFen", penaltyFen)
+        .put("callbacks", sent.copy());
+  }
+}

@@ -1,0 +1,48 @@
+package io.kilosail.courier.wire;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.contracts.courier.CourierState;
+
+import java.util.Map;
+
+/**
+ * One courier platform's wire format, as plain functions: build the signed HTTP request for a quote, an order and a
+ * cancellation; read the platform's answers; verify and read its callbacks; and the reply body it expects.
+ *
+ * <p>No I/O and no Vert.x runtime: the adapter that sends the request and the webhook verticle that receives the
+ * callback are thin layers around an implementation, and a unit test drives it with fixed vectors.
+ */
+public interface CourierWire {
+
+  CourierPlatform platform();
+
+  /** The request asking the platform for a price for this delivery. */
+  CourierHttpRequest quote(CourierOrderRequest order);
+
+  /** The request placing the order (UU and Shansong need the quote's token in {@code order.quoteToken()}). */
+  CourierHttpRequest createOrder(CourierOrderRequest order);
+
+  CourierHttpRequest cancel(CourierCancelRequest cancel);
+
+  /** Reads a quote answer; {@link CourierRejectedException} when the platform refused, {@link CourierWireException} when unreadable. */
+  CourierQuote readQuote(String responseBody);
+
+  CourierOrderPlaced readCreateOrder(String responseBody);
+
+  CourierCancelled readCancel(String responseBody);
+
+  /** True only when the callback carries this platform's valid signature over exactly these bytes. */
+  boolean verifyCallback(CourierInbound inbound);
+
+  /**
+   * The canonical reading of a callback. Call it after {@link #verifyCallback}; it does not check the signature.
+   * A platform status this table does not know maps to {@link CourierState#ABNORMAL}, keeping the raw status.
+   */
+  CourierCallback readCallback(CourierInbound inbound);
+
+  /** The body (JSON) the platform expects in a 2xx answer to a callback it should not resend. */
+  String callbackReply();
+
+  /** Every platform status this wire knows, mapped to its canonical state (for tests and documentation). */
+  Map<String, CourierState> statusTable();
+}
