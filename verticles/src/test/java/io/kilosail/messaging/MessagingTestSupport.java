@@ -45,7 +45,17 @@ final class MessagingTestSupport {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (System.nanoTime() < deadline) {
-        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        TopicDescription description;
+        try {
+          description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+            throw e;
+          }
+          // The broker's metadata does not know the new topic yet.
+          sleep(50);
+          continue;
+        }
         if (description.partitions().size() == partitions
             && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
           break;
