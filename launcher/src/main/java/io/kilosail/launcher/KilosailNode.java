@@ -13,7 +13,6 @@ import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.saga.SagaCatalog;
 import io.kilosail.saga.SagaCoordinatorVerticle;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.platform.settings.MySqlSettings;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -92,10 +91,7 @@ public final class KilosailNode {
     InfraSettings infra = settings.external();
     if (settings.infraMode() == InfraMode.EMBEDDED) {
       embedded = startEmbedded(settings);
-      InfraSettings started = embedded.settings();
-      MySqlSettings mysql = started.mysql();
-      infra = new InfraSettings(new MySqlSettings(mysql.host(), mysql.port(), mysql.database(), mysql.user(),
-          mysql.password(), settings.mysqlPoolSize()), started.kafkaBootstrapServers(), started.redisUrl());
+      infra = embedded.settings().withMysqlPoolSize(settings.mysqlPoolSize());
     }
     try {
       SchemaMigrator.migrate(infra.mysql());

@@ -44,6 +44,10 @@ public record InfraSettings(MySqlSettings mysql, String kafkaBootstrapServers, S
         redis.getString("url"));
   }
 
+  public InfraSettings withMysqlPoolSize(int size) {
+    return new InfraSettings(mysql.withPoolSize(size), kafkaBootstrapServers, redisUrl);
+  }
+
   /** The sections to merge into a verticle's configuration. */
   public JsonObject toJson() {
     return new JsonObject()

@@ -53,6 +53,10 @@ public record MySqlSettings(String host, int port, String database, String user,
     return new MySqlSettings(uri.getHost(), port, path, user, password, poolSize);
   }
 
+  public MySqlSettings withPoolSize(int size) {
+    return new MySqlSettings(host, port, database, user, password, size);
+  }
+
   public String url() {
     return "mysql://" + encode(user) + ":" + encode(password) + "@" + host + ":" + port + "/" + database;
   }

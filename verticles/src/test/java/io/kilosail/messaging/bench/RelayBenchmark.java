@@ -11,7 +11,6 @@ import io.kilosail.messaging.Outbox;
 import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.platform.settings.MySqlSettings;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -59,10 +58,7 @@ public final class RelayBenchmark {
     Path dataDir = Files.createTempDirectory("kilosail-bench-");
     try (EmbeddedInfrastructure embedded = EmbeddedInfrastructure.start(dataDir, EmbeddedInfrastructure.Ports.ephemeral(),
         PARTITIONS)) {
-      InfraSettings started = embedded.settings();
-      InfraSettings infra = new InfraSettings(new MySqlSettings(started.mysql().host(), started.mysql().port(),
-          started.mysql().database(), started.mysql().user(), started.mysql().password(), 16),
-          started.kafkaBootstrapServers(), started.redisUrl());
+      InfraSettings infra = embedded.settings().withMysqlPoolSize(16);
       SchemaMigrator.migrate(infra.mysql());
       run(infra);
     } catch (Exception | Error e) {

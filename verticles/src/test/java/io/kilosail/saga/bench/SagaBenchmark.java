@@ -8,7 +8,6 @@ import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.platform.settings.MySqlSettings;
 import io.kilosail.saga.SagaBarrier;
 import io.kilosail.saga.SagaCoordinatorVerticle;
 import io.kilosail.contracts.saga.SagaStep;
@@ -80,10 +79,7 @@ public final class SagaBenchmark {
     Path dataDir = Files.createTempDirectory("kilosail-saga-bench-");
     try (EmbeddedInfrastructure embedded = EmbeddedInfrastructure.start(dataDir, EmbeddedInfrastructure.Ports.ephemeral(),
         8)) {
-      InfraSettings started = embedded.settings();
-      InfraSettings infra = new InfraSettings(new MySqlSettings(started.mysql().host(), started.mysql().port(),
-          started.mysql().database(), started.mysql().user(), started.mysql().password(), POOL),
-          started.kafkaBootstrapServers(), started.redisUrl());
+      InfraSettings infra = embedded.settings().withMysqlPoolSize(POOL);
       SchemaMigrator.migrate(infra.mysql());
       run(infra);
     } catch (Exception | Error e) {
