@@ -67,10 +67,7 @@ public class IngressVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return Future.join(
-        server == null ? Future.succeededFuture() : server.close(),
-        kafkaAdmin.close(),
-        mysql.close(),
-        Future.succeededFuture().andThen(x -> redis.close()));
+    redis.close();
+    return Future.join(server == null ? Future.succeededFuture() : server.close(), kafkaAdmin.close(), mysql.close());
   }
 }
