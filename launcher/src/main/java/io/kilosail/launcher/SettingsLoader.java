@@ -28,6 +28,8 @@ import java.util.UUID;
 public final class SettingsLoader {
 
   static final String DEFAULT_CONF = "conf/default.json";
+  private static final String PLATFORM_ENV_PREFIX = "KILOSAIL_PLATFORM_";
+  private static final String PLATFORM_ENV_SUFFIX = "_SECRET";
 
   private SettingsLoader() {
   }
@@ -129,10 +131,32 @@ public final class SettingsLoader {
         throw new SettingException(name, "must be a JSON object, got '" + section + "'");
       }
       if (section != null) {
-        sections.put(name, section);
+        sections.put(name, ((JsonObject) section).copy());
       }
     }
+    platformSecretsFromEnv(merged, sections);
     return sections;
+  }
+
+  /**
+   * {@code KILOSAIL_PLATFORM_<NAME>_SECRET} sets {@code platforms.<name>.secret} (name lower-cased, '_' kept), so a
+   * deployment gives each upstream platform its secret, or adds a platform, without writing secrets into a file.
+   */
+  private static void platformSecretsFromEnv(JsonObject merged, JsonObject sections) {
+    for (String key : merged.fieldNames()) {
+      if (key.startsWith(PLATFORM_ENV_PREFIX) && key.endsWith(PLATFORM_ENV_SUFFIX)
+          && key.length() > PLATFORM_ENV_PREFIX.length() + PLATFORM_ENV_SUFFIX.length()) {
+        String name = key.substring(PLATFORM_ENV_PREFIX.length(), key.length() - PLATFORM_ENV_SUFFIX.length())
+            .toLowerCase(Locale.ROOT);
+        JsonObject platforms = sections.getJsonObject("platforms");
+        if (platforms == null) {
+          platforms = new JsonObject();
+          sections.put("platforms", platforms);
+        }
+        JsonObject platform = platforms.getValue(name) instanceof JsonObject json ? json : new JsonObject();
+        platforms.put(name, platform.put("secret", String.valueOf(merged.getValue(key))));
+      }
+    }
   }
 
   private static SettingException relabel(SettingException e) {

@@ -56,6 +56,19 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void platformSecretsComeFromTheFileAndEnvironmentVariablesWin() throws Exception {
+    // Flat overrides land in the merged configuration exactly like the env store's variables.
+    KilosailSettings settings = load(new JsonObject()
+        .put("KILOSAIL_PLATFORM_MEITUAN_SECRET", "from-env")
+        .put("KILOSAIL_PLATFORM_DOUYIN_SECRET", "new-platform"));
+    JsonObject platforms = settings.verticleSections().getJsonObject("platforms");
+    assertThat(platforms.getJsonObject("meituan").getString("secret")).isEqualTo("from-env");
+    assertThat(platforms.getJsonObject("douyin").getString("secret")).isEqualTo("new-platform");
+    assertThat(platforms.getJsonObject("jd").getString("secret")).startsWith("dev-only-");
+    assertThat(settings.verticleSections().getJsonObject("intake").getInteger("timestampToleranceSeconds")).isEqualTo(300);
+  }
+
+  @Test
   void externalModeReadsTheServerUrls() throws Exception {
     KilosailSettings settings = load(new JsonObject()
         .put("kilosail.infra.mode", "external")

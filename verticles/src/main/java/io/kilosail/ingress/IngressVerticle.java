@@ -3,6 +3,7 @@ package io.kilosail.ingress;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.intake.OrderIntakeRoutes;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaAdminRoutes;
 import io.kilosail.web.Problems;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The public HTTP server of a node: operations endpoints now ({@code /health}, {@code /ready}, {@code /metrics}),
- * the order and checkout APIs as they land.
+ * the order intake API ({@code /v1/orders}, {@link OrderIntakeRoutes}), the checkout API as it lands.
  */
 public class IngressVerticle extends VerticleBase {
 
@@ -51,9 +52,10 @@ public class IngressVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
     SagaAdminRoutes.mount(router, SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS));
 
-    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
-        .requestHandler(router)
-        .listen(http.port(), http.host())
+    return OrderIntakeRoutes.mount(vertx, router, mysql, config())
+        .compose(mounted -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
+            .requestHandler(router)
+            .listen(http.port(), http.host()))
         .onSuccess(s -> {
           server = s;
           log.info("ingress listening on http://{}:{} node={}", http.host(), s.actualPort(), node.id());

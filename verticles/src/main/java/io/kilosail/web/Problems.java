@@ -76,6 +76,8 @@ public final class Problems {
         "no resource at " + ctx.request().method() + " " + ctx.request().path()));
     router.errorHandler(405, ctx -> send(ctx, 405, "method-not-allowed", "Method Not Allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    router.errorHandler(413, ctx -> send(ctx, 413, "content-too-large", "Content Too Large",
+        "the request body is larger than this endpoint accepts"));
     router.errorHandler(500, ctx -> {
       log.error("request failed method={} path={}", ctx.request().method(), ctx.request().path(), ctx.failure());
       send(ctx, 500, "internal-error", "Internal Server Error",

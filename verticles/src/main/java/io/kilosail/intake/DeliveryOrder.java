@@ -1,0 +1,120 @@
+package io.kilosail.intake;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * An overflow order a food platform pushed to us (seed 004): where to pick it up and drop it off, how heavy, when it is
+ * due, and the delivery fee the platform pays us (receivable, integer fen). Dispatch later adds the courier and what
+ * we pay it (payable). Plain Java: the intake routes and the repository only move it in and out of JSON and rows.
+ */
+public record DeliveryOrder(String id, String platform, String platformOrderId, State state, String city, Shop shop,
+                            Place pickup, Place dropoff, int weightGrams, long deliveryFeeFen, Long goodsValueFen,
+                            String remark, Courier courier, Long courierFeeFen, Instant placedAt,
+                            Instant expectedDeliveryAt, Instant receivedAt, Instant updatedAt) {
+
+  /** Only CREATED for now; quoting and dispatch add their states. */
+  public enum State { CREATED }
+
+  public record Shop(String id, String name) {
+  }
+
+  /** Coordinates are GCJ-02, kept to 6 decimals (about 0.1 m), as the database stores them. */
+  public record Place(String name, String phone, String address, BigDecimal lat, BigDecimal lng) {
+    public Place {
+      lat = lat.setScale(6, RoundingMode.HALF_UP);
+      lng = lng.setScale(6, RoundingMode.HALF_UP);
+    }
+
+    static Place fromJson(JsonObject json) {
+      return new Place(json.getString("name"), json.getString("phone"), json.getString("address"),
+          decimal(json.getValue("lat")), decimal(json.getValue("lng")));
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("name", name).put("phone", phone).put("address", address)
+          .put("lat", lat.doubleValue()).put("lng", lng.doubleValue());
+    }
+  }
+
+  /** The courier platform holding the order and its order id there; null until dispatch. */
+  public record Courier(String platform, String orderId) {
+  }
+
+  /** A body that fits the contract but not the business rules; {@code field} is the JSON field at fault. */
+  public static final class InvalidOrderException extends RuntimeException {
+    private final String field;
+
+    public InvalidOrderException(String field, String message) {
+      super(message);
+      this.field = field;
+    }
+
+    public String field() {
+      return field;
+    }
+  }
+
+  public DeliveryOrder {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(platform, "platform");
+    Objects.requireNonNull(platformOrderId, "platformOrderId");
+    Objects.requireNonNull(state, "state");
+  }
+
+  /**
+   * A new order from a push body that already passed the OpenAPI contract (types, required fields, UTC instants).
+   * Checks here only what a schema cannot say.
+   */
+  public static DeliveryOrder received(String id, String platform, JsonObject push, Instant now) {
+    Instant placedAt = Instant.parse(push.getString("placedAt"));
+    Instant expected = Instant.parse(push.getString("expectedDeliveryAt"));
+    if (!expected.isAfter(placedAt)) {
+      throw new InvalidOrderException("expectedDeliveryAt", "expectedDeliveryAt must be after placedAt");
+    }
+    JsonObject shop = push.getJsonObject("shop");
+    Number goodsValue = (Number) push.getValue("goodsValueFen");
+    return new DeliveryOrder(id, platform, push.getString("platformOrderId"), State.CREATED, push.getString("city"),
+        new Shop(shop.getString("id"), shop.getString("name")),
+        Place.fromJson(push.getJsonObject("pickup")), Place.fromJson(push.getJsonObject("dropoff")),
+        ((Number) push.getValue("weightGrams")).intValue(), ((Number) push.getValue("deliveryFeeFen")).longValue(),
+        goodsValue == null ? null : goodsValue.longValue(), push.getString("remark"), null, null,
+        placedAt, expected, now, now);
+  }
+
+  /** The API view ({@code GET /v1/orders/...}) and the payload of {@code order.received}. */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("orderId", id)
+        .put("platform", platform)
+        .put("platformOrderId", platformOrderId)
+        .put("state", state.name())
+        .put("city", city)
+        .put("shop", new JsonObject().put("id", shop.id()).put("name", shop.name()))
+        .put("pickup", pickup.toJson())
+        .put("dropoff", dropoff.toJson())
+        .put("weightGrams", weightGrams)
+        .put("deliveryFeeFen", deliveryFeeFen)
+        .put("goodsValueFen", goodsValueFen)
+        .put("courierFeeFen", courierFeeFen)
+        .put("courier", courier == null ? null
+            : new JsonObject().put("platform", courier.platform()).put("orderId", courier.orderId()))
+        .put("remark", remark)
+        .put("placedAt", placedAt.toString())
+        .put("expectedDeliveryAt", expectedDeliveryAt.toString())
+        .put("receivedAt", receivedAt.toString())
+        .put("updatedAt", updatedAt.toString())
+        // State changes with their instants; filled by the delivery saga's work.
+        .put("timeline", new JsonArray());
+  }
+
+  private static BigDecimal decimal(Object number) {
+    // Through the decimal text, so 31.2304 stays 31.2304 instead of the nearest double's expansion.
+    return new BigDecimal(String.valueOf(number));
+  }
+}

@@ -1,0 +1,56 @@
+package io.kilosail.intake;
+
+import io.kilosail.platform.settings.SettingException;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code platforms} section (one entry per upstream platform with its signing secret) and the {@code intake}
+ * section (timestamp tolerance, body limit). The launcher layers {@code KILOSAIL_PLATFORM_<NAME>_SECRET} environment
+ * variables over {@code platforms}, so production secrets never sit in a file.
+ */
+public record IntakeSettings(Map<String, String> platformSecrets, Duration timestampTolerance, int maxBodyBytes) {
+
+  public static final int DEFAULT_TOLERANCE_SECONDS = 300;
+  public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+  public static IntakeSettings fromJson(JsonObject config) {
+    Map<String, String> secrets = new LinkedHashMap<>();
+    JsonObject platforms = config.getJsonObject("platforms", new JsonObject());
+    for (String name : platforms.fieldNames()) {
+      if (name.startsWith("_")) {
+        continue; // "_comment": JSON has no comments
+      }
+      if (!name.matches("[a-z0-9_-]{1,32}")) {
+        throw new SettingException("platforms." + name, "platform names are 1-32 of a-z, 0-9, '_' or '-'");
+      }
+      Object entry = platforms.getValue(name);
+      Object secret = entry instanceof JsonObject json ? json.getValue("secret") : null;
+      if (!(secret instanceof String text) || text.isBlank()) {
+        throw new SettingException("platforms." + name + ".secret",
+            "missing; set it or KILOSAIL_PLATFORM_" + name.toUpperCase().replace('-', '_') + "_SECRET");
+      }
+      secrets.put(name, text);
+    }
+    JsonObject intake = config.getJsonObject("intake", new JsonObject());
+    return new IntakeSettings(Map.copyOf(secrets),
+        Duration.ofSeconds(integer(intake, "timestampToleranceSeconds", DEFAULT_TOLERANCE_SECONDS, 1, 3600)),
+        integer(intake, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024));
+  }
+
+  private static int integer(JsonObject section, String key, int defaultValue, int min, int max) {
+    Object raw = section.getValue(key, defaultValue);
+    try {
+      int value = Integer.parseInt(String.valueOf(raw));
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below with the accepted range
+    }
+    throw new SettingException("intake." + key, "must be an integer from " + min + " to " + max + ", got '" + raw + "'");
+  }
+}

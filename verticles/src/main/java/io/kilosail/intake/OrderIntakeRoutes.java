@@ -1,0 +1,148 @@
+package io.kilosail.intake;
+
+import io.kilosail.intake.DeliveryOrder.InvalidOrderException;
+import io.kilosail.messaging.MessageIds;
+import io.kilosail.web.Problems;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.validation.RequestValidator;
+import io.vertx.openapi.validation.ValidatorException;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * The order intake API for upstream food platforms, described by {@code openapi/intake.yaml}:
+ * <ul>
+ *   <li>{@code POST /v1/orders} — signed push; 202 {@code {"orderId"}} once the order and its {@code order.received}
+ *   event are committed, 200 with the same id for a repeated push;</li>
+ *   <li>{@code GET /v1/orders/{id}} and {@code GET /v1/orders?platform=&platformOrderId=} — the order.</li>
+ * </ul>
+ * The signature is checked on the raw body before the contract: an unauthenticated caller gets 401 and learns nothing
+ * about our schema. That order is why this uses the library's validator directly instead of RouterBuilder, which
+ * validates before any handler of the route runs.
+ */
+public final class OrderIntakeRoutes {
+
+  public static final String CONTRACT = "openapi/intake.yaml";
+  static final String PLATFORM = "X-Kilosail-Platform";
+  static final String TIMESTAMP = "X-Kilosail-Timestamp";
+  static final String SIGNATURE = "X-Kilosail-Signature";
+
+  private static final Logger log = LoggerFactory.getLogger(OrderIntakeRoutes.class);
+
+  private final OpenAPIContract contract;
+  private final RequestValidator validator;
+  private final RequestExtractor extractor = RequestExtractor.withBodyHandler();
+  private final PlatformSignature signature;
+  private final OrderRepository orders;
+
+  private OrderIntakeRoutes(Vertx vertx, OpenAPIContract contract, PlatformSignature signature, OrderRepository orders) {
+    this.contract = contract;
+    this.validator = RequestValidator.create(vertx, contract);
+    this.signature = signature;
+    this.orders = orders;
+  }
+
+  /** Loads the contract (from the classpath, without blocking) and adds the routes; fails on a bad configuration. */
+  public static Future<Void> mount(Vertx vertx, Router router, Pool pool, JsonObject config) {
+    IntakeSettings settings;
+    try {
+      settings = IntakeSettings.fromJson(config);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    if (settings.platformSecrets().isEmpty()) {
+      log.warn("intake has no platforms configured; every push will be refused section=platforms");
+    }
+    PlatformSignature signature = new PlatformSignature(settings.platformSecrets(), settings.timestampTolerance(),
+        Clock.systemUTC());
+    return OpenAPIContract.from(vertx, CONTRACT).map(contract -> {
+      OrderIntakeRoutes routes = new OrderIntakeRoutes(vertx, contract, signature, new OrderRepository(pool));
+      router.post("/v1/orders")
+          .handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
+          .handler(routes::push);
+      router.get("/v1/orders/:id").handler(routes::getById);
+      router.get("/v1/orders").handler(routes::findByPlatformOrder);
+      return null;
+    });
+  }
+
+  private void push(RoutingContext ctx) {
+    String platform = ctx.request().getHeader(PLATFORM);
+    Buffer body = ctx.body().buffer();
+    PlatformSignature.Verdict verdict = signature.verify(platform, ctx.request().getHeader(TIMESTAMP),
+        ctx.request().getHeader(SIGNATURE), body == null ? new byte[0] : body.getBytes());
+    if (!verdict.ok()) {
+      log.warn("intake push refused platform={} reason={} remote={}", platform, verdict.failure(),
+          ctx.request().remoteAddress());
+      Problems.send(ctx, 401, "signature-invalid", "Unauthorized", verdict.detail());
+      return;
+    }
+    validated(ctx, "pushOrder")
+        .map(x -> DeliveryOrder.received(MessageIds.next(), platform, ctx.body().asJsonObject(), Instant.now()))
+        .compose(orders::receive)
+        .onSuccess(intake -> {
+          log.debug("intake push orderId={} platform={} created={}", intake.orderId(), platform, intake.created());
+          ctx.response()
+              .setStatusCode(intake.created() ? 202 : 200)
+              .putHeader("Location", "/v1/orders/" + intake.orderId());
+          ctx.json(new JsonObject().put("orderId", intake.orderId()));
+        })
+        .onFailure(err -> fail(ctx, err));
+  }
+
+  private void getById(RoutingContext ctx) {
+    validated(ctx, "getOrder")
+        .compose(x -> orders.find(ctx.pathParam("id")))
+        .onSuccess(order -> answer(ctx, order, "no order " + ctx.pathParam("id")))
+        .onFailure(err -> fail(ctx, err));
+  }
+
+  private void findByPlatformOrder(RoutingContext ctx) {
+    String platform = ctx.queryParams().get("platform");
+    String platformOrderId = ctx.queryParams().get("platformOrderId");
+    validated(ctx, "findOrder")
+        .compose(x -> orders.find(platform, platformOrderId))
+        .onSuccess(order -> answer(ctx, order, "no order " + platformOrderId + " from platform " + platform))
+        .onFailure(err -> fail(ctx, err));
+  }
+
+  private Future<?> validated(RoutingContext ctx, String operationId) {
+    return extractor.extractValidatableRequest(ctx, contract.operation(operationId))
+        .compose(request -> validator.validate(request, operationId));
+  }
+
+  private static void answer(RoutingContext ctx, DeliveryOrder order, String missing) {
+    if (order == null) {
+      Problems.send(ctx, 404, "order-not-found", "Not Found", missing);
+    } else {
+      ctx.json(order.toJson());
+    }
+  }
+
+  private static void fail(RoutingContext ctx, Throwable err) {
+    if (err instanceof ValidatorException invalid) {
+      Problems.send(ctx, 400, "invalid-request", "Bad Request", ContractViolations.detail(invalid));
+    } else if (err instanceof InvalidOrderException invalid) {
+      Problems.send(ctx, 400, "invalid-request", "Bad Request", "field '" + invalid.field() + "': " + invalid.getMessage());
+    } else if (err instanceof DecodeException) {
+      Problems.send(ctx, 400, "invalid-request", "Bad Request", "request body is not valid JSON");
+    } else {
+      log.error("intake request failed method={} path={}", ctx.request().method(), ctx.request().path(), err);
+      Problems.send(ctx, 500, "internal-error", "Internal Server Error",
+          "the request could not be completed; it has been logged");
+    }
+  }
+}
