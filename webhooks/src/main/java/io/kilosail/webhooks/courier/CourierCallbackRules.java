@@ -1,0 +1,134 @@
+package io.kilosail.webhooks.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.contracts.courier.CourierState;
+import io.kilosail.courier.wire.CourierCallback;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+/**
+ * What a verified courier callback does to its order, as plain functions (no I/O): the webhook verticle reads the
+ * order row under a lock, asks {@link #decide}, and writes what the decision says in the same transaction.
+ *
+ * <p>The rules, in order:
+ * <ol>
+ *   <li>No such order: {@link Outcome#UNKNOWN_ORDER}. The callback is stored and acknowledged anyway, since a platform
+ *       retries until it gets a 2xx and a retry cannot make the order exist.</li>
+ *   <li>The order is held by another courier platform (or another order at the same platform): {@link
+ *       Outcome#NOT_HOLDER}. At most one courier holds an order, so a loser's late acceptance must not move it; it is
+ *       published as a fact so dispatch can cancel that courier.</li>
+ *   <li>The callback's canonical state is after the order's by {@link CourierState#rank()}: {@link Outcome#APPLIED},
+ *       one transition event. Terminal states rank last, so nothing moves a DELIVERED or CANCELLED order.</li>
+ *   <li>A courier giving the order up (it arrives as CREATED, which never wins by rank): {@link Outcome#GAVE_UP}, a
+ *       fact for dispatch; the order keeps its state, since the platform itself looks for a new courier.</li>
+ *   <li>Anything else (late, out of order, same rank): {@link Outcome#STALE}, stored, no event.</li>
+ * </ol>
+ */
+public final class CourierCallbackRules {
+
+  /** One transition event per state change actually applied. */
+  public static final String STATE_CHANGED = "order.courier-state-changed";
+  /** A callback that moves nothing but that dispatch must react to (a give-up, a courier that does not hold the order). */
+  public static final String COURIER_FACT = "order.courier-fact";
+
+  /**
+   * Raw statuses that mean "the courier gave the order up, the platform looks for another" (UU 2, SF 22 rider
+   * withdrew). Shansong and Fengniao have no such status in the reference.
+   */
+  private static final Set<String> GIVE_UPS = Set.of(CourierPlatform.UU.id() + ":2", CourierPlatform.SF.id() + ":22");
+
+  public enum Outcome { APPLIED, STALE, GAVE_UP, NOT_HOLDER, UNKNOWN_ORDER }
+
+  /**
+   * The part of a {@code delivery_order} row the rules look at.
+   *
+   * @param state           the order's state column (intake writes CREATED; later work may add non-courier states)
+   * @param courierPlatform the platform holding the order, null until dispatch assigns one
+   * @param courierOrderId  that platform's order id, null until dispatch assigns one
+   */
+  public record OrderView(String state, String courierPlatform, String courierOrderId) {
+  }
+
+  /** @param from the order's courier state before; null for an unknown order */
+  public record Decision(Outcome outcome, CourierState from, CourierState to) {
+
+    public boolean moves() {
+      return outcome == Outcome.APPLIED;
+    }
+
+    /** The event type this decision writes to the outbox, or null when it writes none. */
+    public String eventType() {
+      return switch (outcome) {
+        case APPLIED -> STATE_CHANGED;
+        case GAVE_UP, NOT_HOLDER -> COURIER_FACT;
+        case STALE, UNKNOWN_ORDER -> null;
+      };
+    }
+  }
+
+  private CourierCallbackRules() {
+  }
+
+  /** @param order the locked order row, or null when no order has the callback's id */
+  public static Decision decide(OrderView order, CourierCallback callback) {
+    if (order == null) {
+      return new Decision(Outcome.UNKNOWN_ORDER, null, callback.state());
+    }
+    CourierState from = courierStateOf(order.state());
+    if (!isHeldBy(order, callback)) {
+      return new Decision(Outcome.NOT_HOLDER, from, from);
+    }
+    if (callback.state().isAfter(from)) {
+      return new Decision(Outcome.APPLIED, from, callback.state());
+    }
+    if (isGiveUp(callback)) {
+      return new Decision(Outcome.GAVE_UP, from, from);
+    }
+    return new Decision(Outcome.STALE, from, from);
+  }
+
+  /**
+   * The order's state on the courier scale. A state that is not a courier state (none yet; quoting and dispatch may
+   * add some) ranks as CREATED: no courier has reported anything the order has taken on.
+   */
+  public static CourierState courierStateOf(String orderState) {
+    for (CourierState state : CourierState.values()) {
+      if (state.name().equals(orderState)) {
+        return state;
+      }
+    }
+    return CourierState.CREATED;
+  }
+
+  public static boolean isGiveUp(CourierCallback callback) {
+    return callback.state() == CourierState.CREATED
+        && GIVE_UPS.contains(callback.platform().id() + ":" + callback.rawStatus());
+  }
+
+  /** Nobody assigned yet (dispatch not run, or orders placed by hand) counts as held: there is no one to protect. */
+  private static boolean isHeldBy(OrderView order, CourierCallback callback) {
+    if (order.courierPlatform() == null) {
+      return true;
+    }
+    return order.courierPlatform().equals(callback.platform().id())
+        && (order.courierOrderId() == null || order.courierOrderId().equals(callback.platformOrderId()));
+  }
+
+  /** The payload of both event types: the decision and the callback in canonical form. Money in fen, UTC instants. */
+  public static JsonObject payload(String orderId, Decision decision, CourierCallback callback) {
+    return new JsonObject()
+        .put("orderId", orderId)
+        .put("outcome", decision.outcome().name())
+        .put("from", decision.from() == null ? null : decision.from().name())
+        .put("to", decision.to().name())
+        .put("callbackState", callback.state().name())
+        .put("platform", callback.platform().id())
+        .put("platformOrderId", callback.platformOrderId())
+        .put("rawStatus", callback.rawStatus())
+        .put("courier", callback.courierName() == null && callback.courierPhone() == null ? null
+            : new JsonObject().put("name", callback.courierName()).put("phone", callback.courierPhone()))
+        .put("penaltyFen", callback.penaltyFen())
+        .put("occurredAt", callback.occurredAt().toString());
+  }
+}

@@ -1,0 +1,109 @@
+package io.kilosail.webhooks.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.contracts.courier.CourierState;
+import io.kilosail.courier.wire.CourierCallback;
+import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
+import io.kilosail.webhooks.courier.CourierCallbackRules.OrderView;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+
+import static io.kilosail.contracts.courier.CourierState.ABNORMAL;
+import static io.kilosail.contracts.courier.CourierState.ACCEPTED;
+import static io.kilosail.contracts.courier.CourierState.CANCELLED;
+import static io.kilosail.contracts.courier.CourierState.CREATED;
+import static io.kilosail.contracts.courier.CourierState.DELIVERED;
+import static io.kilosail.contracts.courier.CourierState.PICKED_UP;
+import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.APPLIED;
+import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.GAVE_UP;
+import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.NOT_HOLDER;
+import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.STALE;
+import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.UNKNOWN_ORDER;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The callback rules without Vert.x or a database. */
+class CourierWebhookRulesTest {
+
+  private static CourierCallback uu(CourierState state, String raw) {
+    return new CourierCallback(CourierPlatform.UU, "UU-1", "order-1", state, raw, "骑手", "13900000000", null,
+        Instant.parse("2025-06-01T04:00:00Z"));
+  }
+
+  private static OrderView order(String state) {
+    return new OrderView(state, null, null);
+  }
+
+  @Test
+  void aLaterStateIsAppliedFromTheCurrentOne() {
+    Decision d = CourierCallbackRules.decide(order("CREATED"), uu(ACCEPTED, "3"));
+    assertThat(d).isEqualTo(new Decision(APPLIED, CREATED, ACCEPTED));
+    assertThat(d.eventType()).isEqualTo(CourierCallbackRules.STATE_CHANGED);
+  }
+
+  @Test
+  void statesMaySkipAheadButNeverGoBack() {
+    assertThat(CourierCallbackRules.decide(order("CREATED"), uu(PICKED_UP, "5")).outcome()).isEqualTo(APPLIED);
+    Decision late = CourierCallbackRules.decide(order("PICKED_UP"), uu(ACCEPTED, "3"));
+    assertThat(late).isEqualTo(new Decision(STALE, PICKED_UP, PICKED_UP));
+    assertThat(late.eventType()).isNull();
+    assertThat(CourierCallbackRules.decide(order("PICKED_UP"), uu(PICKED_UP, "6")).outcome()).isEqualTo(STALE);
+  }
+
+  @Test
+  void terminalStatesStay() {
+    assertThat(CourierCallbackRules.decide(order("DELIVERED"), uu(CANCELLED, "-1")).outcome()).isEqualTo(STALE);
+    assertThat(CourierCallbackRules.decide(order("CANCELLED"), uu(DELIVERED, "10")).outcome()).isEqualTo(STALE);
+    assertThat(CourierCallbackRules.decide(order("ABNORMAL"), uu(DELIVERED, "10")).outcome()).isEqualTo(APPLIED);
+    assertThat(CourierCallbackRules.decide(order("PICKED_UP"), uu(ABNORMAL, "99")).outcome()).isEqualTo(APPLIED);
+  }
+
+  @Test
+  void aGiveUpIsAFactThatKeepsTheState() {
+    Decision d = CourierCallbackRules.decide(order("ACCEPTED"), uu(CREATED, "2"));
+    assertThat(d).isEqualTo(new Decision(GAVE_UP, ACCEPTED, ACCEPTED));
+    assertThat(d.eventType()).isEqualTo(CourierCallbackRules.COURIER_FACT);
+    // UU 1 (placed) is CREATED too, but nobody gave anything up.
+    assertThat(CourierCallbackRules.decide(order("CREATED"), uu(CREATED, "1")).outcome()).isEqualTo(STALE);
+  }
+
+  @Test
+  void aCourierThatDoesNotHoldTheOrderMovesNothing() {
+    OrderView heldBySf = new OrderView("CREATED", "sf", "SF-9");
+    Decision d = CourierCallbackRules.decide(heldBySf, uu(ACCEPTED, "3"));
+    assertThat(d).isEqualTo(new Decision(NOT_HOLDER, CREATED, CREATED));
+    assertThat(d.eventType()).isEqualTo(CourierCallbackRules.COURIER_FACT);
+    OrderView heldByAnotherUuOrder = new OrderView("CREATED", "uu", "UU-2");
+    assertThat(CourierCallbackRules.decide(heldByAnotherUuOrder, uu(ACCEPTED, "3")).outcome()).isEqualTo(NOT_HOLDER);
+    OrderView heldByThisOne = new OrderView("CREATED", "uu", "UU-1");
+    assertThat(CourierCallbackRules.decide(heldByThisOne, uu(ACCEPTED, "3")).outcome()).isEqualTo(APPLIED);
+  }
+
+  @Test
+  void anUnknownOrderIsRecordedWithoutEvent() {
+    Decision d = CourierCallbackRules.decide(null, uu(ACCEPTED, "3"));
+    assertThat(d.outcome()).isEqualTo(UNKNOWN_ORDER);
+    assertThat(d.eventType()).isNull();
+  }
+
+  @Test
+  void aNonCourierOrderStateRanksAsCreated() {
+    assertThat(CourierCallbackRules.courierStateOf("DISPATCHING")).isEqualTo(CREATED);
+    assertThat(CourierCallbackRules.decide(order("DISPATCHING"), uu(ACCEPTED, "3")).from()).isEqualTo(CREATED);
+  }
+
+  @Test
+  void thePayloadCarriesTheTransitionAndTheCallback() {
+    CourierCallback cb = new CourierCallback(CourierPlatform.SHANSONG, "SS-1", "order-1", CANCELLED, "60", null, null,
+        300L, Instant.parse("2025-06-01T04:00:00.123Z"));
+    JsonObject p = CourierCallbackRules.payload("order-1", new Decision(APPLIED, ACCEPTED, CANCELLED), cb);
+    assertThat(p.getString("from")).isEqualTo("ACCEPTED");
+    assertThat(p.getString("to")).isEqualTo("CANCELLED");
+    assertThat(p.getString("platform")).isEqualTo("shansong");
+    assertThat(p.getString("rawStatus")).isEqualTo("60");
+    assertThat(p.getLong("penaltyFen")).isEqualTo(300L);
+    assertThat(p.getValue("courier")).isNull();
+    assertThat(p.getString("occurredAt")).isEqualTo("2025-06-01T04:00:00.123Z");
+  }
+}
