@@ -19,7 +19,7 @@ CREATE TABLE courier_callback (
   -- What the callback did to the order: APPLIED, STALE, GAVE_UP, NOT_HOLDER, UNKNOWN_ORDER (CourierCallbackRules).
   outcome            VARCHAR(16)   NOT NULL,
   -- The body as received (signatures cover these bytes), so a disputed callback can be re-verified later.
-  body               TEXT          NOT NULL,
+  body               MEDIUMTEXT    NOT NULL,
   UNIQUE KEY uq_courier_callback_dedup (platform, dedup_key),
   KEY idx_courier_callback_order (order_id, received_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

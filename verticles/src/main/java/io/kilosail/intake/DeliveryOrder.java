@@ -18,8 +18,11 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
                             String remark, Courier courier, Long courierFeeFen, Instant placedAt,
                             Instant expectedDeliveryAt, Instant receivedAt, Instant updatedAt) {
 
-  /** Only CREATED for now; quoting and dispatch add their states. */
-  public enum State { CREATED }
+  /**
+   * CREATED on intake; the courier webhooks move it along the courier states (same names as
+   * {@code io.kilosail.contracts.courier.CourierState}); quoting and dispatch add their states.
+   */
+  public enum State { CREATED, ACCEPTED, ARRIVED_AT_SHOP, PICKED_UP, DELIVERED, CANCELLED, ABNORMAL }
 
   public record Shop(String id, String name) {
   }

@@ -1,0 +1,99 @@
+package io.kilosail.webhooks.courier;
+
+import io.kilosail.courier.wire.CourierCallback;
+import io.kilosail.infra.Times;
+import io.kilosail.intake.OrderRepository;
+import io.kilosail.messaging.Envelope;
+import io.kilosail.messaging.Outbox;
+import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
+import io.kilosail.webhooks.courier.CourierCallbackRules.OrderView;
+import io.vertx.core.Future;
+import io.vertx.mysqlclient.MySQLException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+
+/**
+ * Stores a verified callback and applies it to its order in one MySQL transaction: lock the order row, decide with
+ * {@link CourierCallbackRules}, insert the callback (its unique (platform, dedup_key) turns a duplicate into a no-op),
+ * move the order and write its outbox event. Nothing of it is visible until the commit, so the platform is answered
+ * 2xx only for a callback that is durably recorded.
+ */
+public final class CourierCallbackStore {
+
+  /** What storing one callback did; {@code duplicate} true means it had been stored before and nothing changed. */
+  public record Stored(boolean duplicate, Decision decision) {
+  }
+
+  private static final int DUPLICATE_KEY = 1062;
+
+  // The lock comes first: callbacks for one order are then applied one at a time, in the order they reach the row,
+  // and a concurrent duplicate waits here and then finds the first copy's key already taken.
+  private static final String LOCK_ORDER = "SELECT state, courier_platform, courier_order_id FROM delivery_order"
+      + " WHERE id = ? FOR UPDATE";
+  private static final String INSERT = "INSERT INTO courier_callback (platform, dedup_key, order_id, platform_order_id,"
+      + " raw_status, state, courier_name, courier_phone, penalty_fen, occurred_at, received_at, outcome, body)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  // Courier name and phone only overwrite when given: a platform that omits them on a later status keeps the courier.
+  private static final String MOVE_ORDER = "UPDATE delivery_order SET state = ?,"
+      + " courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
+      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
+
+  private final Pool pool;
+
+  public CourierCallbackStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<Stored> store(CourierCallback callback, String body, Instant receivedAt) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(callback.orderId()))
+        .compose(rows -> {
+          OrderView order = rows.size() == 0 ? null : view(rows.iterator().next());
+          Decision decision = CourierCallbackRules.decide(order, callback);
+          return insert(conn, callback, body, receivedAt, decision)
+              .compose(inserted -> inserted
+                  ? apply(conn, callback, decision, receivedAt).map(new Stored(false, decision))
+                  : Future.succeededFuture(new Stored(true, decision)));
+        }));
+  }
+
+  private static OrderView view(Row row) {
+    return new OrderView(row.getString("state"), row.getString("courier_platform"), row.getString("courier_order_id"));
+  }
+
+  /** True when inserted; false when this (platform, dedup_key) was already stored. */
+  private static Future<Boolean> insert(SqlConnection conn, CourierCallback cb, String body, Instant receivedAt,
+                                        Decision decision) {
+    Tuple row = Tuple.tuple()
+        .addString(cb.platform().id()).addString(cb.dedupKey()).addString(cb.orderId())
+        .addString(cb.platformOrderId()).addString(cb.rawStatus()).addString(cb.state().name())
+        .addString(cb.courierName()).addString(cb.courierPhone()).addLong(cb.penaltyFen())
+        .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(receivedAt))
+        .addString(decision.outcome().name()).addString(body);
+    return conn.preparedQuery(INSERT).execute(row)
+        .map(inserted -> true)
+        // MySQL undoes only the failed statement; the transaction goes on (and then writes nothing else).
+        .recover(err -> err instanceof MySQLException e && e.getErrorCode() == DUPLICATE_KEY
+            ? Future.succeededFuture(false)
+            : Future.failedFuture(err));
+  }
+
+  private static Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now) {
+    Future<Void> moved = decision.moves()
+        ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.tuple()
+                .addString(decision.to().name()).addString(cb.courierName()).addString(cb.courierPhone())
+                .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId()))
+            .mapEmpty()
+        : Future.succeededFuture();
+    String type = decision.eventType();
+    if (type == null) {
+      return moved;
+    }
+    Envelope event = Envelope.create(type, "order", cb.orderId(),
+        CourierCallbackRules.payload(cb.orderId(), decision, cb));
+    return moved.compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, event));
+  }
+}

@@ -1,0 +1,176 @@
+package io.kilosail.webhooks.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.courier.wire.CourierCallback;
+import io.kilosail.courier.wire.CourierInbound;
+import io.kilosail.courier.wire.CourierWire;
+import io.kilosail.infra.Clients;
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.NodeConfig;
+import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.web.Problems;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The courier platforms' callbacks, on an HTTP server of its own (section {@code webhooks}) so the public order API
+ * and the courier callbacks can be exposed, scaled and firewalled apart:
+ * {@code POST /webhooks/couriers/{uu|shansong|fengniao}} and SF's one URL per kind,
+ * {@code POST /webhooks/couriers/sf/{status|complete|cancel|rider-withdrew|exception}}.
+ *
+ * <p>Each callback is verified with its platform's wire over the raw body (and SF's decoded {@code sign} query
+ * parameter): a bad signature gets 401 and stores nothing; a signed body the wire cannot read gets 400. A readable one
+ * is stored and applied by {@link CourierCallbackStore} in one transaction, and only after that commit is the
+ * platform answered with its {@link CourierWire#callbackReply()}. A database failure answers 500, so the platform
+ * retries; the retry is de-duplicated.
+ */
+public class CourierWebhookVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(CourierWebhookVerticle.class);
+
+  public static final String BASE_PATH = "/webhooks/couriers";
+  /** SF posts each kind of callback to its own URL (the reference); the path says nothing the body does not. */
+  public static final Set<String> SF_KINDS = Set.of("status", "complete", "cancel", "rider-withdrew", "exception");
+
+  private final Clock clock;
+  private Pool mysql;
+  private HttpServer server;
+  private CourierWebhookSettings settings;
+  private CourierCallbackStore store;
+  private CourierWebhookMetrics metrics;
+
+  public CourierWebhookVerticle() {
+    this(Clock.systemUTC());
+  }
+
+  public CourierWebhookVerticle(Clock clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    try {
+      settings = CourierWebhookSettings.fromJson(config(), clock);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    NodeConfig node = NodeConfig.fromJson(config());
+    metrics = new CourierWebhookMetrics(Meters.registry(node));
+    mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
+    store = new CourierCallbackStore(mysql);
+
+    Router router = Problems.withProblemErrors(Router.router(vertx));
+    // Raw bytes are what the platforms sign; no form parsing (Shansong posts a form the wire decodes itself).
+    router.post(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
+    router.post(BASE_PATH + "/sf/:kind").handler(ctx -> {
+      if (!SF_KINDS.contains(ctx.pathParam("kind"))) {
+        ctx.next(); // falls through to the router's 404
+        return;
+      }
+      handle(CourierPlatform.SF, ctx);
+    });
+    router.post(BASE_PATH + "/:platform").handler(ctx -> {
+      CourierPlatform platform = platformOf(ctx.pathParam("platform"));
+      // SF is reachable only through its per-kind paths.
+      if (platform == null || platform == CourierPlatform.SF) {
+        ctx.next();
+        return;
+      }
+      handle(platform, ctx);
+    });
+
+    return vertx.createHttpServer()
+        .requestHandler(router)
+        .listen(settings.port(), settings.host())
+        .onSuccess(s -> {
+          server = s;
+          log.info("courier webhooks listening on http://{}:{}{} platforms={} node={}", settings.host(), s.actualPort(),
+              BASE_PATH, settings.wires().keySet(), node.id());
+        });
+  }
+
+  private static CourierPlatform platformOf(String id) {
+    try {
+      return CourierPlatform.fromId(id);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private void handle(CourierPlatform platform, RoutingContext ctx) {
+    CourierWire wire = settings.wires().get(platform);
+    if (wire == null) {
+      // No credentials configured: nothing could be verified, so the endpoint does not exist.
+      Problems.send(ctx, 404, "not-found", "Not Found", "no courier webhook configured for " + platform.id());
+      return;
+    }
+    metrics.received(platform);
+    Map<String, String> query = new HashMap<>();
+    // queryParams() is already percent-decoded, which is what verifyCallback expects of SF's sign.
+    ctx.queryParams().forEach(query::putIfAbsent);
+    String body = ctx.body().asString();
+    CourierInbound inbound = new CourierInbound(query, body);
+    if (!wire.verifyCallback(inbound)) {
+      metrics.rejected(platform, "signature");
+      log.warn("courier callback refused platform={} path={} reason=signature bytes={}", platform.id(),
+          ctx.request().path(), body == null ? 0 : body.length());
+      Problems.send(ctx, 401, "courier-signature", "Unauthorized",
+          "the callback's signature does not verify with " + platform.id() + "'s credentials");
+      return;
+    }
+    CourierCallback callback;
+    try {
+      callback = wire.readCallback(inbound);
+    } catch (RuntimeException e) {
+      // Signed by the platform but not what its wire expects: resending it will not help, so 4xx, and we log it.
+      metrics.rejected(platform, "unreadable");
+      log.warn("courier callback refused platform={} path={} reason=unreadable cause={}", platform.id(),
+          ctx.request().path(), e.getMessage());
+      Problems.send(ctx, 400, "courier-callback-unreadable", "Bad Request", e.getMessage());
+      return;
+    }
+    store.store(callback, body, clock.instant())
+        .onSuccess(stored -> {
+          metrics.stored(platform, stored);
+          CourierCallbackRules.Decision d = stored.decision();
+          if (d.outcome() == CourierCallbackRules.Outcome.UNKNOWN_ORDER && !stored.duplicate()) {
+            log.warn("courier callback for unknown order platform={} orderId={} platformOrderId={} rawStatus={}",
+                platform.id(), callback.orderId(), callback.platformOrderId(), callback.rawStatus());
+          } else {
+            log.info("courier callback platform={} orderId={} rawStatus={} state={} duplicate={} outcome={} from={} to={}",
+                platform.id(), callback.orderId(), callback.rawStatus(), callback.state(), stored.duplicate(),
+                d.outcome(), d.from(), d.to());
+          }
+          ctx.response().putHeader("Content-Type", "application/json").end(wire.callbackReply());
+        })
+        .onFailure(err -> {
+          log.error("courier callback not stored platform={} orderId={} rawStatus={}", platform.id(),
+              callback.orderId(), callback.rawStatus(), err);
+          Problems.send(ctx, 500, "internal-error", "Internal Server Error",
+              "the callback could not be stored; retry later");
+        });
+  }
+
+  /** The port the server really listens on (differs from the configured one when that was 0). */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(server == null ? Future.succeededFuture() : server.close(),
+        mysql == null ? Future.succeededFuture() : mysql.close());
+  }
+}

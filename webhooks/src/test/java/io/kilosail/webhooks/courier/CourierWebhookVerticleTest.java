@@ -1,0 +1,356 @@
+package io.kilosail.webhooks.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.courier.wire.CourierHttpRequest;
+import io.kilosail.courier.wire.CourierOrderPlaced;
+import io.kilosail.courier.wire.CourierOrderRequest;
+import io.kilosail.courier.wire.CourierPlace;
+import io.kilosail.courier.wire.CourierWire;
+import io.kilosail.courier.wire.UuWire;
+import io.kilosail.infra.Clients;
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.NodeConfig;
+import io.kilosail.intake.DeliveryOrder;
+import io.kilosail.intake.OrderRepository;
+import io.kilosail.messaging.EnvelopeCodec;
+import io.kilosail.simulators.courier.CourierSimulatorVerticle;
+import io.kilosail.testing.KilosailInfraExtension;
+import io.kilosail.testing.TestInfra;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The courier webhooks end to end: the courier simulator plays the four platforms and posts its signed callbacks to
+ * CourierWebhookVerticle, which stores them in the real embedded MariaDB. Orders are created the way intake stores
+ * them ({@link OrderRepository#receive}); each test uses fresh order ids, so tests share the database.
+ */
+@ExtendWith({VertxExtension.class, KilosailInfraExtension.class})
+class CourierWebhookVerticleTest {
+
+  private static final String CHANGED = CourierCallbackRules.STATE_CHANGED;
+  private static final String REGISTRY = "webhook-test-" + UUID.randomUUID();
+
+  private static final JsonObject COURIERS = new JsonObject()
+      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
+      .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
+      .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key").put("shopId", "sf-shop"))
+      .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m"));
+
+  private static Vertx vertx;
+  private static Pool pool;
+  private static WebClient client;
+  private static OrderRepository orders;
+  private static CourierWebhookSettings wires;
+  private static int webhookPort;
+  private static int simulatorPort;
+
+  @BeforeAll
+  static void start(TestInfra infra) throws Exception {
+    vertx = Vertx.vertx();
+    pool = Clients.mysqlPool(vertx, infra.settings().mysql());
+    client = WebClient.create(vertx);
+    orders = new OrderRepository(pool);
+    JsonObject config = infra.config()
+        .put("node", new JsonObject().put("id", "webhook-test").put("metricsRegistry", REGISTRY))
+        .put("webhooks", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("couriers", COURIERS);
+    wires = CourierWebhookSettings.fromJson(config, Clock.systemUTC());
+    CourierWebhookVerticle webhooks = new CourierWebhookVerticle();
+    await(vertx.deployVerticle(webhooks, new DeploymentOptions().setConfig(config)));
+    webhookPort = webhooks.actualPort();
+
+    JsonObject platforms = new JsonObject();
+    for (CourierPlatform platform : CourierPlatform.values()) {
+      platforms.put(platform.id(), new JsonObject()
+          .put("credentials", COURIERS.getJsonObject(platform.id()))
+          .put("behaviour", new JsonObject()
+              .put("webhookBaseUrl", "http://127.0.0.1:" + webhookPort + "/webhooks/couriers/" + platform.id())
+              .put("acceptDelayMs", 20).put("arriveDelayMs", 20).put("pickupDelayMs", 20).put("deliverDelayMs", 20)
+              .put("callbackRetryDelayMs", 50)));
+    }
+    CourierSimulatorVerticle simulator = new CourierSimulatorVerticle();
+    await(vertx.deployVerticle(simulator, new DeploymentOptions().setConfig(new JsonObject()
+        .put("port", 0).put("randomSeed", 11).put("platforms", platforms))));
+    simulatorPort = simulator.actualPort();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  @BeforeEach
+  void resetSimulator() throws Exception {
+    await(control("/reset", new JsonObject()));
+  }
+
+  @Test
+  void everyPlatformDeliversThroughTheSimulatorWithOneEventPerTransition() throws Exception {
+    for (CourierPlatform platform : CourierPlatform.values()) {
+      String orderId = newOrder();
+      place(platform, orderId);
+      eventually(() -> "DELIVERED".equals(stateOf(orderId)), platform + " delivered");
+
+      List<String> expected = platform == CourierPlatform.SHANSONG
+          // Shansong has no "at shop" status.
+          ? List.of("CREATED>ACCEPTED", "ACCEPTED>PICKED_UP", "PICKED_UP>DELIVERED")
+          : List.of("CREATED>ACCEPTED", "ACCEPTED>ARRIVED_AT_SHOP", "ARRIVED_AT_SHOP>PICKED_UP", "PICKED_UP>DELIVERED");
+      assertThat(transitions(orderId)).as(platform.id()).isEqualTo(expected);
+      JsonObject last = events(orderId, CHANGED).get(expected.size() - 1);
+      assertThat(last.getString("platform")).isEqualTo(platform.id());
+      assertThat(last.getString("occurredAt")).endsWith("Z");
+      Row row = single("SELECT courier_name, courier_state_at FROM delivery_order WHERE id = ?", orderId);
+      assertThat(row.getString("courier_name")).as(platform.id()).isNotBlank();
+      assertThat(row.getLocalDateTime("courier_state_at")).isNotNull();
+      assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ? AND outcome = 'APPLIED'", orderId))
+          .isEqualTo(expected.size());
+    }
+    assertThat(counter("applied", "sf")).isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void theSameCallbackThreeTimesIsAppliedOnce() throws Exception {
+    await(control("/uu", new JsonObject().put("duplicateCallbacks", 2)));
+    double duplicatesBefore = counter("duplicate", "uu");
+    String orderId = newOrder();
+    String platformOrderId = place(CourierPlatform.UU, orderId).platformOrderId();
+    // Every callback is sent three times, one after the other; wait for the last copy of the last one.
+    eventually(() -> deliveredCopies(CourierPlatform.UU, platformOrderId) == 12, "12 callbacks sent");
+
+    assertThat(stateOf(orderId)).isEqualTo("DELIVERED");
+    assertThat(transitions(orderId)).containsExactly(
+        "CREATED>ACCEPTED", "ACCEPTED>ARRIVED_AT_SHOP", "ARRIVED_AT_SHOP>PICKED_UP", "PICKED_UP>DELIVERED");
+    assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ?", orderId)).isEqualTo(4);
+    assertThat(counter("duplicate", "uu") - duplicatesBefore).isEqualTo(8);
+  }
+
+  @Test
+  void pickedUpBeforeAcceptedNeverMovesTheOrderBack() throws Exception {
+    await(control("/fengniao", new JsonObject().put("autoProgress", false)));
+    String orderId = newOrder();
+    String platformOrderId = place(CourierPlatform.FENGNIAO, orderId).platformOrderId();
+    for (String event : List.of("PICKED_UP", "ACCEPTED", "ARRIVED_AT_SHOP", "DELIVERED")) {
+      await(control("/fengniao/orders/" + platformOrderId + "/events", new JsonObject().put("event", event)));
+      // One at a time, so the webhook sees them in exactly this order.
+      int sent = List.of("PICKED_UP", "ACCEPTED", "ARRIVED_AT_SHOP", "DELIVERED").indexOf(event) + 1;
+      eventually(() -> deliveredCopies(CourierPlatform.FENGNIAO, platformOrderId) >= sent, event + " sent");
+      if (event.equals("ACCEPTED")) {
+        assertThat(stateOf(orderId)).isEqualTo("PICKED_UP");
+      }
+    }
+    assertThat(stateOf(orderId)).isEqualTo("DELIVERED");
+    assertThat(transitions(orderId)).containsExactly("CREATED>PICKED_UP", "PICKED_UP>DELIVERED");
+    assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ? AND outcome = 'STALE'", orderId))
+        .isEqualTo(2);
+  }
+
+  @Test
+  void deliveredBeforePickedUpEndsDeliveredWithOneEventPerAppliedTransition() throws Exception {
+    // The simulator holds each callback back and sends it after its successor: ARRIVED, ACCEPTED, DELIVERED, PICKED_UP.
+    await(control("/sf", new JsonObject().put("outOfOrderCallbacks", true)));
+    String orderId = newOrder();
+    String platformOrderId = place(CourierPlatform.SF, orderId).platformOrderId();
+    eventually(() -> deliveredCopies(CourierPlatform.SF, platformOrderId) == 4, "4 SF callbacks sent");
+
+    assertThat(stateOf(orderId)).isEqualTo("DELIVERED");
+    assertThat(transitions(orderId)).containsExactly("CREATED>ARRIVED_AT_SHOP", "ARRIVED_AT_SHOP>DELIVERED");
+  }
+
+  @Test
+  void aCourierGivingUpIsAFactAndTheOrderKeepsItsState() throws Exception {
+    await(control("/uu", new JsonObject().put("autoProgress", false)));
+    String orderId = newOrder();
+    String platformOrderId = place(CourierPlatform.UU, orderId).platformOrderId();
+    await(control("/uu/orders/" + platformOrderId + "/events", new JsonObject().put("event", "ACCEPTED")));
+    eventually(() -> "ACCEPTED".equals(stateOf(orderId)), "accepted");
+    await(control("/uu/orders/" + platformOrderId + "/events", new JsonObject().put("event", "COURIER_GAVE_UP")));
+    eventually(() -> events(orderId, CourierCallbackRules.COURIER_FACT).size() == 1, "give-up fact");
+
+    assertThat(stateOf(orderId)).isEqualTo("ACCEPTED");
+    assertThat(transitions(orderId)).containsExactly("CREATED>ACCEPTED");
+    JsonObject fact = events(orderId, CourierCallbackRules.COURIER_FACT).get(0);
+    assertThat(fact.getString("outcome")).isEqualTo("GAVE_UP");
+    assertThat(fact.getString("rawStatus")).isEqualTo("2");
+  }
+
+  @Test
+  void aWrongSignatureIs401AndStoresNothing() throws Exception {
+    String orderId = newOrder();
+    double before = counter("rejected", "uu");
+    UuWire forger = new UuWire(new UuWire.Credentials("uu-test", "not-the-key"), Clock.systemUTC());
+    HttpResponse<Buffer> answer = await(post("/webhooks/couriers/uu", "", uuCallback(forger, orderId)));
+
+    assertThat(answer.statusCode()).isEqualTo(401);
+    assertThat(answer.getHeader("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ?", orderId)).isZero();
+    assertThat(count("SELECT COUNT(*) FROM outbox WHERE message_key = ?", orderId)).isEqualTo(1); // order.received
+    assertThat(stateOf(orderId)).isEqualTo("CREATED");
+    assertThat(counter("rejected", "uu") - before).isEqualTo(1);
+
+    // SF: the signature travels in the query; a wrong one, and none at all, are refused the same way.
+    String sfBody = new JsonObject().put("sf_order_id", "SF1").put("shop_order_id", orderId).put("order_status", "10")
+        .put("push_time", Instant.now().getEpochSecond()).encode();
+    assertThat(await(post("/webhooks/couriers/sf/status", "?sign=bm9wZQ%3D%3D", sfBody)).statusCode()).isEqualTo(401);
+    assertThat(await(post("/webhooks/couriers/sf/status", "", sfBody)).statusCode()).isEqualTo(401);
+    assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ?", orderId)).isZero();
+  }
+
+  @Test
+  void aSignedButUnreadableCallbackIs400AndAnUnknownOrderIsAcknowledgedAndStored() throws Exception {
+    UuWire uu = (UuWire) wires.wires().get(CourierPlatform.UU);
+    String biz = new JsonObject().put("what", "nothing we know").encode();
+    String ts = String.valueOf(Instant.now().getEpochSecond());
+    String unreadable = new JsonObject().put("appId", "uu-test").put("timestamp", ts).put("biz", biz)
+        .put("sign", uu.sign(biz, ts)).encode();
+    HttpResponse<Buffer> bad = await(post("/webhooks/couriers/uu", "", unreadable));
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.getHeader("Content-Type")).isEqualTo("application/problem+json");
+
+    String unknown = "no-such-order-" + UUID.randomUUID();
+    HttpResponse<Buffer> ack = await(post("/webhooks/couriers/uu", "", uuCallback(uu, unknown)));
+    assertThat(ack.statusCode()).isEqualTo(200);
+    assertThat(ack.bodyAsJsonObject().getInteger("code")).isZero();
+    assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ? AND outcome = 'UNKNOWN_ORDER'", unknown))
+        .isEqualTo(1);
+    assertThat(count("SELECT COUNT(*) FROM outbox WHERE message_key = ?", unknown)).isZero();
+
+    assertThat(await(post("/webhooks/couriers/sf", "", "{}")).statusCode()).isEqualTo(404);
+    assertThat(await(post("/webhooks/couriers/dada", "", "{}")).statusCode()).isEqualTo(404);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static String uuCallback(UuWire signer, String orderId) {
+    String biz = new JsonObject().put("orderCode", "UU-" + orderId).put("originId", orderId).put("state", "3")
+        .put("driverName", "骑手").put("driverMobile", "13900000000").put("changeTime", System.currentTimeMillis())
+        .encode();
+    String ts = String.valueOf(Instant.now().getEpochSecond());
+    return new JsonObject().put("appId", "uu-test").put("timestamp", ts).put("biz", biz)
+        .put("sign", signer.sign(biz, ts)).encode();
+  }
+
+  private static Future<HttpResponse<Buffer>> post(String path, String query, String body) {
+    return client.post(webhookPort, "127.0.0.1", path + query).putHeader("Content-Type", "application/json")
+        .sendBuffer(Buffer.buffer(body));
+  }
+
+  private static String newOrder() throws Exception {
+    String id = UUID.randomUUID().toString();
+    Instant now = Instant.now();
+    DeliveryOrder.Place shop = new DeliveryOrder.Place("老王面馆", "13800000001", "北京市朝阳区建国路1号",
+        new BigDecimal("39.9087"), new BigDecimal("116.4605"));
+    DeliveryOrder.Place customer = new DeliveryOrder.Place("张三", "13900000002", "北京市朝阳区光华路9号",
+        new BigDecimal("39.9130"), new BigDecimal("116.4590"));
+    await(orders.receive(new DeliveryOrder(id, "meituan", "mt-" + id, DeliveryOrder.State.CREATED, "北京市",
+        new DeliveryOrder.Shop("s1", "老王面馆"), shop, customer, 800, 850, null, null, null, null,
+        now, now.plus(Duration.ofMinutes(45)), now, now)));
+    return id;
+  }
+
+  /** Quotes, then places the order at the simulated platform with the quote's token, as an adapter will. */
+  private static CourierOrderPlaced place(CourierPlatform platform, String orderId) throws Exception {
+    CourierWire wire = wires.wires().get(platform);
+    CourierOrderRequest order = new CourierOrderRequest(orderId, "北京市",
+        new CourierPlace("老王面馆", "13800000001", "北京市朝阳区建国路1号", 39.9087, 116.4605),
+        new CourierPlace("张三", "13900000002", "北京市朝阳区光华路9号", 39.9130, 116.4590), 800, 3600, null, null);
+    String token = wire.readQuote(await(send(platform, wire.quote(order))).bodyAsString()).quoteToken();
+    return wire.readCreateOrder(await(send(platform, wire.createOrder(order.withQuoteToken(token)))).bodyAsString());
+  }
+
+  private static Future<HttpResponse<Buffer>> send(CourierPlatform platform, CourierHttpRequest request) {
+    return client.post(simulatorPort, "127.0.0.1", "/" + platform.id() + request.pathAndQuery())
+        .putHeader("Content-Type", request.contentType()).sendBuffer(Buffer.buffer(request.body()));
+  }
+
+  private static Future<HttpResponse<Buffer>> control(String path, JsonObject body) {
+    return client.post(simulatorPort, "127.0.0.1", "/_control" + path).sendJsonObject(body)
+        .compose(r -> r.statusCode() / 100 == 2 ? Future.succeededFuture(r)
+            : Future.failedFuture("control " + path + " answered " + r.statusCode() + " " + r.bodyAsString()));
+  }
+
+  /** How many callback posts the simulator got a 2xx for, for one of its orders. */
+  private static long deliveredCopies(CourierPlatform platform, String platformOrderId) {
+    JsonObject order = await(client.get(simulatorPort, "127.0.0.1",
+        "/_control/" + platform.id() + "/orders/" + platformOrderId).send()).bodyAsJsonObject();
+    return order.getJsonArray("callbacks").stream()
+        .filter(s -> "delivered".equals(((JsonObject) s).getString("outcome")))
+        .count();
+  }
+
+  private static String stateOf(String orderId) {
+    return single("SELECT state FROM delivery_order WHERE id = ?", orderId).getString("state");
+  }
+
+  private static List<JsonObject> events(String orderId, String type) {
+    List<JsonObject> payloads = new ArrayList<>();
+    for (Row row : await(pool.preparedQuery("SELECT envelope FROM outbox WHERE message_key = ? AND message_type = ?"
+        + " ORDER BY id").execute(Tuple.of(orderId, type)))) {
+      payloads.add(EnvelopeCodec.decode(row.getString(0)).payload());
+    }
+    return payloads;
+  }
+
+  private static List<String> transitions(String orderId) {
+    return events(orderId, CHANGED).stream().map(p -> p.getString("from") + ">" + p.getString("to")).toList();
+  }
+
+  private static Row single(String sql, String arg) {
+    return await(pool.preparedQuery(sql).execute(Tuple.of(arg))).iterator().next();
+  }
+
+  private static long count(String sql, String arg) {
+    return single(sql, arg).getLong(0);
+  }
+
+  private static double counter(String name, String platform) {
+    MeterRegistry registry = Meters.registry(NodeConfig.fromJson(new JsonObject()
+        .put("node", new JsonObject().put("metricsRegistry", REGISTRY))));
+    return registry.find(CourierWebhookMetrics.PREFIX + name).tag("platform", platform).counters().stream()
+        .mapToDouble(c -> c.count()).sum();
+  }
+
+  private static void eventually(Supplier<Boolean> condition, String what) throws Exception {
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (!condition.get()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(25); // the test thread, never an event loop
+    }
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
