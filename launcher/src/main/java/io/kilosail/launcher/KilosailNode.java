@@ -12,6 +12,7 @@ import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.saga.SagaCatalog;
 import io.kilosail.saga.SagaCoordinatorVerticle;
+import io.kilosail.webhooks.courier.CourierWebhookVerticle;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.Context;
@@ -209,6 +210,8 @@ public final class KilosailNode {
               vertx.deployVerticle(new MessagingRetentionVerticle(), options))
           .mapEmpty();
       case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx)), options).mapEmpty();
+      // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
+      case WEBHOOKS -> vertx.deployVerticle(new CourierWebhookVerticle(), options).mapEmpty();
       default -> {
         log.info("role {}: nothing to deploy in this build yet", role.id());
         yield Future.succeededFuture();

@@ -11,8 +11,8 @@ import java.util.List;
  * value is missing or wrong.
  *
  * @param external         the servers to use when {@code infraMode} is EXTERNAL; null for EMBEDDED
- * @param verticleSections the {@code relay}, {@code timers}, {@code retention}, {@code saga}, {@code intake} and
- *                         {@code platforms} sections, if given
+ * @param verticleSections the {@code relay}, {@code timers}, {@code retention}, {@code saga}, {@code intake},
+ *                         {@code platforms}, {@code webhooks} and {@code couriers} sections, if given
  */
 public record KilosailSettings(
     String nodeId,
@@ -31,7 +31,7 @@ public record KilosailSettings(
 
   /** Configuration sections handed to verticles as they are; each verticle validates its own. */
   public static final List<String> VERTICLE_SECTIONS = List.of("relay", "timers", "retention", "saga", "intake",
-      "platforms");
+      "platforms", "webhooks", "couriers");
 
   public enum InfraMode { EMBEDDED, EXTERNAL }
 

@@ -2,9 +2,11 @@ package io.kilosail.launcher;
 
 import io.kilosail.launcher.KilosailSettings.EmbeddedPorts;
 import io.kilosail.launcher.KilosailSettings.InfraMode;
+import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
 import io.kilosail.platform.settings.SettingException;
+import io.kilosail.webhooks.courier.CourierWebhookSettings;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -30,6 +33,7 @@ public final class SettingsLoader {
   static final String DEFAULT_CONF = "conf/default.json";
   private static final String PLATFORM_ENV_PREFIX = "KILOSAIL_PLATFORM_";
   private static final String PLATFORM_ENV_SUFFIX = "_SECRET";
+  private static final String COURIER_ENV_PREFIX = "KILOSAIL_COURIER_";
 
   private SettingsLoader() {
   }
@@ -135,6 +139,8 @@ public final class SettingsLoader {
       }
     }
     platformSecretsFromEnv(merged, sections);
+    courierSecretsFromEnv(merged, sections);
+    webhooksPortOverride(merged, sections);
     return sections;
   }
 
@@ -157,6 +163,54 @@ public final class SettingsLoader {
         platforms.put(name, platform.put("secret", String.valueOf(merged.getValue(key))));
       }
     }
+  }
+
+  /**
+   * {@code KILOSAIL_COURIER_<PLATFORM>_SECRET} (UU, SHANSONG, SF, FENGNIAO) sets that platform's signing secret in
+   * {@code couriers.<platform>} under the field its wire calls it (appKey, appSecret, devKey), so the dev-only
+   * secrets of conf/default.json are replaced without writing production secrets into a file.
+   */
+  private static void courierSecretsFromEnv(JsonObject merged, JsonObject sections) {
+    for (Map.Entry<CourierPlatform, String> secret : CourierWebhookSettings.SECRET_FIELDS.entrySet()) {
+      String key = COURIER_ENV_PREFIX + secret.getKey().id().toUpperCase(Locale.ROOT) + PLATFORM_ENV_SUFFIX;
+      if (!merged.containsKey(key)) {
+        continue;
+      }
+      JsonObject couriers = sections.getJsonObject("couriers");
+      if (couriers == null) {
+        couriers = new JsonObject();
+        sections.put("couriers", couriers);
+      }
+      String id = secret.getKey().id();
+      JsonObject courier = couriers.getValue(id) instanceof JsonObject json ? json : new JsonObject();
+      couriers.put(id, courier.put(secret.getValue(), String.valueOf(merged.getValue(key))));
+    }
+  }
+
+  /**
+   * {@code KILOSAIL_WEBHOOKS_PORT} (or {@code -Dkilosail.webhooks.port}) moves the courier webhook server, as
+   * {@code KILOSAIL_HTTP_PORT} moves ingress: two nodes on one host, or tests, need it without a config file.
+   */
+  private static void webhooksPortOverride(JsonObject merged, JsonObject sections) {
+    Object port = merged.getValue("kilosail.webhooks.port", merged.getValue("KILOSAIL_WEBHOOKS_PORT"));
+    if (port == null) {
+      return;
+    }
+    int value;
+    try {
+      value = Integer.parseInt(String.valueOf(port).trim());
+    } catch (NumberFormatException e) {
+      value = -1;
+    }
+    if (value < 0 || value > 65535) {
+      throw new SettingException("webhooks.port (KILOSAIL_WEBHOOKS_PORT)", "must be a port from 0 to 65535, got '" + port + "'");
+    }
+    JsonObject webhooks = sections.getJsonObject("webhooks");
+    if (webhooks == null) {
+      webhooks = new JsonObject();
+      sections.put("webhooks", webhooks);
+    }
+    webhooks.put("port", value);
   }
 
   private static SettingException relabel(SettingException e) {

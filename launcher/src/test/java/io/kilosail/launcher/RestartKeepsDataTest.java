@@ -49,6 +49,7 @@ class RestartKeepsDataTest {
     String jdbc = "jdbc:mariadb://127.0.0.1:" + mysqlPort + "/" + EmbeddedInfrastructure.DATABASE;
     String kafka = "127.0.0.1:" + kafkaPort;
 
+    env.put("KILOSAIL_WEBHOOKS_PORT", String.valueOf(FreePort.pick()));
     env.put("KILOSAIL_NODE_ID", "first-run");
     try (NodeProcess first = NodeProcess.start(env)) {
       first.awaitUp(120);

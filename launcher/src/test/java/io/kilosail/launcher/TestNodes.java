@@ -20,6 +20,7 @@ final class TestNodes {
         .put("kilosail.kafka.bootstrapServers", infra.kafkaBootstrapServers())
         .put("kilosail.redis.url", infra.redisUrl())
         .put("kilosail.http.port", "0")
+        .put("kilosail.webhooks.port", "0")
         .mergeIn(overrides);
     return await(SettingsLoader.load(bootstrap, null, flat).compose(s -> KilosailNode.start(bootstrap, s)));
   }
