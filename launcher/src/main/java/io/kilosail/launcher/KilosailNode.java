@@ -1,6 +1,7 @@
 package io.kilosail.launcher;
 
 import io.kilosail.admin.NodeInfoVerticle;
+import io.kilosail.courier.gateway.CourierGatewayVerticle;
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.ingress.HttpConfig;
@@ -212,6 +213,11 @@ public final class KilosailNode {
       case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx)), options).mapEmpty();
       // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
       case WEBHOOKS -> vertx.deployVerticle(new CourierWebhookVerticle(), options).mapEmpty();
+      // Quote and dispatch both call the couriers through the gateway; one per node, since each instance would keep
+      // its own circuits: a node with both roles deploys it for quote only.
+      case QUOTE -> vertx.deployVerticle(new CourierGatewayVerticle(), options).mapEmpty();
+      case DISPATCH -> settings.roles().contains(Role.QUOTE) ? Future.succeededFuture()
+          : vertx.deployVerticle(new CourierGatewayVerticle(), options).mapEmpty();
       default -> {
         log.info("role {}: nothing to deploy in this build yet", role.id());
         yield Future.succeededFuture();

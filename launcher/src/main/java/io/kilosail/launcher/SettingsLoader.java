@@ -6,7 +6,7 @@ import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
 import io.kilosail.platform.settings.SettingException;
-import io.kilosail.webhooks.courier.CourierWebhookSettings;
+import io.kilosail.courier.CourierSettings;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -171,7 +171,7 @@ public final class SettingsLoader {
    * secrets of conf/default.json are replaced without writing production secrets into a file.
    */
   private static void courierSecretsFromEnv(JsonObject merged, JsonObject sections) {
-    for (Map.Entry<CourierPlatform, String> secret : CourierWebhookSettings.SECRET_FIELDS.entrySet()) {
+    for (Map.Entry<CourierPlatform, String> secret : CourierSettings.SECRET_FIELDS.entrySet()) {
       String key = COURIER_ENV_PREFIX + secret.getKey().id().toUpperCase(Locale.ROOT) + PLATFORM_ENV_SUFFIX;
       if (!merged.containsKey(key)) {
         continue;

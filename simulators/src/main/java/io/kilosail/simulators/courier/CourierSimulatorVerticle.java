@@ -57,6 +57,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
     final JsonObject configuredBehaviour;
     SimBehaviour behaviour;
     long downUntilMillis;
+    /** Platform API requests received (503s included), so a test can tell whether a caller sent one at all. */
+    long requests;
     final Map<String, Quote> quotes = bounded();
     final Map<String, SimOrder> orders = bounded();
     /** Live (unfinished) orders by our order id, so a repeated create answers with the same order. */
@@ -78,6 +80,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
           .put("down", isDown(now))
           .put("downForMs", Math.max(0, downUntilMillis - now))
           .put("liveOrders", liveByOrderId.size())
+          .put("requests", requests)
           .put("behaviour", behaviour.toJson());
     }
   }
@@ -162,6 +165,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
   private void handle(PlatformState state, SimOperation operation, RoutingContext ctx) {
     PlatformDialect dialect = state.dialect;
     long now = System.currentTimeMillis();
+    state.requests++;
     if (state.isDown(now)) {
       problem(ctx, 503, "platform-down", dialect.platform().id() + " is down for another "
           + (state.downUntilMillis - now) + " ms (simulated)");

@@ -1,0 +1,57 @@
+package io.kilosail.contracts.courier;
+
+import io.vertx.codegen.annotations.ProxyGen;
+import io.vertx.codegen.annotations.VertxGen;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * Talks to the courier platforms (UU, Shansong, SF same-city, Fengniao) on behalf of the quote and dispatch
+ * verticles: one call is one HTTP request to one platform, behind that platform's own circuit breaker and timeout.
+ * {@code platform} is a {@link CourierPlatform#id()}.
+ *
+ * <p>Nothing here retries: a proxy call is not durable, so the caller (quote, dispatch, saga) decides from its own
+ * persisted state whether to try again. Placing the same {@code orderId} twice while it is live is answered by the
+ * platforms with the order they already hold, which is what makes a retried {@link #placeOrder} safe.
+ *
+ * <p>Failures cross the bus as {@code ServiceException} with one of the codes below; a code 4xxx means HTTP status
+ * xxx to an HTTP adapter. {@link #REJECTED} is the platform's business answer (the circuit stays closed); the others
+ * say the platform could not be asked or did not answer sensibly, and all of those count towards opening its circuit.
+ */
+@ProxyGen
+@VertxGen
+public interface CourierGateway {
+
+  String ADDRESS = "kilosail.courier.gateway";
+
+  /** The request itself is unusable (missing order id, places…); nothing was sent. */
+  int INVALID_REQUEST = 4400;
+  /** No platform with that id is configured on this node (no credentials in {@code couriers.<id>}). */
+  int UNKNOWN_PLATFORM = 4404;
+  /** The platform answered and refused (its own code is in the debug info as {@code platformCode}). */
+  int REJECTED = 4422;
+  /** The platform answered something its wire cannot read: a format change or a bug, not a refusal. */
+  int BAD_ANSWER = 4502;
+  /** The platform answered 5xx, or could not be reached (connection refused or reset). */
+  int PLATFORM_DOWN = 4503;
+  /** The platform did not answer within the call's timeout. */
+  int TIMEOUT = 4504;
+  /**
+   * The platform's circuit is open after repeated failures: the call failed at once and no request was sent. Distinct
+   * from {@link #PLATFORM_DOWN} (same HTTP 503 to an adapter) so a caller can tell "not even tried" from "tried".
+   */
+  int CIRCUIT_OPEN = 5503;
+
+  static CourierGateway createProxy(Vertx vertx, String address) {
+    return new CourierGatewayVertxEBProxy(vertx, address);
+  }
+
+  /** Asks one platform for a price for this delivery. */
+  Future<CourierQuoteResult> quote(String platform, DeliveryRequest delivery);
+
+  /** Places the order with one platform; UU and Shansong need {@code delivery.quoteToken} from a quote. */
+  Future<CourierPlacement> placeOrder(String platform, DeliveryRequest delivery);
+
+  /** Cancels an order the platform holds; the penalty is in the answer when the platform states one. */
+  Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason);
+}

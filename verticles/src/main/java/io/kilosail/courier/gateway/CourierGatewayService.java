@@ -1,0 +1,82 @@
+package io.kilosail.courier.gateway;
+
+import io.kilosail.contracts.courier.CourierCancellation;
+import io.kilosail.contracts.courier.CourierGateway;
+import io.kilosail.contracts.courier.CourierPlacement;
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.contracts.courier.CourierQuoteResult;
+import io.kilosail.contracts.courier.DeliveryPlace;
+import io.kilosail.contracts.courier.DeliveryRequest;
+import io.kilosail.courier.wire.CourierCancelRequest;
+import io.kilosail.courier.wire.CourierOrderRequest;
+import io.kilosail.courier.wire.CourierPlace;
+import io.vertx.core.Future;
+import io.vertx.serviceproxy.ServiceException;
+
+import java.util.Map;
+
+/**
+ * {@link CourierGateway} over the per-platform clients: translates the bus data objects to the wire's records and
+ * back. The clients already fail with the contract's codes, so their failures pass through as they are.
+ */
+public final class CourierGatewayService implements CourierGateway {
+
+  private final Map<CourierPlatform, CourierPlatformClient> clients;
+
+  public CourierGatewayService(Map<CourierPlatform, CourierPlatformClient> clients) {
+    this.clients = Map.copyOf(clients);
+  }
+
+  @Override
+  public Future<CourierQuoteResult> quote(String platform, DeliveryRequest delivery) {
+    return client(platform).compose(client -> toOrder(delivery).compose(client::quote)
+        .map(q -> new CourierQuoteResult().setPlatform(platform).setPriceFen(q.priceFen())
+            .setEtaSeconds(q.etaSeconds()).setQuoteToken(q.quoteToken())));
+  }
+
+  @Override
+  public Future<CourierPlacement> placeOrder(String platform, DeliveryRequest delivery) {
+    return client(platform).compose(client -> toOrder(delivery).compose(client::placeOrder)
+        .map(placed -> new CourierPlacement().setPlatform(platform).setOrderId(delivery.getOrderId())
+            .setPlatformOrderId(placed.platformOrderId()).setPriceFen(placed.priceFen())));
+  }
+
+  @Override
+  public Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason) {
+    if (orderId == null || platformOrderId == null) {
+      return ServiceException.fail(INVALID_REQUEST, "orderId and platformOrderId are required");
+    }
+    return client(platform).compose(client -> client.cancel(new CourierCancelRequest(orderId, platformOrderId, reason))
+        .map(cancelled -> new CourierCancellation().setPlatform(platform).setOrderId(orderId)
+            .setPlatformOrderId(cancelled.platformOrderId() != null ? cancelled.platformOrderId() : platformOrderId)
+            .setPenaltyFen(cancelled.penaltyFen())));
+  }
+
+  private Future<CourierPlatformClient> client(String platform) {
+    CourierPlatformClient client = null;
+    try {
+      client = clients.get(CourierPlatform.fromId(platform));
+    } catch (IllegalArgumentException | NullPointerException unknown) {
+      // reported below, like a known platform this node has no credentials for
+    }
+    return client != null ? Future.succeededFuture(client)
+        : ServiceException.fail(UNKNOWN_PLATFORM, "no courier platform '" + platform + "' configured on this node");
+  }
+
+  /** The bus object as the wire's record; a missing required part is the caller's error, never sent. */
+  static Future<CourierOrderRequest> toOrder(DeliveryRequest d) {
+    if (d == null || d.getOrderId() == null || d.getShop() == null || d.getCustomer() == null) {
+      return ServiceException.fail(INVALID_REQUEST, "delivery needs orderId, shop and customer");
+    }
+    try {
+      return Future.succeededFuture(new CourierOrderRequest(d.getOrderId(), d.getCityName(), place(d.getShop()),
+          place(d.getCustomer()), d.getWeightGrams(), d.getGoodsValueFen(), d.getNote(), d.getQuoteToken()));
+    } catch (IllegalArgumentException e) {
+      return ServiceException.fail(INVALID_REQUEST, e.getMessage());
+    }
+  }
+
+  private static CourierPlace place(DeliveryPlace p) {
+    return new CourierPlace(p.getName(), p.getPhone(), p.getAddress(), p.getLat(), p.getLng());
+  }
+}

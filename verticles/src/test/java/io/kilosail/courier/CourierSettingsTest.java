@@ -1,0 +1,54 @@
+package io.kilosail.courier;
+
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.platform.settings.SettingException;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CourierSettingsTest {
+
+  private static JsonObject uu() {
+    return new JsonObject().put("appId", "a").put("appKey", "k");
+  }
+
+  @Test
+  void aPlatformWithOnlyCredentialsGetsTheDefaults() {
+    CourierSettings settings = CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("_comment", "ignored").put("uu", uu())), Clock.systemUTC());
+    assertThat(settings.platforms()).containsOnlyKeys(CourierPlatform.UU);
+    CourierSettings.Platform p = settings.platforms().get(CourierPlatform.UU);
+    assertThat(p.baseUrl()).isEqualTo("http://127.0.0.1:8091/uu");
+    assertThat(p.timeoutMs()).isEqualTo(CourierSettings.DEFAULT_TIMEOUT_MS);
+    assertThat(p.circuit()).isEqualTo(new CourierSettings.Circuit(5, 3_000, 10_000));
+    assertThat(settings.wires().get(CourierPlatform.UU).platform()).isEqualTo(CourierPlatform.UU);
+  }
+
+  @Test
+  void readsBaseUrlTimeoutAndCircuit() {
+    CourierSettings.Platform p = CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("uu", uu().put("baseUrl", "https://openapi.uupt.com/v2_0/").put("timeoutMs", "800")
+            .put("circuit", new JsonObject().put("maxFailures", 2).put("resetTimeoutMs", 500)))), Clock.systemUTC())
+        .platforms().get(CourierPlatform.UU);
+    assertThat(p.baseUrl()).isEqualTo("https://openapi.uupt.com/v2_0");
+    assertThat(p.timeoutMs()).isEqualTo(800);
+    assertThat(p.circuit()).isEqualTo(new CourierSettings.Circuit(2, 3_000, 500));
+  }
+
+  @Test
+  void badValuesNameTheirKey() {
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("uu", uu().put("baseUrl", "ftp://x"))), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("couriers.uu.baseUrl");
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("uu", uu().put("circuit", new JsonObject().put("maxFailures", 0)))), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("couriers.uu.circuit.maxFailures");
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("uu", new JsonObject().put("appId", "a"))), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("KILOSAIL_COURIER_UU_SECRET");
+  }
+}
