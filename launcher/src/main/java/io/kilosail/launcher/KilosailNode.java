@@ -13,6 +13,8 @@ import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.saga.SagaCatalog;
 import io.kilosail.saga.SagaCoordinatorVerticle;
+import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.simulators.courier.CourierSimulatorVerticle;
 import io.kilosail.webhooks.courier.CourierWebhookVerticle;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.SettingException;
@@ -176,9 +178,13 @@ public final class KilosailNode {
 
     Future<String> nodeInfo = vertx.deployVerticle(new NodeInfoVerticle(), options);
     List<IngressVerticle> ingress = new ArrayList<>();
+    List<CourierWebhookVerticle> webhooks = new ArrayList<>();
     Future<?> roles = nodeInfo;
     for (Role role : settings.roles()) {
-      roles = roles.compose(x -> deployRole(vertx, role, settings, options, ingress));
+      roles = roles.compose(x -> deployRole(vertx, role, settings, options, ingress, webhooks));
+    }
+    if (settings.simulators() && settings.infraMode() == InfraMode.EMBEDDED) {
+      roles = roles.compose(x -> deployCourierSimulator(vertx, settings, webhooks));
     }
     return roles.map(x -> {
       int port = ingress.isEmpty() ? -1 : ingress.get(0).actualPort();
@@ -191,7 +197,7 @@ public final class KilosailNode {
 
   /** Deploys the verticles of one role. */
   private static Future<Void> deployRole(Vertx vertx, Role role, KilosailSettings settings, DeploymentOptions options,
-                                         List<IngressVerticle> ingress) {
+                                         List<IngressVerticle> ingress, List<CourierWebhookVerticle> webhooks) {
     return switch (role) {
       case INGRESS -> {
         int instances = settings.httpPort() == 0 ? 1
@@ -212,7 +218,11 @@ public final class KilosailNode {
           .mapEmpty();
       case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx)), options).mapEmpty();
       // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
-      case WEBHOOKS -> vertx.deployVerticle(new CourierWebhookVerticle(), options).mapEmpty();
+      case WEBHOOKS -> {
+        CourierWebhookVerticle verticle = new CourierWebhookVerticle();
+        webhooks.add(verticle);
+        yield vertx.deployVerticle(verticle, options).mapEmpty();
+      }
       // Quote and dispatch both call the couriers through the gateway; one per node, since each instance would keep
       // its own circuits: a node with both roles deploys it for quote only.
       case QUOTE -> vertx.deployVerticle(new CourierGatewayVerticle(), options).mapEmpty();
@@ -223,6 +233,34 @@ public final class KilosailNode {
         yield Future.succeededFuture();
       }
     };
+  }
+
+  /**
+   * The courier simulator, for the demo and for trying the system by hand: it plays the four courier platforms with
+   * the credentials of the {@code couriers} section, where the gateway's default base URLs look for it, and sends its
+   * signed callbacks to this node's webhook server (none when this node has no {@code webhooks} role).
+   */
+  private static Future<Void> deployCourierSimulator(Vertx vertx, KilosailSettings settings,
+                                                     List<CourierWebhookVerticle> webhooks) {
+    JsonObject couriers = settings.verticleSections().getJsonObject("couriers", new JsonObject());
+    JsonObject platforms = new JsonObject();
+    for (CourierPlatform platform : CourierPlatform.values()) {
+      JsonObject behaviour = new JsonObject();
+      if (!webhooks.isEmpty()) {
+        behaviour.put("webhookBaseUrl", "http://127.0.0.1:" + webhooks.get(0).actualPort() + "/webhooks/couriers/"
+            + platform.id());
+      }
+      platforms.put(platform.id(), new JsonObject()
+          .put("credentials", couriers.getJsonObject(platform.id(), new JsonObject()))
+          .put("behaviour", behaviour));
+    }
+    CourierSimulatorVerticle simulator = new CourierSimulatorVerticle();
+    return vertx.deployVerticle(simulator, new DeploymentOptions().setConfig(new JsonObject()
+            .put("host", "127.0.0.1").put("port", settings.simulatorCourierPort()).put("platforms", platforms)))
+        .<Void>mapEmpty()
+        .recover(err -> Future.failedFuture(new SettingException(Setting.SIMULATOR_COURIER_PORT.label(),
+            "cannot start the courier simulator on port " + settings.simulatorCourierPort() + ": "
+                + rootMessage(err))));
   }
 
   private static String version() {

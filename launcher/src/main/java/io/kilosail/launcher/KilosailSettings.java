@@ -11,6 +11,7 @@ import java.util.List;
  * value is missing or wrong.
  *
  * @param external         the servers to use when {@code infraMode} is EXTERNAL; null for EMBEDDED
+ * @param simulators       start the courier simulator (with embedded infrastructure only: a demo and test aid)
  * @param verticleSections the {@code relay}, {@code timers}, {@code retention}, {@code saga}, {@code intake},
  *                         {@code platforms}, {@code webhooks} and {@code couriers} sections, if given
  */
@@ -27,7 +28,9 @@ public record KilosailSettings(
     int mysqlPoolSize,
     InfraSettings external,
     ClusterSettings cluster,
-    JsonObject verticleSections) {
+    JsonObject verticleSections,
+    boolean simulators,
+    int simulatorCourierPort) {
 
   /** Configuration sections handed to verticles as they are; each verticle validates its own. */
   public static final List<String> VERTICLE_SECTIONS = List.of("relay", "timers", "retention", "saga", "intake",

@@ -32,7 +32,11 @@ public enum Setting {
   CLUSTER_PUBLIC_HOST("cluster.publicHost", "KILOSAIL_CLUSTER_PUBLIC_HOST",
       "address other members use to reach this node (default: cluster.host)"),
   CLUSTER_PORT("cluster.port", "KILOSAIL_CLUSTER_PORT", "Hazelcast port of this node"),
-  CLUSTER_MEMBERS("cluster.members", "KILOSAIL_CLUSTER_MEMBERS", "members to join, host:port, comma-separated");
+  CLUSTER_MEMBERS("cluster.members", "KILOSAIL_CLUSTER_MEMBERS", "members to join, host:port, comma-separated"),
+  SIMULATORS_ENABLED("simulators.enabled", "KILOSAIL_SIMULATORS",
+      "start the courier simulator with the node (embedded infrastructure only)"),
+  SIMULATOR_COURIER_PORT("simulators.courierPort", "KILOSAIL_SIMULATOR_COURIER_PORT",
+      "port of the courier simulator (0: any free port)");
 
   private final String path;
   private final String env;

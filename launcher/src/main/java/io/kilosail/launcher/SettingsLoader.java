@@ -124,7 +124,9 @@ public final class SettingsLoader {
         poolSize,
         external,
         cluster,
-        verticleSections(merged));
+        verticleSections(merged),
+        v.bool(Setting.SIMULATORS_ENABLED),
+        v.port(Setting.SIMULATOR_COURIER_PORT));
   }
 
   private static JsonObject verticleSections(JsonObject merged) {

@@ -46,6 +46,7 @@ class RestartKeepsDataTest {
         "KILOSAIL_EMBEDDED_KAFKA_PORT", String.valueOf(kafkaPort),
         "KILOSAIL_EMBEDDED_KAFKA_CONTROLLER_PORT", String.valueOf(FreePort.pick()),
         "KILOSAIL_EMBEDDED_REDIS_PORT", String.valueOf(redisPort)));
+    env.put("KILOSAIL_SIMULATOR_COURIER_PORT", "0");
     String jdbc = "jdbc:mariadb://127.0.0.1:" + mysqlPort + "/" + EmbeddedInfrastructure.DATABASE;
     String kafka = "127.0.0.1:" + kafkaPort;
 
