@@ -6,6 +6,7 @@ import io.kilosail.courier.wire.FengniaoWire;
 import io.kilosail.courier.wire.SfWire;
 import io.kilosail.courier.wire.ShansongWire;
 import io.kilosail.courier.wire.UuWire;
+import io.kilosail.platform.settings.ConfigSection;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.json.JsonObject;
 
@@ -90,16 +91,16 @@ public record CourierSettings(Map<CourierPlatform, Platform> platforms) {
       case FENGNIAO -> new FengniaoWire(new FengniaoWire.Credentials(text(c, platform, "appId"),
           text(c, platform, "appSecret"), text(c, platform, "merchantId")), clock);
     };
-    String prefix = "couriers." + platform.id() + ".";
-    JsonObject circuit = c.getValue("circuit") instanceof JsonObject json ? json : new JsonObject();
+    ConfigSection section = ConfigSection.of("couriers." + platform.id(), c);
+    ConfigSection circuit = section.section("circuit");
     return new Platform(platform, wire,
-        baseUrl(prefix + "baseUrl", c.getValue("baseUrl", "http://127.0.0.1:" + DEFAULT_SIMULATOR_PORT + "/" + platform.id())),
-        integer(prefix + "timeoutMs", c.getValue("timeoutMs", DEFAULT_TIMEOUT_MS), 1, 120_000),
+        baseUrl(section.name("baseUrl"),
+            c.getValue("baseUrl", "http://127.0.0.1:" + DEFAULT_SIMULATOR_PORT + "/" + platform.id())),
+        section.integer("timeoutMs", DEFAULT_TIMEOUT_MS, 1, 120_000),
         new Circuit(
-            integer(prefix + "circuit.maxFailures", circuit.getValue("maxFailures", DEFAULT_MAX_FAILURES), 1, 1_000),
-            integer(prefix + "circuit.timeoutMs", circuit.getValue("timeoutMs", DEFAULT_CIRCUIT_TIMEOUT_MS), 1, 120_000),
-            integer(prefix + "circuit.resetTimeoutMs", circuit.getValue("resetTimeoutMs", DEFAULT_RESET_TIMEOUT_MS), 1,
-                3_600_000)));
+            circuit.integer("maxFailures", DEFAULT_MAX_FAILURES, 1, 1_000),
+            circuit.integer("timeoutMs", DEFAULT_CIRCUIT_TIMEOUT_MS, 1, 120_000),
+            circuit.integer("resetTimeoutMs", DEFAULT_RESET_TIMEOUT_MS, 1, 3_600_000)));
   }
 
   private static String text(JsonObject credentials, CourierPlatform platform, String field) {
@@ -124,17 +125,5 @@ public record CourierSettings(Map<CourierPlatform, Platform> platforms) {
       // reported below
     }
     throw new SettingException(key, "must be an http(s) URL, got '" + raw + "'");
-  }
-
-  static int integer(String key, Object raw, int min, int max) {
-    try {
-      int value = Integer.parseInt(String.valueOf(raw));
-      if (value >= min && value <= max) {
-        return value;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below with the accepted range
-    }
-    throw new SettingException(key, "must be an integer from " + min + " to " + max + ", got '" + raw + "'");
   }
 }

@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.platform.settings.ConfigSection;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.json.JsonObject;
 
@@ -35,22 +36,10 @@ public record IntakeSettings(Map<String, String> platformSecrets, Duration times
       }
       secrets.put(name, text);
     }
-    JsonObject intake = config.getJsonObject("intake", new JsonObject());
+    ConfigSection intake = new ConfigSection(config, "intake");
     return new IntakeSettings(Map.copyOf(secrets),
-        Duration.ofSeconds(integer(intake, "timestampToleranceSeconds", DEFAULT_TOLERANCE_SECONDS, 1, 3600)),
-        integer(intake, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024));
+        Duration.ofSeconds(intake.integer("timestampToleranceSeconds", DEFAULT_TOLERANCE_SECONDS, 1, 3600)),
+        intake.integer("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024));
   }
 
-  private static int integer(JsonObject section, String key, int defaultValue, int min, int max) {
-    Object raw = section.getValue(key, defaultValue);
-    try {
-      int value = Integer.parseInt(String.valueOf(raw));
-      if (value >= min && value <= max) {
-        return value;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below with the accepted range
-    }
-    throw new SettingException("intake." + key, "must be an integer from " + min + " to " + max + ", got '" + raw + "'");
-  }
 }

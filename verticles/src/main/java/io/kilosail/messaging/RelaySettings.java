@@ -1,5 +1,6 @@
 package io.kilosail.messaging;
 
+import io.kilosail.platform.settings.ConfigSection;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -23,7 +24,7 @@ public record RelaySettings(int workers, int batchSize, int shardsPerClaim, int 
                             boolean deleteSent) {
 
   public static RelaySettings fromJson(JsonObject config) {
-    ConfigValues relay = new ConfigValues(config, "relay");
+    ConfigSection relay = new ConfigSection(config, "relay");
     return new RelaySettings(
         relay.integer("workers", 4, 1, 64),
         relay.integer("batchSize", 500, 1, 10_000),

@@ -1,5 +1,6 @@
 package io.kilosail.messaging;
 
+import io.kilosail.platform.settings.ConfigSection;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -18,7 +19,7 @@ public record RetentionSettings(int intervalMs, Duration outboxSent, Duration in
                                 int deleteBatch) {
 
   public static RetentionSettings fromJson(JsonObject config) {
-    ConfigValues retention = new ConfigValues(config, "retention");
+    ConfigSection retention = new ConfigSection(config, "retention");
     return new RetentionSettings(
         retention.integer("intervalMs", 60_000, 100, 86_400_000),
         retention.duration("outboxSent", Duration.ofHours(24)),

@@ -1,5 +1,6 @@
 package io.kilosail.messaging;
 
+import io.kilosail.platform.settings.ConfigSection;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -12,7 +13,7 @@ import io.vertx.core.json.JsonObject;
 public record TimerSettings(int pollMs, int batchSize, int metricsIntervalMs) {
 
   public static TimerSettings fromJson(JsonObject config) {
-    ConfigValues timers = new ConfigValues(config, "timers");
+    ConfigSection timers = new ConfigSection(config, "timers");
     return new TimerSettings(
         timers.integer("pollMs", 200, 10, 10_000),
         timers.integer("batchSize", 500, 1, 10_000),

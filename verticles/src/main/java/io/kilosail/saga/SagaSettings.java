@@ -1,6 +1,7 @@
 package io.kilosail.saga;
 
-import io.kilosail.platform.settings.SettingException;
+import io.kilosail.contracts.saga.SagaCoordinatorService;
+import io.kilosail.platform.settings.ConfigSection;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
@@ -19,23 +20,13 @@ public record SagaSettings(Duration lease, Duration scanInterval, int scanBatch,
                            int writeConcurrency) {
 
   public static SagaSettings fromJson(JsonObject config) {
-    JsonObject saga = config.getJsonObject("saga", new JsonObject());
-    SagaSettings settings = new SagaSettings(
-        Duration.ofMillis(saga.getLong("leaseMs", 30_000L)),
-        Duration.ofMillis(saga.getLong("scanIntervalMs", 500L)),
-        saga.getInteger("scanBatch", 200),
-        saga.getString("address", io.kilosail.contracts.saga.SagaCoordinatorService.ADDRESS),
-        saga.getInteger("writeBatch", 128),
-        saga.getInteger("writeConcurrency", 2));
-    if (settings.lease.toMillis() < 1_000) {
-      throw new SettingException("saga.leaseMs", "must be at least 1000, got " + settings.lease.toMillis());
-    }
-    if (settings.scanInterval.toMillis() < 10 || settings.scanBatch < 1) {
-      throw new SettingException("saga.scanIntervalMs", "scanIntervalMs must be >= 10 and scanBatch >= 1");
-    }
-    if (settings.writeBatch < 1 || settings.writeConcurrency < 1) {
-      throw new SettingException("saga.writeBatch", "writeBatch and writeConcurrency must be at least 1");
-    }
-    return settings;
+    ConfigSection saga = new ConfigSection(config, "saga");
+    return new SagaSettings(
+        Duration.ofMillis(saga.integer("leaseMs", 30_000, 1_000, 86_400_000)),
+        Duration.ofMillis(saga.integer("scanIntervalMs", 500, 10, 60_000)),
+        saga.integer("scanBatch", 200, 1, 10_000),
+        saga.text("address", SagaCoordinatorService.ADDRESS),
+        saga.integer("writeBatch", 128, 1, 10_000),
+        saga.integer("writeConcurrency", 2, 1, 64));
   }
 }

@@ -3,7 +3,7 @@ package io.kilosail.webhooks.courier;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.courier.CourierSettings;
 import io.kilosail.courier.wire.CourierWire;
-import io.kilosail.platform.settings.SettingException;
+import io.kilosail.platform.settings.ConfigSection;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
@@ -20,24 +20,12 @@ public record CourierWebhookSettings(String host, int port, int maxBodyBytes, Ma
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
   public static CourierWebhookSettings fromJson(JsonObject config, Clock clock) {
-    JsonObject webhooks = config.getJsonObject("webhooks", new JsonObject());
+    ConfigSection webhooks = new ConfigSection(config, "webhooks");
     return new CourierWebhookSettings(
-        webhooks.getString("host", "127.0.0.1"),
-        integer(webhooks, "port", DEFAULT_PORT, 0, 65535),
-        integer(webhooks, "maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024),
+        webhooks.text("host", "127.0.0.1"),
+        webhooks.integer("port", DEFAULT_PORT, 0, 65535),
+        webhooks.integer("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024),
         CourierSettings.fromJson(config, clock).wires());
   }
 
-  private static int integer(JsonObject section, String key, int defaultValue, int min, int max) {
-    Object raw = section.getValue(key, defaultValue);
-    try {
-      int value = Integer.parseInt(String.valueOf(raw));
-      if (value >= min && value <= max) {
-        return value;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below with the accepted range
-    }
-    throw new SettingException("webhooks." + key, "must be an integer from " + min + " to " + max + ", got '" + raw + "'");
-  }
 }
