@@ -1,15 +1,14 @@
 package io.kilosail.messaging.bench;
 
+import io.kilosail.bench.BenchmarkMain;
 import io.kilosail.infra.Meters;
 
-import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.EnvelopeCodec;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.messaging.OutboxRelayVerticle;
-import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.platform.settings.InfraSettings;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.DeploymentOptions;
@@ -25,8 +24,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -54,21 +51,8 @@ public final class RelayBenchmark {
   private static final String LINGER_MS = "5";
   private static final String BATCH_BYTES = "131072";
 
-  public static void main(String[] args) throws Exception {
-    Path dataDir = Files.createTempDirectory("kilosail-bench-");
-    try (EmbeddedInfrastructure embedded = EmbeddedInfrastructure.start(dataDir, EmbeddedInfrastructure.Ports.ephemeral(),
-        PARTITIONS)) {
-      InfraSettings infra = embedded.settings().withMysqlPoolSize(16);
-      SchemaMigrator.migrate(infra.mysql());
-      run(infra);
-    } catch (Exception | Error e) {
-      e.printStackTrace();
-      System.exit(1);
-    } finally {
-      System.out.flush();
-    }
-    // Kafka and Vert.x leave non-daemon threads; exec:java would wait for them forever.
-    System.exit(0);
+  public static void main(String[] args) {
+    BenchmarkMain.run("relay-bench", PARTITIONS, 16, RelayBenchmark::run);
   }
 
   private static void run(InfraSettings infra) throws Exception {

@@ -1,12 +1,11 @@
 package io.kilosail.saga.bench;
 
+import io.kilosail.bench.BenchmarkMain;
 import ch.qos.logback.classic.Level;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
-import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
-import io.kilosail.platform.schema.SchemaMigrator;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaBarrier;
 import io.kilosail.saga.SagaCoordinatorVerticle;
@@ -75,21 +74,8 @@ public final class SagaBenchmark {
   private static final List<String> STATUS = List.of("Com_commit", "Com_rollback", "Com_stmt_execute", "Questions",
       "Innodb_data_fsyncs", "Innodb_os_log_fsyncs", "Innodb_log_writes", "Innodb_row_lock_waits");
 
-  public static void main(String[] args) throws Exception {
-    Path dataDir = Files.createTempDirectory("kilosail-saga-bench-");
-    try (EmbeddedInfrastructure embedded = EmbeddedInfrastructure.start(dataDir, EmbeddedInfrastructure.Ports.ephemeral(),
-        8)) {
-      InfraSettings infra = embedded.settings().withMysqlPoolSize(POOL);
-      SchemaMigrator.migrate(infra.mysql());
-      run(infra);
-    } catch (Exception | Error e) {
-      e.printStackTrace();
-      System.exit(1);
-    } finally {
-      System.out.flush();
-    }
-    // Kafka and Vert.x leave non-daemon threads; exec:java would wait for them forever.
-    System.exit(0);
+  public static void main(String[] args) {
+    BenchmarkMain.run("saga-bench", 8, POOL, SagaBenchmark::run);
   }
 
   private static void run(InfraSettings infra) throws Exception {
