@@ -40,7 +40,7 @@ public final class ConfigSection {
   }
 
   public String name(String key) {
-    return name(key);
+    return section + "." + key;
   }
 
   public int integer(String key, int defaultValue, int min, int max) {
