@@ -19,10 +19,11 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
                             Instant expectedDeliveryAt, Instant receivedAt, Instant updatedAt) {
 
   /**
-   * CREATED on intake; the courier webhooks move it along the courier states (same names as
-   * {@code io.kilosail.contracts.courier.CourierState}); quoting and dispatch add their states.
+   * CREATED on intake, DISPATCHING once offered to a courier platform; the courier webhooks then move it along the
+   * courier states (same names as {@code io.kilosail.contracts.courier.CourierState}); the delivery saga cancels it
+   * when nobody will deliver it.
    */
-  public enum State { CREATED, ACCEPTED, ARRIVED_AT_SHOP, PICKED_UP, DELIVERED, CANCELLED, ABNORMAL }
+  public enum State { CREATED, DISPATCHING, ACCEPTED, ARRIVED_AT_SHOP, PICKED_UP, DELIVERED, CANCELLED, ABNORMAL }
 
   public record Shop(String id, String name) {
   }
@@ -112,7 +113,7 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
         .put("expectedDeliveryAt", expectedDeliveryAt.toString())
         .put("receivedAt", receivedAt.toString())
         .put("updatedAt", updatedAt.toString())
-        // State changes with their instants; filled by the delivery saga's work.
+        // State changes with their instants: see OrderTimeline.
         .put("timeline", new JsonArray());
   }
 

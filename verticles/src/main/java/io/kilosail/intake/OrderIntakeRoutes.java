@@ -106,6 +106,7 @@ public final class OrderIntakeRoutes {
   private void getById(RoutingContext ctx) {
     validated(ctx, "getOrder")
         .compose(x -> orders.find(ctx.pathParam("id")))
+        .compose(this::withTimeline)
         .onSuccess(order -> answer(ctx, order, "no order " + ctx.pathParam("id")))
         .onFailure(err -> fail(ctx, err));
   }
@@ -115,6 +116,7 @@ public final class OrderIntakeRoutes {
     String platformOrderId = ctx.queryParams().get("platformOrderId");
     validated(ctx, "findOrder")
         .compose(x -> orders.find(platform, platformOrderId))
+        .compose(this::withTimeline)
         .onSuccess(order -> answer(ctx, order, "no order " + platformOrderId + " from platform " + platform))
         .onFailure(err -> fail(ctx, err));
   }
@@ -124,11 +126,17 @@ public final class OrderIntakeRoutes {
         .compose(request -> validator.validate(request, operationId));
   }
 
-  private static void answer(RoutingContext ctx, DeliveryOrder order, String missing) {
+  /** The order's API view with its timeline; null when there is no such order. */
+  private Future<JsonObject> withTimeline(DeliveryOrder order) {
+    return order == null ? Future.succeededFuture()
+        : orders.timeline(order).map(timeline -> order.toJson().put("timeline", timeline));
+  }
+
+  private static void answer(RoutingContext ctx, JsonObject order, String missing) {
     if (order == null) {
       Problems.send(ctx, 404, "order-not-found", "Not Found", missing);
     } else {
-      ctx.json(order.toJson());
+      ctx.json(order);
     }
   }
 

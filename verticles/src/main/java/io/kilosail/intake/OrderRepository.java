@@ -7,6 +7,7 @@ import io.kilosail.intake.DeliveryOrder.Shop;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -76,6 +77,11 @@ public final class OrderRepository {
   public Future<DeliveryOrder> find(String platform, String platformOrderId) {
     return pool.preparedQuery(BY_PLATFORM_ORDER).execute(Tuple.of(platform, platformOrderId))
         .map(OrderRepository::single);
+  }
+
+  /** The order's states so far (see {@link OrderTimeline}). */
+  public Future<JsonArray> timeline(DeliveryOrder order) {
+    return OrderTimeline.of(pool, order);
   }
 
   private static DeliveryOrder single(RowSet<Row> rows) {

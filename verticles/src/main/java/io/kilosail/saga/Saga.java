@@ -9,8 +9,10 @@ import io.kilosail.saga.StepDefinition.ReplyHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,6 +26,7 @@ import java.util.function.BiConsumer;
  *         .withCompensation(this::releaseGoods)
  *         .timeout(Duration.ofSeconds(2)).retry(RetryPolicy.DEFAULT)
  *     .step("await-payment").awaitEvent("payment.succeeded", Duration.ofMinutes(30), this::paid)
+ *         .failOn("payment.failed")
  *     .parallel("reserve")
  *         .branch("stock").invokeParticipant(this::reserveStock).withCompensation(this::releaseStock)
  *         .branch("credit").invokeParticipant(this::reserveCredit).withCompensation(this::releaseCredit)
@@ -141,6 +144,7 @@ public final class Saga<D> {
     private RetryPolicy compensationRetry = RetryPolicy.COMPENSATION;
     private String awaitedEvent;
     private EventHandler<D> eventHandler;
+    private final Set<String> failingEvents = new LinkedHashSet<>();
 
     private StepBuilder(String name, boolean inBranch) {
       if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,63}")) {
@@ -178,6 +182,18 @@ public final class Saga<D> {
       this.awaitedEvent = eventType;
       this.timeout = timeout;
       this.eventHandler = handler;
+      return this;
+    }
+
+    /**
+     * Events that end this wait as a failure (e.g. "no courier found"): the saga compensates at once, as on a timeout,
+     * with the event's payload in the error.
+     */
+    public StepBuilder failOn(String... eventTypes) {
+      if (this.kind != Kind.AWAIT_EVENT) {
+        throw new IllegalStateException("step " + name + ": failOn applies to awaitEvent steps only");
+      }
+      failingEvents.addAll(List.of(eventTypes));
       return this;
     }
 
@@ -258,7 +274,7 @@ public final class Saga<D> {
         throw new IllegalStateException("step " + name + " has no action");
       }
       return new StepDefinition<>(name, kind, action, compensation, Map.copyOf(failureHandlers),
-          List.copyOf(replyHandlers), timeout, retry, compensationRetry, awaitedEvent, eventHandler);
+          List.copyOf(replyHandlers), timeout, retry, compensationRetry, awaitedEvent, eventHandler, Set.copyOf(failingEvents));
     }
   }
 }

@@ -137,23 +137,49 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         });
   }
 
+  /**
+   * A fact for a saga. A saga waiting for it (or for a fact that fails its wait) takes it now. A saga that is still on
+   * its way to the wait keeps it (a courier may accept before the saga has parked on the acceptance) and takes it when
+   * it parks: this side writes the fact and then looks at the saga, the parking side writes the wait and then looks
+   * for facts, so at least one of them sees the other, and the version guard lets only one delivery through.
+   */
   @Override
   public Future<Boolean> signal(String sagaType, String businessKey, String eventType, JsonObject payload) {
+    JsonObject fact = payload == null ? new JsonObject() : payload;
     return repository.load(sagaType, businessKey).compose(row -> {
       if (row == null) {
         return ServiceException.fail(SAGA_NOT_FOUND, "no " + sagaType + " saga for " + businessKey);
-      }
-      if (row.state() != State.WAITING || !eventType.equals(row.awaitingEvent())) {
-        log.debug("signal ignored id={} event={} state={} awaiting={}", row.id(), eventType, row.state(),
-            row.awaitingEvent());
-        return Future.succeededFuture(false);
       }
       Running<?> saga = restore(row);
       if (saga == null) {
         return ServiceException.fail(UNKNOWN_SAGA_TYPE, "no saga type '" + sagaType + "' on this coordinator");
       }
-      return deliver(saga, eventType, payload == null ? new JsonObject() : payload);
+      if (waitsFor(saga, eventType)) {
+        return deliver(saga, eventType, fact);
+      }
+      if (row.state() != State.RUNNING && row.state() != State.WAITING) {
+        log.debug("signal ignored id={} event={} state={}", row.id(), eventType, row.state());
+        return Future.succeededFuture(false);
+      }
+      return repository.keepSignal(sagaType, businessKey, eventType, fact, Instant.now())
+          .compose(kept -> repository.load(sagaType, businessKey))
+          .compose(again -> {
+            Running<?> now = again == null ? null : restore(again);
+            if (now != null && waitsFor(now, eventType)) {
+              return deliver(now, eventType, fact);
+            }
+            log.debug("signal kept id={} event={} state={}", row.id(), eventType, row.state());
+            return Future.succeededFuture(false);
+          });
     });
+  }
+
+  private static boolean waitsFor(Running<?> saga, String eventType) {
+    if (saga.progress.state() != State.WAITING) {
+      return false;
+    }
+    List<? extends StepDefinition<?>> group = saga.progress.currentGroup(saga.definition);
+    return !group.isEmpty() && group.get(0).takes(eventType);
   }
 
   /**
@@ -175,17 +201,27 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private <D> Future<Boolean> deliver(Running<D> saga, String eventType, JsonObject payload) {
     StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
     Instant started = Instant.now();
-    try {
-      step.eventHandler().handle(saga.data, payload);
-    } catch (RuntimeException e) {
-      return ServiceException.fail(INVALID_SAGA_DATA, "event " + eventType + " rejected by step " + step.name()
-          + ": " + e.getMessage());
+    String event;
+    if (eventType.equals(step.awaitedEvent())) {
+      try {
+        step.eventHandler().handle(saga.data, payload);
+      } catch (RuntimeException e) {
+        return ServiceException.fail(INVALID_SAGA_DATA, "event " + eventType + " rejected by step " + step.name()
+            + ": " + e.getMessage());
+      }
+      saga.progress.eventArrived(step.name());
+      saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "SUCCEEDED", null, started, 0));
+      event = null;
+    } else {
+      String error = eventType + ": " + payload.getString("reason", payload.encode());
+      saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "FAILED", error, started, 0));
+      saga.progress.forwardFailed(List.of(), List.of(), error);
+      log.info("saga wait failed id={} step={} error={}", saga.id, step.name(), error);
+      event = "saga.compensating";
     }
-    saga.progress.eventArrived(step.name());
-    saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "SUCCEEDED", null, started, 0));
     running.put(saga.id, saga);
     // The version guard decides between this event and a concurrent timeout or duplicate: only one transition wins.
-    return checkpoint(saga, null)
+    return checkpoint(saga, event)
         .onSuccess(x -> advance(saga))
         .map(true)
         .recover(err -> err instanceof LostOwnership ? Future.succeededFuture(false) : Future.failedFuture(err));
@@ -349,12 +385,25 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private <D> void park(Running<D> saga, StepDefinition<D> step) {
     saga.progress.waitFor(step.awaitedEvent());
     saga.waitUntil = Instant.now().plus(step.timeout());
-    checkpoint(saga, "saga.waiting").onComplete(x -> running.remove(saga.id));
+    checkpoint(saga, "saga.waiting").onComplete(x -> running.remove(saga.id))
+        .onSuccess(x -> takeKeptSignal(saga, step));
+  }
+
+  /** A fact that arrived before the wait began (see {@link #signal}). */
+  private <D> void takeKeptSignal(Running<D> saga, StepDefinition<D> step) {
+    repository.pendingSignals(saga.definition.type(), saga.businessKey)
+        .compose(kept -> kept.stream().filter(k -> step.takes(k.eventType())).findFirst()
+            .map(k -> deliver(saga, k.eventType(), k.payload()))
+            .orElse(Future.succeededFuture(false)))
+        .onFailure(err -> log.warn("kept signals of saga {} not read ({}); it waits for a fresh one or its timeout",
+            saga.id, err.toString()));
   }
 
   private <D> void finish(Running<D> saga, String event) {
     checkpoint(saga, event).onSuccess(x -> {
       running.remove(saga.id);
+      repository.dropSignals(saga.definition.type(), saga.businessKey)
+          .onFailure(err -> log.debug("kept signals of saga {} not dropped: {}", saga.id, err.toString()));
       State state = saga.progress.state();
       metrics.count(state.name().toLowerCase(), saga.definition.type());
       metrics.duration(saga.definition.type(), state.name(), Duration.between(saga.startedAt, Instant.now()));

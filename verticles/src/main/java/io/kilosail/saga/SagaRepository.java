@@ -28,6 +28,10 @@ final class SagaRepository {
                   long durationMs) {
   }
 
+  /** A fact kept for a saga that was not yet waiting for it. */
+  record PendingSignal(String eventType, JsonObject payload) {
+  }
+
   private final Pool pool;
 
   SagaRepository(Pool pool) {
@@ -158,6 +162,32 @@ final class SagaRepository {
               r.getInteger("duration_ms"))));
           return list;
         });
+  }
+
+  /** Keeps a fact for a saga that does not wait for it yet; the first copy per event type wins. */
+  Future<Void> keepSignal(String type, String businessKey, String eventType, JsonObject payload, Instant now) {
+    return pool.preparedQuery("INSERT IGNORE INTO saga_pending_signal (saga_type, business_key, event_type, payload,"
+            + " received_at) VALUES (?, ?, ?, ?, ?)")
+        .execute(Tuple.of(type, businessKey, eventType, payload.encode(), Times.toDb(now)))
+        .mapEmpty();
+  }
+
+  Future<List<PendingSignal>> pendingSignals(String type, String businessKey) {
+    return pool.preparedQuery("SELECT event_type, payload FROM saga_pending_signal"
+            + " WHERE saga_type = ? AND business_key = ? ORDER BY received_at")
+        .execute(Tuple.of(type, businessKey))
+        .map(rows -> {
+          List<PendingSignal> kept = new ArrayList<>();
+          rows.forEach(r -> kept.add(new PendingSignal(r.getString(0), new JsonObject(r.getString(1)))));
+          return kept;
+        });
+  }
+
+  /** Forgets the kept facts of a saga that has ended: nothing can wait for them any more. */
+  Future<Void> dropSignals(String type, String businessKey) {
+    return pool.preparedQuery("DELETE FROM saga_pending_signal WHERE saga_type = ? AND business_key = ?")
+        .execute(Tuple.of(type, businessKey))
+        .mapEmpty();
   }
 
   private static Instance instance(Row r) {

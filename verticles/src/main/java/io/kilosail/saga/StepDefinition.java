@@ -8,6 +8,7 @@ import io.vertx.serviceproxy.ServiceException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One step of a saga, as the DSL built it. A step either invokes something (locally or on a participant through its
@@ -24,7 +25,8 @@ public record StepDefinition<D>(
     RetryPolicy retry,
     RetryPolicy compensationRetry,
     String awaitedEvent,
-    EventHandler<D> eventHandler) {
+    EventHandler<D> eventHandler,
+    Set<String> failingEvents) {
 
   public enum Kind { LOCAL, PARTICIPANT, AWAIT_EVENT }
 
@@ -56,6 +58,11 @@ public record StepDefinition<D>(
   @FunctionalInterface
   public interface EventHandler<D> {
     void handle(D data, JsonObject payload);
+  }
+
+  /** Whether this waiting step takes {@code eventType}: the awaited event, or one that ends the wait as a failure. */
+  public boolean takes(String eventType) {
+    return kind == Kind.AWAIT_EVENT && (eventType.equals(awaitedEvent) || failingEvents.contains(eventType));
   }
 
   public boolean hasCompensation() {

@@ -1,0 +1,353 @@
+package io.kilosail.dispatch;
+
+import io.kilosail.dispatch.DispatchCommand.ArmTimeout;
+import io.kilosail.dispatch.DispatchCommand.Assigned;
+import io.kilosail.dispatch.DispatchCommand.Cancel;
+import io.kilosail.dispatch.DispatchCommand.Delivered;
+import io.kilosail.dispatch.DispatchCommand.NoCourier;
+import io.kilosail.dispatch.DispatchCommand.Place;
+import io.kilosail.dispatch.DispatchCommand.Released;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Finding a courier for one order, as a state machine in plain Java: the dispatch verticle loads it under a row lock,
+ * feeds it one fact (a placement answer, an acceptance, a give-up, a timeout…) and carries out the commands it answers.
+ *
+ * <p>Invariants: at most one candidate is {@link Candidate.Status#HOLDER}; once a courier holds the order every other
+ * live placement is cancelled, and so is any later acceptance by somebody else; a timer armed for an earlier round
+ * changes nothing.
+ */
+public final class Dispatch {
+
+  public enum State { ACTIVE, ASSIGNED, EXHAUSTED, WITHDRAWN }
+
+  /** A platform's price for the order, as quoting found it. */
+  public record Offer(String platform, long priceFen, Integer etaSeconds, String quoteToken) {
+  }
+
+  /** One platform the order may be offered to, at its place in the strategy's order. */
+  public static final class Candidate {
+
+    public enum Status {
+      PENDING, PLACING, PLACED, HOLDER, WITHDRAWN, FAILED;
+
+      /** The platform has (or is being given) the order and may still find a courier for it. */
+      public boolean live() {
+        return this == PLACING || this == PLACED;
+      }
+    }
+
+    private final Offer offer;
+    private final int position;
+    private Status status;
+    private String platformOrderId;
+    private String lastError;
+
+    public Candidate(Offer offer, int position, Status status, String platformOrderId, String lastError) {
+      this.offer = Objects.requireNonNull(offer, "offer");
+      this.position = position;
+      this.status = status;
+      this.platformOrderId = platformOrderId;
+      this.lastError = lastError;
+    }
+
+    public Offer offer() {
+      return offer;
+    }
+
+    public String platform() {
+      return offer.platform();
+    }
+
+    public int position() {
+      return position;
+    }
+
+    public Status status() {
+      return status;
+    }
+
+    public String platformOrderId() {
+      return platformOrderId;
+    }
+
+    public String lastError() {
+      return lastError;
+    }
+  }
+
+  private final String orderId;
+  private final DispatchStrategy strategy;
+  private final long acceptanceTimeoutMs;
+  private final List<Candidate> candidates;
+  private State state;
+  private int round;
+
+  public Dispatch(String orderId, DispatchStrategy strategy, long acceptanceTimeoutMs, State state, int round,
+                  List<Candidate> candidates) {
+    this.orderId = Objects.requireNonNull(orderId, "orderId");
+    this.strategy = Objects.requireNonNull(strategy, "strategy");
+    this.acceptanceTimeoutMs = acceptanceTimeoutMs;
+    this.state = state;
+    this.round = round;
+    this.candidates = new ArrayList<>(candidates);
+  }
+
+  /** A new dispatch over these offers, in the strategy's order; nothing is placed until {@link #start()}. */
+  public static Dispatch plan(String orderId, DispatchStrategy strategy, List<Offer> offers, List<String> priority,
+                              long acceptanceTimeoutMs) {
+    if (offers.isEmpty()) {
+      throw new IllegalArgumentException("no offers to dispatch order " + orderId + " to");
+    }
+    List<Offer> ordered = strategy.order(offers, priority);
+    List<Candidate> candidates = new ArrayList<>();
+    for (int i = 0; i < ordered.size(); i++) {
+      candidates.add(new Candidate(ordered.get(i), i, Candidate.Status.PENDING, null, null));
+    }
+    return new Dispatch(orderId, strategy, acceptanceTimeoutMs, State.ACTIVE, 0, candidates);
+  }
+
+  // ---------------------------------------------------------------- facts
+
+  public List<DispatchCommand> start() {
+    if (round != 0) {
+      return List.of();
+    }
+    if (!strategy.offersToAllAtOnce()) {
+      return placeNext();
+    }
+    round = 1;
+    List<DispatchCommand> commands = new ArrayList<>();
+    for (Candidate c : candidates) {
+      c.status = Candidate.Status.PLACING;
+      commands.add(new Place(c.platform(), c.offer.quoteToken()));
+    }
+    commands.add(new ArmTimeout(round, acceptanceTimeoutMs));
+    return commands;
+  }
+
+  /** The platform took the order under {@code platformOrderId}. */
+  public List<DispatchCommand> placed(String platform, String platformOrderId) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null) {
+      return List.of();
+    }
+    if (c.platformOrderId == null) {
+      c.platformOrderId = platformOrderId;
+    }
+    if (c.status == Candidate.Status.PLACING) {
+      c.status = Candidate.Status.PLACED;
+      return List.of();
+    }
+    // Called off while the request was on its way (a timeout, another courier won, the saga withdrew): now that we
+    // know its id there, cancel it.
+    if (c.status == Candidate.Status.WITHDRAWN) {
+      return List.of(new Cancel(platform, platformOrderId, "order taken elsewhere or timed out"));
+    }
+    return List.of();
+  }
+
+  /** Placing failed (refused, down, circuit open…): go on with the next candidate. */
+  public List<DispatchCommand> placeFailed(String platform, String error) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.status != Candidate.Status.PLACING) {
+      return List.of();
+    }
+    c.status = Candidate.Status.FAILED;
+    c.lastError = error;
+    return state == State.ACTIVE ? advance() : List.of();
+  }
+
+  /**
+   * A courier of {@code platform} accepted and the order's row now names that platform as holder (the webhook decides
+   * that under the order's lock). Every other live placement is called off.
+   */
+  public List<DispatchCommand> accepted(String platform, String platformOrderId) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null) {
+      return List.of();
+    }
+    if (c.platformOrderId == null) {
+      c.platformOrderId = platformOrderId;
+    }
+    if (c.status == Candidate.Status.HOLDER) {
+      return List.of();
+    }
+    if (state != State.ACTIVE || !c.status.live()) {
+      return cancelIfKnown(c, "order already held by another courier");
+    }
+    c.status = Candidate.Status.HOLDER;
+    state = State.ASSIGNED;
+    List<DispatchCommand> commands = new ArrayList<>();
+    commands.add(new Assigned(platform, c.platformOrderId, c.offer.priceFen()));
+    for (Candidate other : candidates) {
+      if (other != c && other.status.live()) {
+        commands.addAll(withdrawCandidate(other, "another courier accepted the order"));
+      }
+    }
+    return commands;
+  }
+
+  /** A callback from a platform that does not hold the order (a late or losing acceptance): call it off there. */
+  public List<DispatchCommand> notHolder(String platform, String platformOrderId) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.status == Candidate.Status.HOLDER) {
+      return List.of();
+    }
+    if (c.platformOrderId == null) {
+      c.platformOrderId = platformOrderId;
+    }
+    if (c.status.live()) {
+      c.status = Candidate.Status.WITHDRAWN;
+    }
+    return List.of(new Cancel(platform, platformOrderId, "order held by another courier"));
+  }
+
+  /** A candidate's platform dropped the order before any courier took it (no rider found, refused it). */
+  public List<DispatchCommand> dropped(String platform, String reason) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || !c.status.live()) {
+      return List.of();
+    }
+    c.status = Candidate.Status.FAILED;
+    c.lastError = reason;
+    return state == State.ACTIVE ? advance() : List.of();
+  }
+
+  /** The holder's courier gave the order up: call that platform off and go on with the next candidate. */
+  public List<DispatchCommand> gaveUp(String platform) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.status != Candidate.Status.HOLDER || state != State.ASSIGNED) {
+      return List.of();
+    }
+    state = State.ACTIVE;
+    c.status = Candidate.Status.WITHDRAWN;
+    c.lastError = "courier gave the order up";
+    List<DispatchCommand> commands = new ArrayList<>();
+    commands.add(new Released(platform));
+    commands.addAll(cancelIfKnown(c, "courier gave the order up"));
+    commands.addAll(advance());
+    return commands;
+  }
+
+  /** The acceptance timeout of {@code firedRound}: if it is still the current round, nobody accepted in time. */
+  public List<DispatchCommand> timedOut(int firedRound) {
+    if (state != State.ACTIVE || firedRound != round) {
+      return List.of();
+    }
+    List<DispatchCommand> commands = new ArrayList<>();
+    for (Candidate c : candidates) {
+      if (c.status.live()) {
+        c.lastError = "no courier accepted within " + acceptanceTimeoutMs + " ms";
+        commands.addAll(withdrawCandidate(c, "no courier accepted in time"));
+      }
+    }
+    commands.addAll(advance());
+    return commands;
+  }
+
+  /** The holder delivered the order. */
+  public List<DispatchCommand> delivered(String platform) {
+    Candidate c = candidate(platform).orElse(null);
+    return c != null && c.status == Candidate.Status.HOLDER ? List.of(new Delivered(platform)) : List.of();
+  }
+
+  /** The holder's platform cancelled the order after acceptance: nobody carries it any more. */
+  public List<DispatchCommand> holderCancelled(String platform, String reason) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.status != Candidate.Status.HOLDER || state != State.ASSIGNED) {
+      return List.of();
+    }
+    c.status = Candidate.Status.FAILED;
+    c.lastError = reason;
+    state = State.EXHAUSTED;
+    return List.of(new NoCourier(platform + " cancelled the order after acceptance: " + reason));
+  }
+
+  /** The saga calls the dispatch off (the order is cancelled): every placement, the holder's too, is cancelled. */
+  public List<DispatchCommand> withdraw(String reason) {
+    if (state == State.WITHDRAWN) {
+      return List.of();
+    }
+    state = State.WITHDRAWN;
+    List<DispatchCommand> commands = new ArrayList<>();
+    for (Candidate c : candidates) {
+      if (c.status.live() || c.status == Candidate.Status.HOLDER) {
+        commands.addAll(withdrawCandidate(c, reason));
+      }
+    }
+    return commands;
+  }
+
+  // ---------------------------------------------------------------- moves
+
+  /** The next pending candidate gets the order; with none left and none live, nobody will carry it. */
+  private List<DispatchCommand> advance() {
+    if (candidates.stream().anyMatch(c -> c.status.live())) {
+      return List.of();
+    }
+    if (candidates.stream().anyMatch(c -> c.status == Candidate.Status.PENDING)) {
+      return placeNext();
+    }
+    state = State.EXHAUSTED;
+    String tried = candidates.stream().map(c -> c.platform() + " (" + (c.lastError == null ? c.status : c.lastError)
+        + ")").collect(Collectors.joining(", "));
+    return List.of(new NoCourier("no courier took the order; tried " + tried));
+  }
+
+  private List<DispatchCommand> placeNext() {
+    Candidate next = candidates.stream().filter(c -> c.status == Candidate.Status.PENDING).findFirst().orElseThrow();
+    next.status = Candidate.Status.PLACING;
+    round++;
+    return List.of(new Place(next.platform(), next.offer.quoteToken()), new ArmTimeout(round, acceptanceTimeoutMs));
+  }
+
+  private List<DispatchCommand> withdrawCandidate(Candidate c, String reason) {
+    c.status = Candidate.Status.WITHDRAWN;
+    return cancelIfKnown(c, reason);
+  }
+
+  /** A placement still on its way has no id yet: {@link #placed} cancels it when the answer comes. */
+  private static List<DispatchCommand> cancelIfKnown(Candidate c, String reason) {
+    return c.platformOrderId == null ? List.of() : List.of(new Cancel(c.platform(), c.platformOrderId, reason));
+  }
+
+  private Optional<Candidate> candidate(String platform) {
+    return candidates.stream().filter(c -> c.platform().equals(platform)).findFirst();
+  }
+
+  // ---------------------------------------------------------------- views
+
+  public String orderId() {
+    return orderId;
+  }
+
+  public DispatchStrategy strategy() {
+    return strategy;
+  }
+
+  public long acceptanceTimeoutMs() {
+    return acceptanceTimeoutMs;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public int round() {
+    return round;
+  }
+
+  public List<Candidate> candidates() {
+    return List.copyOf(candidates);
+  }
+
+  public Optional<Candidate> holder() {
+    return candidates.stream().filter(c -> c.status == Candidate.Status.HOLDER).findFirst();
+  }
+}

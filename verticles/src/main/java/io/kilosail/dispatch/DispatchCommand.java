@@ -1,0 +1,36 @@
+package io.kilosail.dispatch;
+
+/**
+ * What a {@link Dispatch} transition asks the world to do. The adapter writes the durable ones (timers, saga signals,
+ * the order's holder) in the transition's own transaction and sends the HTTP ones (place, cancel) after it commits.
+ */
+public sealed interface DispatchCommand {
+
+  /** Offer the order to this platform (HTTP, after commit). */
+  record Place(String platform, String quoteToken) implements DispatchCommand {
+  }
+
+  /** Call off the order at this platform (HTTP, after commit); {@code platformOrderId} is its id there. */
+  record Cancel(String platform, String platformOrderId, String reason) implements DispatchCommand {
+  }
+
+  /** Fire {@link Dispatch#timedOut} for {@code round} after {@code afterMs} (a durable timer, in the transaction). */
+  record ArmTimeout(int round, long afterMs) implements DispatchCommand {
+  }
+
+  /** A courier of this platform holds the order (a saga signal, in the transaction). */
+  record Assigned(String platform, String platformOrderId, long priceFen) implements DispatchCommand {
+  }
+
+  /** The holder's courier gave the order up: the order has no holder again (in the transaction). */
+  record Released(String platform) implements DispatchCommand {
+  }
+
+  /** Nobody will carry the order: every candidate refused, failed, timed out or cancelled (a saga signal). */
+  record NoCourier(String reason) implements DispatchCommand {
+  }
+
+  /** The holder delivered the order (a saga signal). */
+  record Delivered(String platform) implements DispatchCommand {
+  }
+}
