@@ -2,6 +2,8 @@ package io.kilosail.launcher;
 
 import io.kilosail.admin.NodeInfoVerticle;
 import io.kilosail.courier.gateway.CourierGatewayVerticle;
+import io.kilosail.delivery.DeliveryStarterVerticle;
+import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.ingress.HttpConfig;
@@ -216,7 +218,10 @@ public final class KilosailNode {
               vertx.deployVerticle(new DurableTimerVerticle(), options),
               vertx.deployVerticle(new MessagingRetentionVerticle(), options))
           .mapEmpty();
-      case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx)), options).mapEmpty();
+      case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx, options.getConfig())),
+              options)
+          .compose(x -> vertx.deployVerticle(new DeliveryStarterVerticle(), options))
+          .mapEmpty();
       // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
       case WEBHOOKS -> {
         CourierWebhookVerticle verticle = new CourierWebhookVerticle();
@@ -226,8 +231,10 @@ public final class KilosailNode {
       // Quote and dispatch both call the couriers through the gateway; one per node, since each instance would keep
       // its own circuits: a node with both roles deploys it for quote only.
       case QUOTE -> vertx.deployVerticle(new CourierGatewayVerticle(), options).mapEmpty();
-      case DISPATCH -> settings.roles().contains(Role.QUOTE) ? Future.succeededFuture()
-          : vertx.deployVerticle(new CourierGatewayVerticle(), options).mapEmpty();
+      case DISPATCH -> (settings.roles().contains(Role.QUOTE) ? Future.succeededFuture()
+              : vertx.deployVerticle(new CourierGatewayVerticle(), options))
+          .compose(x -> vertx.deployVerticle(new DispatchVerticle(), options))
+          .mapEmpty();
       default -> {
         log.info("role {}: nothing to deploy in this build yet", role.id());
         yield Future.succeededFuture();

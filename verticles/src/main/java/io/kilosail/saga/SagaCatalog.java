@@ -1,19 +1,31 @@
 package io.kilosail.saga;
 
+import io.kilosail.contracts.dispatch.DispatchService;
+import io.kilosail.contracts.quote.QuoteService;
+import io.kilosail.delivery.DeliverySaga;
+import io.kilosail.dispatch.DispatchSettings;
+import io.kilosail.infra.Clients;
+import io.kilosail.platform.settings.InfraSettings;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
 /**
- * The saga types this build runs: the coordinator of the {@code saga} role gets these. The delivery and checkout
- * sagas register here as those capabilities land; until then the coordinator serves operations on stored sagas only.
+ * The saga types this build runs: the coordinator of the {@code saga} role gets these. Their participants are reached
+ * through their service proxies, so they may run on any node of the cluster.
  */
 public final class SagaCatalog {
 
   private SagaCatalog() {
   }
 
-  public static List<SagaDefinition<?>> definitions(Vertx vertx) {
-    return List.of();
+  /** @param config the node's configuration (infra for the pool, {@code dispatch} for the delivery saga's waits) */
+  public static List<SagaDefinition<?>> definitions(Vertx vertx, JsonObject config) {
+    DeliverySaga delivery = new DeliverySaga(Clients.mysqlPool(vertx, InfraSettings.fromJson(config).mysql()),
+        QuoteService.createProxy(vertx, QuoteService.ADDRESS),
+        DispatchService.createProxy(vertx, DispatchService.ADDRESS),
+        DispatchSettings.fromJson(config));
+    return List.of(delivery.definition());
   }
 }

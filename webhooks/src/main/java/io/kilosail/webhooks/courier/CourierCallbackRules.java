@@ -15,15 +15,22 @@ import java.util.Set;
  * <ol>
  *   <li>No such order: {@link Outcome#UNKNOWN_ORDER}. The callback is stored and acknowledged anyway, since a platform
  *       retries until it gets a 2xx and a retry cannot make the order exist.</li>
- *   <li>The order is held by another courier platform (or another order at the same platform): {@link
- *       Outcome#NOT_HOLDER}. At most one courier holds an order, so a loser's late acceptance must not move it; it is
- *       published as a fact so dispatch can cancel that courier.</li>
+ *   <li>The order is held by another courier platform (or another order at the same platform), or nobody holds it and
+ *       the caller is not a live dispatch candidate (we withdrew it, its placement failed, it was never offered the
+ *       order): {@link Outcome#NOT_HOLDER}. At most one courier holds an order, so a loser's late acceptance must not
+ *       move it; it is published as a fact so dispatch can cancel that courier.</li>
+ *   <li>Nobody holds the order and a live candidate reports a courier state: the first one to do so
+ *       {@link Decision#claims() claims} the order (becomes its holder, at its quoted price) and the state is
+ *       {@link Outcome#APPLIED}. A live candidate reporting CANCELLED (its platform found no rider) is
+ *       {@link Outcome#DROPPED}: a fact for dispatch, the order is not cancelled.</li>
  *   <li>The callback's canonical state is after the order's by {@link CourierState#rank()}: {@link Outcome#APPLIED},
  *       one transition event. Terminal states rank last, so nothing moves a DELIVERED or CANCELLED order.</li>
  *   <li>A courier giving the order up (it arrives as CREATED, which never wins by rank): {@link Outcome#GAVE_UP}, a
- *       fact for dispatch; the order keeps its state, since the platform itself looks for a new courier.</li>
+ *       fact for dispatch, which goes on with the next candidate.</li>
  *   <li>Anything else (late, out of order, same rank): {@link Outcome#STALE}, stored, no event.</li>
  * </ol>
+ *
+ * <p>An order that was never dispatched (no candidates at all: placed by hand) is held by whoever calls back.
  */
 public final class CourierCallbackRules {
 
@@ -38,7 +45,7 @@ public final class CourierCallbackRules {
    */
   private static final Set<String> GIVE_UPS = Set.of(CourierPlatform.UU.id() + ":2", CourierPlatform.SF.id() + ":22");
 
-  public enum Outcome { APPLIED, STALE, GAVE_UP, NOT_HOLDER, UNKNOWN_ORDER }
+  public enum Outcome { APPLIED, STALE, GAVE_UP, DROPPED, NOT_HOLDER, UNKNOWN_ORDER }
 
   /**
    * The part of a {@code delivery_order} row the rules look at.
@@ -46,12 +53,28 @@ public final class CourierCallbackRules {
    * @param state           the order's state column (intake writes CREATED; later work may add non-courier states)
    * @param courierPlatform the platform holding the order, null until dispatch assigns one
    * @param courierOrderId  that platform's order id, null until dispatch assigns one
+   * @param dispatched      whether dispatch offered the order to any platform
+   * @param candidateState  the calling platform's placement state (PLACING, PLACED, WITHDRAWN…), null if never offered
    */
-  public record OrderView(String state, String courierPlatform, String courierOrderId) {
+  public record OrderView(String state, String courierPlatform, String courierOrderId, boolean dispatched,
+                          String candidateState) {
+
+    /** An order nobody dispatched and nobody holds (tests, orders placed by hand). */
+    public static OrderView undispatched(String state) {
+      return new OrderView(state, null, null, false, null);
+    }
+
+    boolean liveCandidate() {
+      return "PLACING".equals(candidateState) || "PLACED".equals(candidateState);
+    }
   }
 
   /** @param from the order's courier state before; null for an unknown order */
-  public record Decision(Outcome outcome, CourierState from, CourierState to) {
+  public record Decision(Outcome outcome, CourierState from, CourierState to, boolean claims) {
+
+    Decision(Outcome outcome, CourierState from, CourierState to) {
+      this(outcome, from, to, false);
+    }
 
     public boolean moves() {
       return outcome == Outcome.APPLIED;
@@ -61,7 +84,7 @@ public final class CourierCallbackRules {
     public String eventType() {
       return switch (outcome) {
         case APPLIED -> STATE_CHANGED;
-        case GAVE_UP, NOT_HOLDER -> COURIER_FACT;
+        case GAVE_UP, DROPPED, NOT_HOLDER -> COURIER_FACT;
         case STALE, UNKNOWN_ORDER -> null;
       };
     }
@@ -76,6 +99,9 @@ public final class CourierCallbackRules {
       return new Decision(Outcome.UNKNOWN_ORDER, null, callback.state());
     }
     CourierState from = courierStateOf(order.state());
+    if (order.courierPlatform() == null && order.dispatched()) {
+      return unheld(order, from, callback);
+    }
     if (!isHeldBy(order, callback)) {
       return new Decision(Outcome.NOT_HOLDER, from, from);
     }
@@ -84,6 +110,20 @@ public final class CourierCallbackRules {
     }
     if (isGiveUp(callback)) {
       return new Decision(Outcome.GAVE_UP, from, from);
+    }
+    return new Decision(Outcome.STALE, from, from);
+  }
+
+  /** A dispatched order nobody holds yet: the first live candidate reporting a courier state takes it. */
+  private static Decision unheld(OrderView order, CourierState from, CourierCallback callback) {
+    if (!order.liveCandidate()) {
+      return new Decision(Outcome.NOT_HOLDER, from, from);
+    }
+    if (callback.state() == CourierState.CANCELLED) {
+      return new Decision(Outcome.DROPPED, from, from);
+    }
+    if (callback.state().isAfter(from)) {
+      return new Decision(Outcome.APPLIED, from, callback.state(), true);
     }
     return new Decision(Outcome.STALE, from, from);
   }
@@ -106,7 +146,7 @@ public final class CourierCallbackRules {
         && GIVE_UPS.contains(callback.platform().id() + ":" + callback.rawStatus());
   }
 
-  /** Nobody assigned yet (dispatch not run, or orders placed by hand) counts as held: there is no one to protect. */
+  /** Nobody assigned and never dispatched (orders placed by hand) counts as held: there is no one to protect. */
   private static boolean isHeldBy(OrderView order, CourierCallback callback) {
     if (order.courierPlatform() == null) {
       return true;
@@ -120,6 +160,7 @@ public final class CourierCallbackRules {
     return new JsonObject()
         .put("orderId", orderId)
         .put("outcome", decision.outcome().name())
+        .put("claims", decision.claims())
         .put("from", decision.from() == null ? null : decision.from().name())
         .put("to", decision.to().name())
         .put("callbackState", callback.state().name())

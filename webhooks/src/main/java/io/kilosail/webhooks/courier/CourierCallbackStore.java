@@ -3,6 +3,7 @@ package io.kilosail.webhooks.courier;
 import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
+import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
@@ -32,8 +33,11 @@ public final class CourierCallbackStore {
 
   // The lock comes first: callbacks for one order are then applied one at a time, in the order they reach the row,
   // and a concurrent duplicate waits here and then finds the first copy's key already taken.
-  private static final String LOCK_ORDER = "SELECT state, courier_platform, courier_order_id FROM delivery_order"
-      + " WHERE id = ? FOR UPDATE";
+  // The calling platform's placement (and whether there are any) tells a live dispatch candidate from a withdrawn one.
+  private static final String LOCK_ORDER = "SELECT o.state, o.courier_platform, o.courier_order_id,"
+      + " EXISTS (SELECT 1 FROM courier_placement p WHERE p.order_id = o.id) AS dispatched,"
+      + " (SELECT p.state FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_state"
+      + " FROM delivery_order o WHERE o.id = ? FOR UPDATE";
   private static final String INSERT = "INSERT INTO courier_callback (platform, dedup_key, order_id, platform_order_id,"
       + " raw_status, state, courier_name, courier_phone, penalty_fen, occurred_at, received_at, outcome, body)"
       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -41,6 +45,10 @@ public final class CourierCallbackStore {
   private static final String MOVE_ORDER = "UPDATE delivery_order SET state = ?,"
       + " courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
       + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
+  // The first live candidate to report a courier state becomes the holder, at the price it quoted.
+  private static final String CLAIM_ORDER = "UPDATE delivery_order o SET courier_platform = ?, courier_order_id = ?,"
+      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?)"
+      + " WHERE o.id = ?";
 
   private final Pool pool;
 
@@ -49,7 +57,8 @@ public final class CourierCallbackStore {
   }
 
   public Future<Stored> store(CourierCallback callback, String body, Instant receivedAt) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER).execute(Tuple.of(callback.orderId()))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER)
+        .execute(Tuple.of(callback.platform().id(), callback.orderId()))
         .compose(rows -> {
           OrderView order = rows.size() == 0 ? null : view(rows.iterator().next());
           Decision decision = CourierCallbackRules.decide(order, callback);
@@ -61,7 +70,8 @@ public final class CourierCallbackStore {
   }
 
   private static OrderView view(Row row) {
-    return new OrderView(row.getString("state"), row.getString("courier_platform"), row.getString("courier_order_id"));
+    return new OrderView(row.getString("state"), row.getString("courier_platform"), row.getString("courier_order_id"),
+        row.getInteger("dispatched") != 0, row.getString("candidate_state"));
   }
 
   /** True when inserted; false when this (platform, dedup_key) was already stored. */
@@ -82,12 +92,19 @@ public final class CourierCallbackStore {
   }
 
   private static Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now) {
-    Future<Void> moved = decision.moves()
-        ? conn.preparedQuery(MOVE_ORDER).execute(Tuple.tuple()
+    Future<Void> moved = Future.succeededFuture();
+    if (decision.claims()) {
+      moved = conn.preparedQuery(CLAIM_ORDER)
+          .execute(Tuple.of(cb.platform().id(), cb.platformOrderId(), cb.platform().id(), cb.orderId()))
+          .mapEmpty();
+    }
+    if (decision.moves()) {
+      moved = moved.compose(x -> conn.preparedQuery(MOVE_ORDER).execute(Tuple.tuple()
                 .addString(decision.to().name()).addString(cb.courierName()).addString(cb.courierPhone())
-                .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId()))
-            .mapEmpty()
-        : Future.succeededFuture();
+                .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId())))
+          .compose(x -> OrderTimeline.add(conn, cb.orderId(), decision.to().name(), cb.occurredAt(),
+              cb.platform().id(), timelineDetail(cb)));
+    }
     String type = decision.eventType();
     if (type == null) {
       return moved;
@@ -95,5 +112,11 @@ public final class CourierCallbackStore {
     Envelope event = Envelope.create(type, "order", cb.orderId(),
         CourierCallbackRules.payload(cb.orderId(), decision, cb));
     return moved.compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, event));
+  }
+
+  private static String timelineDetail(CourierCallback cb) {
+    String courier = cb.courierName() == null ? "" : ", courier " + cb.courierName()
+        + (cb.courierPhone() == null ? "" : " " + cb.courierPhone());
+    return "status " + cb.rawStatus() + courier;
   }
 }

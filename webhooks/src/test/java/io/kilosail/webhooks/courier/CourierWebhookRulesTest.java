@@ -17,6 +17,7 @@ import static io.kilosail.contracts.courier.CourierState.CREATED;
 import static io.kilosail.contracts.courier.CourierState.DELIVERED;
 import static io.kilosail.contracts.courier.CourierState.PICKED_UP;
 import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.APPLIED;
+import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.DROPPED;
 import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.GAVE_UP;
 import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.NOT_HOLDER;
 import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.STALE;
@@ -32,7 +33,7 @@ class CourierWebhookRulesTest {
   }
 
   private static OrderView order(String state) {
-    return new OrderView(state, null, null);
+    return OrderView.undispatched(state);
   }
 
   @Test
@@ -70,14 +71,45 @@ class CourierWebhookRulesTest {
 
   @Test
   void aCourierThatDoesNotHoldTheOrderMovesNothing() {
-    OrderView heldBySf = new OrderView("CREATED", "sf", "SF-9");
+    OrderView heldBySf = new OrderView("CREATED", "sf", "SF-9", true, null);
     Decision d = CourierCallbackRules.decide(heldBySf, uu(ACCEPTED, "3"));
     assertThat(d).isEqualTo(new Decision(NOT_HOLDER, CREATED, CREATED));
     assertThat(d.eventType()).isEqualTo(CourierCallbackRules.COURIER_FACT);
-    OrderView heldByAnotherUuOrder = new OrderView("CREATED", "uu", "UU-2");
+    OrderView heldByAnotherUuOrder = new OrderView("CREATED", "uu", "UU-2", true, "PLACED");
     assertThat(CourierCallbackRules.decide(heldByAnotherUuOrder, uu(ACCEPTED, "3")).outcome()).isEqualTo(NOT_HOLDER);
-    OrderView heldByThisOne = new OrderView("CREATED", "uu", "UU-1");
+    OrderView heldByThisOne = new OrderView("CREATED", "uu", "UU-1", true, "HOLDER");
     assertThat(CourierCallbackRules.decide(heldByThisOne, uu(ACCEPTED, "3")).outcome()).isEqualTo(APPLIED);
+  }
+
+  @Test
+  void theFirstLiveCandidateToReportACourierClaimsADispatchedOrder() {
+    OrderView offeredToUu = new OrderView("DISPATCHING", null, null, true, "PLACED");
+    Decision accepted = CourierCallbackRules.decide(offeredToUu, uu(ACCEPTED, "3"));
+    assertThat(accepted).isEqualTo(new Decision(APPLIED, CREATED, ACCEPTED, true));
+    // Out of order: a pickup reported before the acceptance claims it too.
+    assertThat(CourierCallbackRules.decide(offeredToUu, uu(PICKED_UP, "5")).claims()).isTrue();
+    // A placement still on its way counts as live: the courier may be faster than the platform's HTTP answer.
+    assertThat(CourierCallbackRules.decide(new OrderView("DISPATCHING", null, null, true, "PLACING"),
+        uu(ACCEPTED, "3")).claims()).isTrue();
+  }
+
+  @Test
+  void aWithdrawnOrNeverOfferedPlatformCannotClaimTheOrder() {
+    for (String candidate : new String[] {"WITHDRAWN", "FAILED", "PENDING", null}) {
+      Decision d = CourierCallbackRules.decide(new OrderView("DISPATCHING", null, null, true, candidate),
+          uu(ACCEPTED, "3"));
+      assertThat(d.outcome()).as("candidate %s", candidate).isEqualTo(NOT_HOLDER);
+      assertThat(d.claims()).isFalse();
+    }
+  }
+
+  @Test
+  void aCandidateFindingNoRiderDropsOutWithoutCancellingTheOrder() {
+    Decision d = CourierCallbackRules.decide(new OrderView("DISPATCHING", null, null, true, "PLACED"),
+        uu(CANCELLED, "-1"));
+    assertThat(d).isEqualTo(new Decision(DROPPED, CREATED, CREATED));
+    assertThat(d.moves()).isFalse();
+    assertThat(d.eventType()).isEqualTo(CourierCallbackRules.COURIER_FACT);
   }
 
   @Test

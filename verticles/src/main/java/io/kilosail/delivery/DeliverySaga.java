@@ -1,0 +1,156 @@
+package io.kilosail.delivery;
+
+import io.kilosail.contracts.courier.CourierQuoteResult;
+import io.kilosail.contracts.courier.DeliveryPlace;
+import io.kilosail.contracts.courier.DeliveryRequest;
+import io.kilosail.contracts.dispatch.DispatchPlan;
+import io.kilosail.contracts.dispatch.DispatchRequest;
+import io.kilosail.contracts.dispatch.DispatchService;
+import io.kilosail.contracts.quote.QuoteRequest;
+import io.kilosail.contracts.quote.QuoteService;
+import io.kilosail.contracts.quote.QuoteSet;
+import io.kilosail.contracts.saga.SagaStep;
+import io.kilosail.dispatch.DispatchSettings;
+import io.kilosail.dispatch.DispatchVerticle;
+import io.kilosail.infra.Times;
+import io.kilosail.intake.OrderRepository;
+import io.kilosail.intake.OrderTimeline;
+import io.kilosail.messaging.Envelope;
+import io.kilosail.messaging.Outbox;
+import io.kilosail.saga.RetryPolicy;
+import io.kilosail.saga.Saga;
+import io.kilosail.saga.SagaDefinition;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The life of a pushed order (seed 004): quote it with the eligible courier platforms, dispatch it by strategy, wait
+ * until a courier holds it, wait until it is delivered.
+ *
+ * <pre>
+ *   receive ─ quote ─ dispatch ─ await-courier ─ await-delivery ─ completed
+ *   (cancel order)    (withdraw: cancel every placement)
+ * </pre>
+ *
+ * Every wait has a timeout and a failure event, and both end the same way: the dispatch is withdrawn (every courier
+ * platform holding or offered the order is told to cancel) and the order is CANCELLED with the reason in its timeline.
+ * Quoting that finds nobody (no eligible platform, none answered after retries) cancels the order too.
+ */
+public final class DeliverySaga {
+
+  public static final String TYPE = DispatchVerticle.SAGA_TYPE;
+  /** Written to the order events when the saga gives the order up. */
+  public static final String ORDER_CANCELLED = "order.cancelled";
+
+  /** The saga's data: the order as couriers see it, and what quoting and dispatch found. */
+  public static class Data {
+    public String orderId;
+    public String foodPlatform;
+    public Map<String, Object> delivery;
+    public List<Map<String, Object>> offers = new ArrayList<>();
+    public String strategy;
+    public List<String> candidates = new ArrayList<>();
+    public String courierPlatform;
+    public String courierOrderId;
+    public Long courierFeeFen;
+    public String deliveredAt;
+  }
+
+  private final Pool pool;
+  private final QuoteService quotes;
+  private final DispatchService dispatch;
+  private final DispatchSettings settings;
+
+  public DeliverySaga(Pool pool, QuoteService quotes, DispatchService dispatch, DispatchSettings settings) {
+    this.pool = pool;
+    this.quotes = quotes;
+    this.dispatch = dispatch;
+    this.settings = settings;
+  }
+
+  public SagaDefinition<Data> definition() {
+    return Saga.define(TYPE, Data.class)
+        .step("receive").invokeLocal((d, step) -> Future.succeededFuture())
+            .withCompensation(this::cancelOrder)
+        .step("quote").invokeParticipant((d, step) -> quotes.quote(new QuoteRequest()
+                .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))))
+            .onReply(QuoteSet.class, (d, set) -> d.offers = set.getOffers().stream()
+                .map(o -> o.toJson().getMap()).toList())
+            .timeout(Duration.ofSeconds(5))
+            // Nobody answering is worth a few more tries; no eligible courier is final.
+            .retry(new RetryPolicy(3, Duration.ofSeconds(1), 2, Duration.ofSeconds(5),
+                java.util.Set.of(QuoteService.NO_ELIGIBLE_COURIER, QuoteService.INVALID_REQUEST)))
+        .step("dispatch").invokeParticipant((d, step) -> dispatch.dispatch(step, new DispatchRequest()
+                .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))
+                .setOffers(d.offers.stream().map(o -> new CourierQuoteResult(new JsonObject(o))).toList())))
+            .onReply(DispatchPlan.class, (d, plan) -> {
+              d.strategy = plan.getStrategy();
+              d.candidates = plan.getCandidates();
+            })
+            .withCompensation((d, step) -> dispatch.withdraw(step, d.orderId, "order cancelled"))
+            .timeout(Duration.ofSeconds(5))
+            .retry(RetryPolicy.DEFAULT.notRetrying(DispatchService.NO_CANDIDATE, DispatchService.INVALID_REQUEST))
+        .step("await-courier").awaitEvent(DispatchVerticle.COURIER_ASSIGNED, settings.courierWait(), (d, fact) -> {
+              d.courierPlatform = fact.getString("platform");
+              d.courierOrderId = fact.getString("platformOrderId");
+              d.courierFeeFen = fact.getLong("priceFen");
+            })
+            .failOn(DispatchVerticle.NO_COURIER)
+        .step("await-delivery").awaitEvent(DispatchVerticle.DELIVERED, settings.deliveryWait(),
+                (d, fact) -> d.deliveredAt = Instant.now().toString())
+            .failOn(DispatchVerticle.NO_COURIER)
+        .build();
+  }
+
+  /** The saga's data for a freshly received order (the payload of {@code order.received}). */
+  public static JsonObject dataOf(JsonObject order) {
+    JsonObject pickup = order.getJsonObject("pickup");
+    JsonObject dropoff = order.getJsonObject("dropoff");
+    DeliveryRequest delivery = new DeliveryRequest()
+        .setOrderId(order.getString("orderId"))
+        .setCityName(order.getString("city"))
+        .setShop(place(pickup))
+        .setCustomer(place(dropoff))
+        .setWeightGrams(order.getInteger("weightGrams"))
+        .setGoodsValueFen(order.getLong("goodsValueFen", 0L))
+        .setNote(order.getString("remark"));
+    return new JsonObject()
+        .put("orderId", order.getString("orderId"))
+        .put("foodPlatform", order.getString("platform"))
+        .put("delivery", delivery.toJson())
+        .put("offers", new JsonArray());
+  }
+
+  private static DeliveryPlace place(JsonObject p) {
+    return new DeliveryPlace().setName(p.getString("name")).setPhone(p.getString("phone"))
+        .setAddress(p.getString("address")).setLat(p.getDouble("lat")).setLng(p.getDouble("lng"));
+  }
+
+  private static DeliveryRequest delivery(Data d) {
+    return new DeliveryRequest(new JsonObject(d.delivery));
+  }
+
+  /** The saga gives the order up: CANCELLED unless it already ended, with the reason in the timeline and an event. */
+  private Future<Void> cancelOrder(Data d, SagaStep step) {
+    Instant now = Instant.now();
+    String reason = "no courier delivered the order (delivery saga " + step.getSagaId() + ")";
+    return pool.withTransaction(conn -> conn.preparedQuery("UPDATE delivery_order SET state = 'CANCELLED',"
+            + " updated_at = ?, version = version + 1 WHERE id = ? AND state NOT IN ('DELIVERED', 'CANCELLED')")
+        .execute(Tuple.of(Times.toDb(now), d.orderId))
+        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture()
+            : OrderTimeline.add(conn, d.orderId, "CANCELLED", now, "saga", reason)
+                .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC,
+                    Envelope.create(ORDER_CANCELLED, "order", d.orderId, new JsonObject()
+                        .put("orderId", d.orderId).put("by", "system").put("reason", reason)
+                        .put("at", now.toString())).withSagaId(step.getSagaId())))));
+  }
+}
