@@ -1,0 +1,144 @@
+package io.kilosail.dispatch;
+
+import io.kilosail.dispatch.Dispatch.Candidate.Status;
+import io.kilosail.dispatch.Dispatch.Offer;
+import io.kilosail.dispatch.DispatchCommand.ArmTimeout;
+import io.kilosail.dispatch.DispatchCommand.Assigned;
+import io.kilosail.dispatch.DispatchCommand.Cancel;
+import io.kilosail.dispatch.DispatchCommand.Delivered;
+import io.kilosail.dispatch.DispatchCommand.NoCourier;
+import io.kilosail.dispatch.DispatchCommand.Place;
+import io.kilosail.dispatch.DispatchCommand.Released;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The dispatch state machine without Vert.x or a database. */
+class DispatchTest {
+
+  private static final List<String> PRIORITY = List.of("sf", "uu", "shansong", "fengniao");
+  private static final List<Offer> OFFERS = List.of(
+      new Offer("uu", 900, 1500, "uu-token"),
+      new Offer("sf", 1200, 900, null),
+      new Offer("fengniao", 700, null, null),
+      new Offer("shansong", 900, 1200, "ss-token"));
+
+  private static Dispatch plan(DispatchStrategy strategy) {
+    return Dispatch.plan("order-1", strategy, OFFERS, PRIORITY, 30_000);
+  }
+
+  private static List<String> order(Dispatch d) {
+    return d.candidates().stream().map(Dispatch.Candidate::platform).toList();
+  }
+
+  @Test
+  void eachStrategyTriesThePlatformsInItsOwnOrder() {
+    assertThat(order(plan(DispatchStrategy.SEQUENTIAL))).containsExactly("sf", "uu", "shansong", "fengniao");
+    // 700, then the two at 900 by priority (uu before shansong), then 1200.
+    assertThat(order(plan(DispatchStrategy.CHEAPEST))).containsExactly("fengniao", "uu", "shansong", "sf");
+    // 900 s, 1200 s, 1500 s, then the one without an ETA.
+    assertThat(order(plan(DispatchStrategy.FASTEST))).containsExactly("sf", "shansong", "uu", "fengniao");
+  }
+
+  @Test
+  void aSequentialDispatchOffersToOneAtATimeAndMovesOnAfterTheTimeout() {
+    Dispatch d = plan(DispatchStrategy.CHEAPEST);
+    assertThat(d.start()).containsExactly(new Place("fengniao", null), new ArmTimeout(1, 30_000));
+    assertThat(d.placed("fengniao", "FN-1")).isEmpty();
+
+    List<DispatchCommand> afterTimeout = d.timedOut(1);
+    assertThat(afterTimeout).containsExactly(new Cancel("fengniao", "FN-1", "no courier accepted in time"),
+        new Place("uu", "uu-token"), new ArmTimeout(2, 30_000));
+    assertThat(d.round()).isEqualTo(2);
+    // The first round's timer firing again, late, changes nothing.
+    assertThat(d.timedOut(1)).isEmpty();
+  }
+
+  @Test
+  void theFirstAcceptanceHoldsTheOrderAndCancelsEveryOtherPlacement() {
+    Dispatch d = plan(DispatchStrategy.SIMULTANEOUS);
+    assertThat(d.start()).containsExactly(new Place("sf", null), new Place("uu", "uu-token"),
+        new Place("shansong", "ss-token"), new Place("fengniao", null), new ArmTimeout(1, 30_000));
+    d.placed("sf", "SF-1");
+    d.placed("uu", "UU-1");
+    d.placed("shansong", "SS-1");
+    // fengniao's answer has not come back yet when uu's courier accepts.
+
+    List<DispatchCommand> accepted = d.accepted("uu", "UU-1");
+    assertThat(accepted).containsExactly(new Assigned("uu", "UU-1", 900),
+        new Cancel("sf", "SF-1", "another courier accepted the order"),
+        new Cancel("shansong", "SS-1", "another courier accepted the order"));
+    assertThat(d.state()).isEqualTo(Dispatch.State.ASSIGNED);
+    assertThat(d.holder()).map(Dispatch.Candidate::platform).contains("uu");
+    // fengniao's placement answer arrives after the fact: it is cancelled then.
+    assertThat(d.placed("fengniao", "FN-1")).containsExactly(
+        new Cancel("fengniao", "FN-1", "order taken elsewhere or timed out"));
+    // sf's courier accepts late: it does not hold the order and is cancelled again.
+    assertThat(d.notHolder("sf", "SF-1")).containsExactly(new Cancel("sf", "SF-1", "order held by another courier"));
+    assertThat(d.candidates().stream().filter(c -> c.status() == Status.HOLDER)).hasSize(1);
+    // A duplicate acceptance by the holder changes nothing; the timeout of its round does nothing either.
+    assertThat(d.accepted("uu", "UU-1")).isEmpty();
+    assertThat(d.timedOut(1)).isEmpty();
+  }
+
+  @Test
+  void aCourierGivingUpHandsTheOrderToTheNextCandidate() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    d.placed("sf", "SF-1");
+    d.accepted("sf", "SF-1");
+
+    List<DispatchCommand> gaveUp = d.gaveUp("sf");
+    assertThat(gaveUp).containsExactly(new Released("sf"), new Cancel("sf", "SF-1", "courier gave the order up"),
+        new Place("uu", "uu-token"), new ArmTimeout(2, 30_000));
+    assertThat(d.state()).isEqualTo(Dispatch.State.ACTIVE);
+    assertThat(d.holder()).isEmpty();
+  }
+
+  @Test
+  void aPlatformThatFailsOrFindsNoRiderIsSkipped() {
+    Dispatch d = plan(DispatchStrategy.FASTEST);
+    d.start();
+    assertThat(d.placeFailed("sf", "code 4503: down")).containsExactly(new Place("shansong", "ss-token"),
+        new ArmTimeout(2, 30_000));
+    d.placed("shansong", "SS-1");
+    assertThat(d.dropped("shansong", "no rider")).containsExactly(new Place("uu", "uu-token"),
+        new ArmTimeout(3, 30_000));
+  }
+
+  @Test
+  void whenEveryCandidateIsUsedUpNobodyCarriesTheOrder() {
+    Dispatch d = Dispatch.plan("order-1", DispatchStrategy.SEQUENTIAL, OFFERS.subList(0, 2), PRIORITY, 1_000);
+    d.start();
+    d.placeFailed("sf", "refused");
+    d.placed("uu", "UU-1");
+    List<DispatchCommand> last = d.timedOut(2);
+    assertThat(last).hasSize(2);
+    assertThat(last.get(0)).isEqualTo(new Cancel("uu", "UU-1", "no courier accepted in time"));
+    assertThat(last.get(1)).isInstanceOfSatisfying(NoCourier.class,
+        none -> assertThat(none.reason()).contains("sf (refused)").contains("uu (no courier accepted within 1000 ms)"));
+    assertThat(d.state()).isEqualTo(Dispatch.State.EXHAUSTED);
+  }
+
+  @Test
+  void withdrawingCancelsTheHolderAndEveryLivePlacement() {
+    Dispatch d = plan(DispatchStrategy.SIMULTANEOUS);
+    d.start();
+    d.placed("sf", "SF-1");
+    d.placed("uu", "UU-1");
+    d.accepted("sf", "SF-1");
+    assertThat(d.delivered("sf")).containsExactly(new Delivered("sf"));
+    assertThat(d.delivered("uu")).isEmpty();
+
+    Dispatch other = plan(DispatchStrategy.SIMULTANEOUS);
+    other.start();
+    other.placed("sf", "SF-2");
+    other.accepted("sf", "SF-2");
+    List<DispatchCommand> withdrawn = other.withdraw("order cancelled");
+    assertThat(withdrawn).contains(new Cancel("sf", "SF-2", "order cancelled"));
+    assertThat(other.state()).isEqualTo(Dispatch.State.WITHDRAWN);
+    assertThat(other.withdraw("again")).isEmpty();
+  }
+}
