@@ -93,6 +93,7 @@ public final class CreateOrderSaga {
         .step("create").invokeLocal(this::create).withCompensation(this::reject)
         .step("await-payment").awaitEvent("payment.succeeded", paymentTimeout,
             (data, payment) -> data.amount = payment.getLong("amount", data.amount))
+            .failOn("payment.failed")
         .step("approve").invokeLocal(this::approve)
         .build();
   }

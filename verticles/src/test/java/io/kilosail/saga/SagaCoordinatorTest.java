@@ -58,6 +58,7 @@ class SagaCoordinatorTest {
   private static DeploymentOptions options;
   private static List<SagaDefinition<?>> definitions;
   private static String deployment;
+  private static final String EARLY_FACT_TYPE = "early-fact";
 
   @BeforeAll
   static void start(TestInfra infra) throws Exception {
@@ -69,7 +70,13 @@ class SagaCoordinatorTest {
     CreateOrderSaga saga = new CreateOrderSaga(pool, GoodsService.createProxy(vertx), AccountService.createProxy(vertx),
         Duration.ofMillis(1500));
     definitions = List.of(saga.definition(), saga.parallelDefinition(),
-        saga.awaitingPaymentDefinition(Duration.ofMillis(1500)));
+        saga.awaitingPaymentDefinition(Duration.ofMillis(1500)),
+        // A slow step before the wait, so that a fact can arrive while the saga is still on its way to it.
+        Saga.define(EARLY_FACT_TYPE, Data.class)
+            .step("slow").invokeLocal((d, step) -> vertx.timer(800))
+            .step("await-payment").awaitEvent("payment.succeeded", Duration.ofSeconds(10),
+                (d, payment) -> d.amount = payment.getLong("amount"))
+            .build());
     options = new DeploymentOptions().setConfig(infra.config()
         .put("node", new JsonObject().put("id", "saga-test"))
         .put("saga", new JsonObject().put("leaseMs", 2000).put("scanIntervalMs", 100)));
@@ -224,6 +231,34 @@ class SagaCoordinatorTest {
     } finally {
       await(vertx.undeploy(relay));
     }
+  }
+
+  @Test
+  void aFailingEventEndsTheWaitAndCompensatesAtOnce() throws Exception {
+    Data data = new Data(orderId(), "c", 0, 0, 0);
+    String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+    awaitState(id, "WAITING");
+
+    assertThat(await(coordinator.signal(CreateOrderSaga.PAYMENT_TYPE, data.orderId, "payment.failed",
+        new JsonObject().put("reason", "card declined")))).isTrue();
+    SagaView saga = awaitTerminal(id);
+    assertThat(saga.getState()).isEqualTo("COMPENSATED");
+    assertThat(saga.getLastError()).isEqualTo("payment.failed: card declined");
+    assertThat(effects(id)).containsExactly("create", "reject");
+  }
+
+  @Test
+  void aFactThatArrivesBeforeTheWaitIsKeptAndTakenWhenTheSagaGetsThere() throws Exception {
+    Data data = new Data(orderId(), "c", 0, 0, 0);
+    String id = await(coordinator.start(EARLY_FACT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+    assertThat(await(coordinator.find(id)).getState()).isEqualTo("RUNNING");
+
+    // Not taken now (the saga is in its slow step), but not lost either.
+    assertThat(await(coordinator.signal(EARLY_FACT_TYPE, data.orderId, "payment.succeeded",
+        new JsonObject().put("amount", 4321)))).isFalse();
+    SagaView saga = awaitTerminal(id);
+    assertThat(saga.getState()).isEqualTo("COMPLETED");
+    assertThat(saga.getData().getLong("amount")).isEqualTo(4321);
   }
 
   @Test
