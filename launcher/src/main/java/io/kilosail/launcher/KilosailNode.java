@@ -175,7 +175,9 @@ public final class KilosailNode {
         .mergeIn(node.toJson())
         .mergeIn(new HttpConfig(settings.httpHost(), settings.httpPort()).toJson())
         .mergeIn(prepared.infra().toJson())
-        .mergeIn(settings.verticleSections());
+        .mergeIn(settings.verticleSections())
+        // Where the courier gateway looks for the simulated platforms unless couriers.<id>.baseUrl says otherwise.
+        .put("simulators", new JsonObject().put("courierPort", settings.simulatorCourierPort()));
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
 
     Future<String> nodeInfo = vertx.deployVerticle(new NodeInfoVerticle(), options);
@@ -185,7 +187,7 @@ public final class KilosailNode {
     for (Role role : settings.roles()) {
       roles = roles.compose(x -> deployRole(vertx, role, settings, options, ingress, webhooks));
     }
-    if (settings.simulators() && settings.infraMode() == InfraMode.EMBEDDED) {
+    if (settings.simulators()) {
       roles = roles.compose(x -> deployCourierSimulator(vertx, settings, webhooks));
     }
     return roles.map(x -> {

@@ -11,7 +11,7 @@ import java.util.List;
  * value is missing or wrong.
  *
  * @param external         the servers to use when {@code infraMode} is EXTERNAL; null for EMBEDDED
- * @param simulators       start the courier simulator (with embedded infrastructure only: a demo and test aid)
+ * @param simulators       start the simulators (by default with embedded infrastructure only: a demo and test aid)
  * @param verticleSections the {@code relay}, {@code timers}, {@code retention}, {@code saga}, {@code intake},
  *                         {@code platforms}, {@code webhooks} and {@code couriers} sections, if given
  */

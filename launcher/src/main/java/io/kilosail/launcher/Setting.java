@@ -34,7 +34,7 @@ public enum Setting {
   CLUSTER_PORT("cluster.port", "KILOSAIL_CLUSTER_PORT", "Hazelcast port of this node"),
   CLUSTER_MEMBERS("cluster.members", "KILOSAIL_CLUSTER_MEMBERS", "members to join, host:port, comma-separated"),
   SIMULATORS_ENABLED("simulators.enabled", "KILOSAIL_SIMULATORS",
-      "start the courier simulator with the node (embedded infrastructure only)"),
+      "start the simulators with the node: auto (with embedded infrastructure only), true or false"),
   SIMULATOR_COURIER_PORT("simulators.courierPort", "KILOSAIL_SIMULATOR_COURIER_PORT",
       "port of the courier simulator (0: any free port)");
 

@@ -125,7 +125,9 @@ public final class SettingsLoader {
         external,
         cluster,
         verticleSections(merged),
-        v.bool(Setting.SIMULATORS_ENABLED),
+        // auto: a laptop run on embedded servers gets the simulators, a run on external servers does not.
+        "auto".equalsIgnoreCase(v.string(Setting.SIMULATORS_ENABLED)) ? mode == InfraMode.EMBEDDED
+            : v.bool(Setting.SIMULATORS_ENABLED),
         v.port(Setting.SIMULATOR_COURIER_PORT));
   }
 

@@ -65,10 +65,12 @@ public record CourierSettings(Map<CourierPlatform, Platform> platforms) {
 
   public static CourierSettings fromJson(JsonObject config, Clock clock) {
     JsonObject couriers = config.getJsonObject("couriers", new JsonObject());
+    int simulatorPort = config.getJsonObject("simulators", new JsonObject())
+        .getInteger("courierPort", DEFAULT_SIMULATOR_PORT);
     Map<CourierPlatform, Platform> platforms = new EnumMap<>(CourierPlatform.class);
     for (CourierPlatform platform : CourierPlatform.values()) {
       if (couriers.getValue(platform.id()) instanceof JsonObject c) {
-        platforms.put(platform, platform(platform, c, clock));
+        platforms.put(platform, platform(platform, c, clock, simulatorPort));
       }
     }
     return new CourierSettings(Map.copyOf(platforms));
@@ -81,7 +83,7 @@ public record CourierSettings(Map<CourierPlatform, Platform> platforms) {
     return Map.copyOf(wires);
   }
 
-  private static Platform platform(CourierPlatform platform, JsonObject c, Clock clock) {
+  private static Platform platform(CourierPlatform platform, JsonObject c, Clock clock, int simulatorPort) {
     CourierWire wire = switch (platform) {
       case UU -> new UuWire(new UuWire.Credentials(text(c, platform, "appId"), text(c, platform, "appKey")), clock);
       case SHANSONG -> new ShansongWire(new ShansongWire.Credentials(text(c, platform, "clientId"),
@@ -95,7 +97,7 @@ public record CourierSettings(Map<CourierPlatform, Platform> platforms) {
     ConfigSection circuit = section.section("circuit");
     return new Platform(platform, wire,
         baseUrl(section.name("baseUrl"),
-            c.getValue("baseUrl", "http://127.0.0.1:" + DEFAULT_SIMULATOR_PORT + "/" + platform.id())),
+            c.getValue("baseUrl", "http://127.0.0.1:" + simulatorPort + "/" + platform.id())),
         section.integer("timeoutMs", DEFAULT_TIMEOUT_MS, 1, 120_000),
         new Circuit(
             circuit.integer("maxFailures", DEFAULT_MAX_FAILURES, 1, 1_000),
