@@ -14,6 +14,12 @@ final class TestNodes {
   }
 
   static KilosailNode start(Vertx bootstrap, InfraSettings infra, JsonObject overrides) throws Exception {
+    return start(bootstrap, infra, null, overrides);
+  }
+
+  /** @param confFile a JSON file layered over conf/default.json, like {@code --conf} (null: none) */
+  static KilosailNode start(Vertx bootstrap, InfraSettings infra, String confFile, JsonObject overrides)
+      throws Exception {
     JsonObject flat = new JsonObject()
         .put("kilosail.infra.mode", "external")
         .put("kilosail.mysql.url", infra.mysql().url())
@@ -22,7 +28,7 @@ final class TestNodes {
         .put("kilosail.http.port", "0")
         .put("kilosail.webhooks.port", "0")
         .mergeIn(overrides);
-    return await(SettingsLoader.load(bootstrap, null, flat).compose(s -> KilosailNode.start(bootstrap, s)));
+    return await(SettingsLoader.load(bootstrap, confFile, flat).compose(s -> KilosailNode.start(bootstrap, s)));
   }
 
   static <T> T await(Future<T> future) throws Exception {

@@ -409,6 +409,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
    *   <li>{@code GET|POST /_control/<platform>} — read or change behaviour (JSON fields of {@link SimBehaviour})</li>
    *   <li>{@code POST /_control/<platform>/down} {@code {"forMs": n}} — answer 503 for n ms (0 brings it back)</li>
    *   <li>{@code GET /_control/<platform>/orders/<platformOrderId>} — an order and the callbacks sent for it</li>
+   *   <li>{@code GET /_control/<platform>/orders?orderId=<kilosail order id>} — the orders placed for it (a list)</li>
    *   <li>{@code POST /_control/<platform>/orders/<platformOrderId>/events} {@code {"event": "PICKED_UP"}} — make it
    *       happen now, sending its callback (for out-of-order and exception tests; with autoProgress false the
    *       order moves only this way)</li>
@@ -454,6 +455,15 @@ public class CourierSimulatorVerticle extends VerticleBase {
       log.info("courier simulator platform down platform={} forMs={}", state.dialect.platform().id(), forMs);
       ctx.json(state.toJson(System.currentTimeMillis()));
     })));
+    router.get("/_control/:platform/orders").handler(ctx -> withPlatform(ctx, state -> {
+      String orderId = ctx.queryParams().get("orderId");
+      if (orderId == null) {
+        problem(ctx, 400, "missing-order-id", "query parameter orderId is required");
+        return;
+      }
+      ctx.json(new io.vertx.core.json.JsonArray(state.orders.values().stream()
+          .filter(o -> orderId.equals(o.orderId)).map(SimOrder::toJson).toList()));
+    }));
     router.get("/_control/:platform/orders/:platformOrderId").handler(ctx -> withPlatform(ctx, state ->
         withOrder(ctx, state, order -> ctx.json(order.toJson()))));
     router.post("/_control/:platform/orders/:platformOrderId/events").handler(ctx -> withPlatform(ctx, state ->
