@@ -67,7 +67,7 @@ class DeliveryFlowTest {
     bootstrap = Vertx.vertx();
     Path conf = Files.createTempFile("delivery-flow", ".json");
     Files.writeString(conf, CONF.encodePrettily());
-    simulatorPort = FreePort.find();
+    simulatorPort = FreePort.pick();
     node = TestNodes.start(bootstrap, infra.settings(), conf.toString(), new JsonObject()
         .put("kilosail.simulators.enabled", "true")
         .put("kilosail.simulators.courierPort", String.valueOf(simulatorPort)));
