@@ -4,6 +4,7 @@ import io.kilosail.admin.NodeInfoVerticle;
 import io.kilosail.courier.gateway.CourierGatewayVerticle;
 import io.kilosail.delivery.DeliveryStarterVerticle;
 import io.kilosail.dispatch.DispatchVerticle;
+import io.kilosail.quote.QuoteVerticle;
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.ingress.HttpConfig;
@@ -232,7 +233,8 @@ public final class KilosailNode {
       }
       // Quote and dispatch both call the couriers through the gateway; one per node, since each instance would keep
       // its own circuits: a node with both roles deploys it for quote only.
-      case QUOTE -> vertx.deployVerticle(new CourierGatewayVerticle(), options).mapEmpty();
+      case QUOTE -> vertx.deployVerticle(new CourierGatewayVerticle(), options)
+          .compose(x -> vertx.deployVerticle(new QuoteVerticle(), options)).mapEmpty();
       case DISPATCH -> (settings.roles().contains(Role.QUOTE) ? Future.succeededFuture()
               : vertx.deployVerticle(new CourierGatewayVerticle(), options))
           .compose(x -> vertx.deployVerticle(new DispatchVerticle(), options))

@@ -36,9 +36,22 @@ public final class CourierGatewayService implements CourierGateway {
 
   @Override
   public Future<CourierPlacement> placeOrder(String platform, DeliveryRequest delivery) {
-    return client(platform).compose(client -> toOrder(delivery).compose(client::placeOrder)
+    return client(platform).compose(client -> toOrder(delivery).compose(order -> withToken(client, order))
+        .compose(client::placeOrder)
         .map(placed -> new CourierPlacement().setPlatform(platform).setOrderId(delivery.getOrderId())
             .setPlatformOrderId(placed.platformOrderId()).setPriceFen(placed.priceFen())));
+  }
+
+  /**
+   * The order as the platform can place it: UU and Shansong place by the token of a quote, and a price from the quote
+   * cache has none, so this asks the platform for a fresh quote first and places with its token. The platform may
+   * answer a different price than the cached one; the placement reports the price it took.
+   */
+  private static Future<CourierOrderRequest> withToken(CourierPlatformClient client, CourierOrderRequest order) {
+    if (order.quoteToken() != null || !client.placesWithQuoteToken()) {
+      return Future.succeededFuture(order);
+    }
+    return client.quote(order).map(quote -> order.withQuoteToken(quote.quoteToken()));
   }
 
   @Override

@@ -89,6 +89,11 @@ public final class CourierPlatformClient {
     return settings.platform();
   }
 
+  /** True when placing an order needs a quote token (UU, Shansong). */
+  public boolean placesWithQuoteToken() {
+    return settings.wire().placesWithQuoteToken();
+  }
+
   public CircuitBreakerState circuitState() {
     return breaker.state();
   }

@@ -22,6 +22,12 @@ public interface CourierWire {
   /** The request placing the order (UU and Shansong need the quote's token in {@code order.quoteToken()}). */
   CourierHttpRequest createOrder(CourierOrderRequest order);
 
+  /**
+   * True when {@link #createOrder} needs the token of an earlier quote ({@code order.quoteToken()}): UU places by its
+   * price token, Shansong by the order number of its quote. A caller holding no token (a cached price) quotes first.
+   */
+  boolean placesWithQuoteToken();
+
   CourierHttpRequest cancel(CourierCancelRequest cancel);
 
   /** Reads a quote answer; {@link CourierRejectedException} when the platform refused, {@link CourierWireException} when unreadable. */

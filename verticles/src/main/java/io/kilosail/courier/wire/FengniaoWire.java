@@ -112,6 +112,11 @@ public final class FengniaoWire implements CourierWire {
   }
 
   @Override
+  public boolean placesWithQuoteToken() {
+    return false;
+  }
+
+  @Override
   public CourierHttpRequest cancel(CourierCancelRequest cancel) {
     return signed(CANCEL_PATH, new JsonObject()
         .put("merchant_id", credentials.merchantId())

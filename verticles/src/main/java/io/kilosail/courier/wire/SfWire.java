@@ -125,6 +125,11 @@ public final class SfWire implements CourierWire {
   }
 
   @Override
+  public boolean placesWithQuoteToken() {
+    return false;
+  }
+
+  @Override
   public CourierHttpRequest cancel(CourierCancelRequest cancel) {
     return signed(CANCEL_PATH, new JsonObject()
         .put("dev_id", credentials.devId())

@@ -114,6 +114,11 @@ public final class ShansongWire implements CourierWire {
   }
 
   @Override
+  public boolean placesWithQuoteToken() {
+    return true;
+  }
+
+  @Override
   public CourierHttpRequest cancel(CourierCancelRequest cancel) {
     return signed(CANCEL_PATH, new JsonObject()
         .put("issOrderNo", cancel.platformOrderId())

@@ -101,6 +101,11 @@ public final class UuWire implements CourierWire {
   }
 
   @Override
+  public boolean placesWithQuoteToken() {
+    return true;
+  }
+
+  @Override
   public CourierHttpRequest cancel(CourierCancelRequest cancel) {
     return signed(CANCEL_PATH, new JsonObject()
         .put("orderCode", cancel.platformOrderId())
