@@ -121,7 +121,8 @@ public final class DeliverySaga {
         .setShop(place(pickup))
         .setCustomer(place(dropoff))
         .setWeightGrams(order.getInteger("weightGrams"))
-        .setGoodsValueFen(order.getLong("goodsValueFen", 0L))
+        // The push may omit the goods value (JSON null): couriers then insure nothing.
+        .setGoodsValueFen(order.getValue("goodsValueFen") instanceof Number value ? value.longValue() : 0L)
         .setNote(order.getString("remark"));
     return new JsonObject()
         .put("orderId", order.getString("orderId"))
