@@ -82,7 +82,11 @@ class OrderIntakeTest {
     assertThat(order.getJsonObject("pickup").getDouble("lat")).isEqualTo(31.2304);
     assertThat(order.getString("expectedDeliveryAt")).isEqualTo("2025-06-01T04:45:00Z");
     assertThat(order.getString("receivedAt")).endsWith("Z");
-    assertThat(order.getJsonArray("timeline")).isEmpty();
+    // A fresh order's timeline is its reception, by the platform that pushed it.
+    assertThat(order.getJsonArray("timeline")).hasSize(1);
+    assertThat(order.getJsonArray("timeline").getJsonObject(0).getString("state")).isEqualTo("CREATED");
+    assertThat(order.getJsonArray("timeline").getJsonObject(0).getString("at")).isEqualTo(order.getString("receivedAt"));
+    assertThat(order.getJsonArray("timeline").getJsonObject(0).getString("source")).isEqualTo("meituan");
 
     HttpResponse<String> byKey = get(base + "?platform=meituan&platformOrderId="
         + URLEncoder.encode(platformOrderId, StandardCharsets.UTF_8));
