@@ -189,7 +189,7 @@ public final class KilosailNode {
       roles = roles.compose(x -> deployRole(vertx, role, settings, options, ingress, webhooks));
     }
     if (settings.simulators()) {
-      roles = roles.compose(x -> deployCourierSimulator(vertx, settings, webhooks));
+      roles = roles.compose(x -> deployCourierSimulator(vertx, settings, ingress, webhooks));
     }
     return roles.map(x -> {
       int port = ingress.isEmpty() ? -1 : ingress.get(0).actualPort();
@@ -249,9 +249,12 @@ public final class KilosailNode {
   /**
    * The courier simulator, for the demo and for trying the system by hand: it plays the four courier platforms with
    * the credentials of the {@code couriers} section, where the gateway's default base URLs look for it, and sends its
-   * signed callbacks to this node's webhook server (none when this node has no {@code webhooks} role).
+   * signed callbacks to this node's webhook server (none when this node has no {@code webhooks} role). The same
+   * server plays the food platforms of the {@code platforms} section, pushing to this node's intake (nowhere when this
+   * node has no {@code ingress} role).
    */
   private static Future<Void> deployCourierSimulator(Vertx vertx, KilosailSettings settings,
+                                                     List<IngressVerticle> ingress,
                                                      List<CourierWebhookVerticle> webhooks) {
     JsonObject couriers = settings.verticleSections().getJsonObject("couriers", new JsonObject());
     JsonObject platforms = new JsonObject();
@@ -267,11 +270,30 @@ public final class KilosailNode {
     }
     CourierSimulatorVerticle simulator = new CourierSimulatorVerticle();
     return vertx.deployVerticle(simulator, new DeploymentOptions().setConfig(new JsonObject()
-            .put("host", "127.0.0.1").put("port", settings.simulatorCourierPort()).put("platforms", platforms)))
+            .put("host", "127.0.0.1").put("port", settings.simulatorCourierPort()).put("platforms", platforms)
+            .put("food", foodSimulatorSection(settings, ingress))))
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(new SettingException(Setting.SIMULATOR_COURIER_PORT.label(),
             "cannot start the courier simulator on port " + settings.simulatorCourierPort() + ": "
                 + rootMessage(err))));
+  }
+
+  /** The simulator's {@code food} section: this node's intake URL and the platforms' secrets, as intake knows them. */
+  private static JsonObject foodSimulatorSection(KilosailSettings settings, List<IngressVerticle> ingress) {
+    JsonObject platforms = new JsonObject();
+    settings.verticleSections().getJsonObject("platforms", new JsonObject()).forEach(entry -> {
+      if (!entry.getKey().startsWith("_") && entry.getValue() instanceof JsonObject platform) {
+        platforms.put(entry.getKey(), new JsonObject().put("secret", platform.getValue("secret")));
+      }
+    });
+    JsonObject food = new JsonObject().put("platforms", platforms);
+    if (!ingress.isEmpty()) {
+      // A wildcard listen address is not one to call: the simulator is on this machine, so loopback reaches it.
+      String host = settings.httpHost().equals("0.0.0.0") || settings.httpHost().equals("::")
+          ? "127.0.0.1" : settings.httpHost().contains(":") ? "[" + settings.httpHost() + "]" : settings.httpHost();
+      food.put("intakeUrl", "http://" + host + ":" + ingress.get(0).actualPort() + "/v1/orders");
+    }
+    return food;
   }
 
   private static String version() {

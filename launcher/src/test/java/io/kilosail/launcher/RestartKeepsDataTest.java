@@ -7,6 +7,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
@@ -46,12 +47,14 @@ class RestartKeepsDataTest {
         "KILOSAIL_EMBEDDED_KAFKA_PORT", String.valueOf(kafkaPort),
         "KILOSAIL_EMBEDDED_KAFKA_CONTROLLER_PORT", String.valueOf(FreePort.pick()),
         "KILOSAIL_EMBEDDED_REDIS_PORT", String.valueOf(redisPort)));
-    env.put("KILOSAIL_SIMULATOR_COURIER_PORT", "0");
+    int simulatorPort = FreePort.pick();
+    env.put("KILOSAIL_SIMULATOR_COURIER_PORT", String.valueOf(simulatorPort));
     String jdbc = "jdbc:mariadb://127.0.0.1:" + mysqlPort + "/" + EmbeddedInfrastructure.DATABASE;
     String kafka = "127.0.0.1:" + kafkaPort;
 
     env.put("KILOSAIL_WEBHOOKS_PORT", String.valueOf(FreePort.pick()));
     env.put("KILOSAIL_NODE_ID", "first-run");
+    String pushedOrderId;
     try (NodeProcess first = NodeProcess.start(env)) {
       first.awaitUp(120);
       assertReady(httpPort);
@@ -62,6 +65,8 @@ class RestartKeepsDataTest {
       try (Jedis redis = new Jedis("127.0.0.1", redisPort)) {
         redis.set("restart-proof", "written in the first run");
       }
+      // The embedded food simulator pushes to this node's intake with the secrets of its platforms section.
+      pushedOrderId = pushThreeOrdersThroughTheFoodSimulator(simulatorPort);
       assertThat(first.terminate(90)).as("exit after SIGTERM").isEqualTo(143);
       assertThat(first.stdout()).as(String.join("\n", first.stdout()))
           .anyMatch(l -> l.contains("kilosail node first-run stopped"));
@@ -92,8 +97,35 @@ class RestartKeepsDataTest {
       try (Jedis redis = new Jedis("127.0.0.1", redisPort)) {
         assertThat(redis.get("restart-proof")).isEqualTo("written in the first run");
       }
+      HttpResponse<String> order = get("http://127.0.0.1:" + httpPort + "/v1/orders/" + pushedOrderId);
+      assertThat(order.statusCode()).as(order.body()).isEqualTo(200);
+      assertThat(order.body()).contains("\"platform\":\"meituan\"");
       assertThat(second.terminate(90)).isEqualTo(143);
     }
+  }
+
+  /** Pushes three orders with the embedded food simulator; returns the order id kilosail gave the first. */
+  private static String pushThreeOrdersThroughTheFoodSimulator(int simulatorPort) throws Exception {
+    String control = "http://127.0.0.1:" + simulatorPort + "/_control/food";
+    HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(control + "/push"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"count\":3,\"ratePerSecond\":50}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String runId = new JsonObject(started.body()).getString("runId");
+    long deadline = System.currentTimeMillis() + 30_000;
+    JsonObject run;
+    do {
+      Thread.sleep(100);
+      run = new JsonObject(get(control + "/runs/" + runId).body());
+    } while (!"DONE".equals(run.getString("state")) && System.currentTimeMillis() < deadline);
+    assertThat(run.getInteger("accepted")).as(run.encode()).isEqualTo(3);
+    return run.getJsonArray("orders").getJsonObject(0).getString("orderId");
+  }
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static void assertReady(int httpPort) throws Exception {

@@ -1,6 +1,7 @@
 package io.kilosail.simulators.courier;
 
 import io.kilosail.contracts.courier.CourierPlatform;
+import io.kilosail.simulators.food.FoodPlatformSimulator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -35,6 +36,10 @@ import java.util.Random;
  * {@link SimBehaviour}). Control endpoints under {@code /_control} change behaviour at run time: see
  * {@code docs/courier-simulator.md} and {@link #controlRoutes(Router)}.
  *
+ * <p>The same server also plays an upstream food platform ({@link FoodPlatformSimulator}): it pushes orders to
+ * kilosail's intake and receives kilosail's status callbacks. Its optional config section is {@code food}
+ * ({@code intakeUrl}, {@code platforms.<name>.secret}, {@code randomSeed}, {@code maxInFlight}).
+ *
  * <p>All state lives on this verticle's event loop; nothing blocks it (latency and progress are timers).
  */
 public class CourierSimulatorVerticle extends VerticleBase {
@@ -49,6 +54,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
   private Random random;
   private long sequence = 1;
   private WebClient webClient;
+  private FoodPlatformSimulator food;
   private HttpServer server;
 
   /** Everything the simulator holds for one platform. */
@@ -113,6 +119,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
         };
         platforms.put(platform, new PlatformState(dialect, one.getJsonObject("behaviour", new JsonObject())));
       }
+      food = FoodPlatformSimulator.create(vertx, config.getJsonObject("food", new JsonObject()),
+          config.getValue("randomSeed") instanceof Number seed ? seed : null);
     } catch (IllegalArgumentException | ClassCastException e) {
       return Future.failedFuture(new IllegalArgumentException("courier simulator config is invalid: " + e.getMessage(), e));
     }
@@ -125,6 +133,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
       state.dialect.operations().forEach((subPath, operation) ->
           router.post("/" + state.dialect.platform().id() + subPath).handler(ctx -> handle(state, operation, ctx)));
     }
+    // Before the courier control routes: /_control/:platform/down would otherwise take "food" for a courier.
+    food.mount(router);
     controlRoutes(router);
     router.errorHandler(404, ctx -> problem(ctx, 404, "not-found",
         "no simulated endpoint at " + ctx.request().method() + " " + ctx.request().path()));
@@ -143,7 +153,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
         .listen(port, host)
         .onSuccess(s -> {
           server = s;
-          log.info("courier simulator listening on http://{}:{} platforms={}", host, s.actualPort(), platforms.keySet());
+          log.info("courier simulator listening on http://{}:{} platforms={} food: {}", host, s.actualPort(),
+              platforms.keySet(), food.describe());
         });
   }
 
@@ -156,6 +167,9 @@ public class CourierSimulatorVerticle extends VerticleBase {
   public Future<?> stop() {
     if (webClient != null) {
       webClient.close();
+    }
+    if (food != null) {
+      food.close();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }
@@ -413,7 +427,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
    *   <li>{@code POST /_control/<platform>/orders/<platformOrderId>/events} {@code {"event": "PICKED_UP"}} — make it
    *       happen now, sending its callback (for out-of-order and exception tests; with autoProgress false the
    *       order moves only this way)</li>
-   *   <li>{@code POST /_control/reset} — forget orders and quotes, behaviour back to config, every platform up</li>
+   *   <li>{@code POST /_control/reset} — forget orders and quotes, behaviour back to config, every platform up (the
+   *       food side too: runs and callbacks forgotten, callbacks answered again)</li>
    * </ul>
    */
   private void controlRoutes(Router router) {
@@ -431,6 +446,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
         state.downUntilMillis = 0;
         state.behaviour = SimBehaviour.fromConfig(state.configuredBehaviour);
       });
+      food.reset();
       log.info("courier simulator reset");
       ctx.json(new JsonObject().put("reset", true));
     });
