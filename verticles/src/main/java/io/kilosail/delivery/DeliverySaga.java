@@ -1,5 +1,6 @@
 package io.kilosail.delivery;
 
+import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.DeliveryPlace;
 import io.kilosail.contracts.courier.DeliveryRequest;
@@ -12,17 +13,13 @@ import io.kilosail.contracts.quote.QuoteSet;
 import io.kilosail.contracts.saga.SagaStep;
 import io.kilosail.dispatch.DispatchSettings;
 import io.kilosail.dispatch.DispatchVerticle;
-import io.kilosail.infra.Times;
-import io.kilosail.intake.OrderRepository;
-import io.kilosail.intake.OrderTimeline;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.saga.RetryPolicy;
 import io.kilosail.saga.Saga;
 import io.kilosail.saga.SagaDefinition;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
@@ -42,14 +39,16 @@ import java.util.Map;
  * </pre>
  *
  * Every wait has a timeout and a failure event, and both end the same way: the dispatch is withdrawn (every courier
- * platform holding or offered the order is told to cancel) and the order is CANCELLED with the reason in its timeline.
- * Quoting that finds nobody (no eligible platform, none answered after retries) cancels the order too.
+ * platform holding or offered the order is told to cancel) and the order is CANCELLED by the system with the reason in
+ * its timeline. Quoting that finds nobody (no eligible platform, none answered after retries) cancels the order too.
+ * A food platform's cancel ends the order first and then forces this saga to compensate (see
+ * {@link DeliveryStarterVerticle}); the saga's own cancel then finds the order ended and changes nothing.
  */
 public final class DeliverySaga {
 
   public static final String TYPE = DispatchVerticle.SAGA_TYPE;
-  /** Written to the order events when the saga gives the order up. */
-  public static final String ORDER_CANCELLED = "order.cancelled";
+  /** The order was cancelled (or never stored) before the saga began: nothing to do, nothing to undo. */
+  static final int ORDER_ENDED = 4409;
 
   /** The saga's data: the order as couriers see it, and what quoting and dispatch found. */
   public static class Data {
@@ -66,12 +65,15 @@ public final class DeliverySaga {
   }
 
   private final Pool pool;
+  private final OrderCancellations cancellations;
   private final QuoteService quotes;
   private final DispatchService dispatch;
   private final DispatchSettings settings;
 
-  public DeliverySaga(Pool pool, QuoteService quotes, DispatchService dispatch, DispatchSettings settings) {
+  public DeliverySaga(Pool pool, OrderCancellations cancellations, QuoteService quotes, DispatchService dispatch,
+                      DispatchSettings settings) {
     this.pool = pool;
+    this.cancellations = cancellations;
     this.quotes = quotes;
     this.dispatch = dispatch;
     this.settings = settings;
@@ -79,7 +81,8 @@ public final class DeliverySaga {
 
   public SagaDefinition<Data> definition() {
     return Saga.define(TYPE, Data.class)
-        .step("receive").invokeLocal((d, step) -> Future.succeededFuture())
+        .step("receive").invokeLocal(this::receive)
+            .onFailure(ORDER_ENDED, (d, refusal) -> { })
             .withCompensation(this::cancelOrder)
         .step("quote").invokeParticipant((d, step) -> quotes.quote(new QuoteRequest()
                 .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))))
@@ -140,18 +143,20 @@ public final class DeliverySaga {
     return new DeliveryRequest(new JsonObject(d.delivery));
   }
 
-  /** The saga gives the order up: CANCELLED unless it already ended, with the reason in the timeline and an event. */
+  /** The saga gives the order up: CANCELLED by the system unless it already ended (delivered, or cancelled). */
   private Future<Void> cancelOrder(Data d, SagaStep step) {
-    Instant now = Instant.now();
     String reason = "no courier delivered the order (delivery saga " + step.getSagaId() + ")";
-    return pool.withTransaction(conn -> conn.preparedQuery("UPDATE delivery_order SET state = 'CANCELLED',"
-            + " updated_at = ?, version = version + 1 WHERE id = ? AND state NOT IN ('DELIVERED', 'CANCELLED')")
-        .execute(Tuple.of(Times.toDb(now), d.orderId))
-        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture()
-            : OrderTimeline.add(conn, d.orderId, "CANCELLED", now, "saga", reason)
-                .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC,
-                    Envelope.create(ORDER_CANCELLED, "order", d.orderId, new JsonObject()
-                        .put("orderId", d.orderId).put("by", "system").put("reason", reason)
-                        .put("at", now.toString())).withSagaId(step.getSagaId())))));
+    return pool.withTransaction(conn -> cancellations.cancelBySystem(conn, d.orderId, reason)).mapEmpty();
+  }
+
+  /** An order its food platform cancelled before the saga got going is not quoted or dispatched at all. */
+  private Future<Void> receive(Data d, SagaStep step) {
+    return pool.preparedQuery("SELECT state FROM delivery_order WHERE id = ?").execute(Tuple.of(d.orderId))
+        .compose(rows -> {
+          String state = rows.size() == 0 ? null : rows.iterator().next().getString(0);
+          return state == null || "CANCELLED".equals(state)
+              ? ServiceException.fail(ORDER_ENDED, "order " + d.orderId + " is " + (state == null ? "unknown" : state))
+              : Future.succeededFuture();
+        });
   }
 }

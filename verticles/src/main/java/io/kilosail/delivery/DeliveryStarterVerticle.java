@@ -1,6 +1,9 @@
 package io.kilosail.delivery;
 
+import io.kilosail.cancel.CancellationPolicy;
+import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
+import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.intake.OrderRepository;
@@ -10,13 +13,19 @@ import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.platform.settings.InfraSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.SqlConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Starts a delivery saga for every order intake committed ({@code order.received}). Starting is idempotent per order,
- * so a record delivered twice, or a start whose inbox write failed and is retried, starts one saga.
+ * Starts a delivery saga for every order intake committed ({@code order.received}), and calls it off when the food
+ * platform cancels the order ({@code order.cancelled} by PLATFORM). Both are idempotent per order, so a record
+ * delivered twice, or one whose inbox write failed and is retried, has one effect.
  */
 public class DeliveryStarterVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(DeliveryStarterVerticle.class);
 
   private IdempotentConsumer consumer;
   private SagaCoordinatorService coordinator;
@@ -37,9 +46,37 @@ public class DeliveryStarterVerticle extends VerticleBase {
   }
 
   private Future<Void> received(SqlConnection conn, Envelope event) {
-    if (!OrderRepository.ORDER_RECEIVED.equals(event.type())) {
-      return Future.succeededFuture();
+    if (OrderRepository.ORDER_RECEIVED.equals(event.type())) {
+      return coordinator.start(DeliverySaga.TYPE, event.aggregateId(), DeliverySaga.dataOf(event.payload()))
+          .mapEmpty();
     }
-    return coordinator.start(DeliverySaga.TYPE, event.aggregateId(), DeliverySaga.dataOf(event.payload())).mapEmpty();
+    if (OrderCancellations.ORDER_CANCELLED.equals(event.type())
+        && CancellationPolicy.By.PLATFORM.name().equals(event.payload().getString("cancelledBy"))) {
+      return callOff(event.aggregateId());
+    }
+    return Future.succeededFuture();
+  }
+
+  /**
+   * The food platform cancelled: the saga stops and compensates (every courier is called off). A saga that has ended
+   * or is compensating already, or has not started (its first step will find the order cancelled), needs nothing.
+   */
+  private Future<Void> callOff(String orderId) {
+    return coordinator.findByBusinessKey(orderId).compose(sagas -> {
+      Future<Void> all = Future.succeededFuture();
+      for (SagaView saga : sagas) {
+        if (DeliverySaga.TYPE.equals(saga.getSagaType())
+            && ("RUNNING".equals(saga.getState()) || "WAITING".equals(saga.getState()))) {
+          all = all.compose(x -> coordinator.forceCompensate(saga.getId())
+              .onSuccess(v -> log.info("delivery saga called off id={} orderId={}: the food platform cancelled",
+                  saga.getId(), orderId))
+              .<Void>mapEmpty()
+              .recover(err -> err instanceof ServiceException e
+                  && e.failureCode() == SagaCoordinatorService.SAGA_NOT_IN_THAT_STATE
+                  ? Future.succeededFuture() : Future.failedFuture(err)));
+        }
+      }
+      return all;
+    });
   }
 }

@@ -1,5 +1,7 @@
 package io.kilosail.dispatch;
 
+import io.kilosail.cancel.CancellationPolicy;
+import io.kilosail.cancel.Penalties;
 import io.kilosail.contracts.courier.CourierGateway;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.CourierState;
@@ -79,6 +81,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   private static final Logger log = LoggerFactory.getLogger(DispatchVerticle.class);
 
   private DispatchSettings settings;
+  private CancellationPolicy cancellation;
   private Pool pool;
   private CourierGateway gateway;
   private MeterRegistry registry;
@@ -88,6 +91,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   @Override
   public Future<?> start() {
     settings = DispatchSettings.fromJson(config());
+    cancellation = CancellationPolicy.fromJson(config());
     NodeConfig node = NodeConfig.fromJson(config());
     InfraSettings infra = InfraSettings.fromJson(config());
     pool = Clients.mysqlPool(vertx, infra.mysql());
@@ -365,8 +369,13 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     gateway.cancel(cancel.platform(), orderId, cancel.platformOrderId(), cancel.reason()).onComplete(ar -> {
       if (ar.succeeded()) {
         count("cancel-succeeded", cancel.platform());
-        log.info("dispatch cancelled orderId={} platform={} platformOrderId={} reason={} penaltyFen={}", orderId,
-            cancel.platform(), cancel.platformOrderId(), cancel.reason(), ar.result().getPenaltyFen());
+        Penalties.courierCancelled(pool, cancellation, orderId, cancel.platform(), ar.result().getPenaltyFen())
+            .onSuccess(p -> log.info("dispatch cancelled orderId={} platform={} platformOrderId={} reason={}"
+                    + " courierState={} penaltyFen={} ({})", orderId, cancel.platform(), cancel.platformOrderId(),
+                cancel.reason(), p.courierState(), p.penaltyFen(), p.stated() ? "stated by the platform" : "table"))
+            // The platform has cancelled; only our record of its charge is missing, and the log says how much.
+            .onFailure(err -> log.error("courier penalty not recorded orderId={} platform={} statedPenaltyFen={}"
+                + " error={}", orderId, cancel.platform(), ar.result().getPenaltyFen(), err.toString()));
         return;
       }
       boolean refused = ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.REJECTED;

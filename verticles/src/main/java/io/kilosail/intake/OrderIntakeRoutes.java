@@ -1,5 +1,10 @@
 package io.kilosail.intake;
 
+import io.kilosail.cancel.CancellationPolicy;
+import io.kilosail.cancel.OrderCancellations;
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.NodeConfig;
+
 import io.kilosail.intake.DeliveryOrder.InvalidOrderException;
 import io.kilosail.messaging.MessageIds;
 import io.kilosail.web.Problems;
@@ -47,12 +52,15 @@ public final class OrderIntakeRoutes {
   private final RequestExtractor extractor = RequestExtractor.withBodyHandler();
   private final PlatformSignature signature;
   private final OrderRepository orders;
+  private final OrderCancellations cancellations;
 
-  private OrderIntakeRoutes(Vertx vertx, OpenAPIContract contract, PlatformSignature signature, OrderRepository orders) {
+  private OrderIntakeRoutes(Vertx vertx, OpenAPIContract contract, PlatformSignature signature, OrderRepository orders,
+                            OrderCancellations cancellations) {
     this.contract = contract;
     this.validator = RequestValidator.create(vertx, contract);
     this.signature = signature;
     this.orders = orders;
+    this.cancellations = cancellations;
   }
 
   /** Loads the contract (from the classpath, without blocking) and adds the routes; fails on a bad configuration. */
@@ -69,25 +77,40 @@ public final class OrderIntakeRoutes {
     PlatformSignature signature = new PlatformSignature(settings.platformSecrets(), settings.timestampTolerance(),
         Clock.systemUTC());
     return OpenAPIContract.from(vertx, CONTRACT).map(contract -> {
-      OrderIntakeRoutes routes = new OrderIntakeRoutes(vertx, contract, signature, new OrderRepository(pool));
+      OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config),
+          Meters.registry(NodeConfig.fromJson(config)));
+      OrderIntakeRoutes routes = new OrderIntakeRoutes(vertx, contract, signature, new OrderRepository(pool),
+          cancellations);
       router.post("/v1/orders")
           .handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
           .handler(routes::push);
+      router.post("/v1/orders/:id/cancel")
+          .handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
+          .handler(routes::cancel);
       router.get("/v1/orders/:id").handler(routes::getById);
       router.get("/v1/orders").handler(routes::findByPlatformOrder);
       return null;
     });
   }
 
-  private void push(RoutingContext ctx) {
+  /** The calling platform when the request is signed by it; otherwise answers 401 and null. */
+  private String authenticPlatform(RoutingContext ctx, String what) {
     String platform = ctx.request().getHeader(PLATFORM);
     Buffer body = ctx.body().buffer();
     PlatformSignature.Verdict verdict = signature.verify(platform, ctx.request().getHeader(TIMESTAMP),
         ctx.request().getHeader(SIGNATURE), body == null ? new byte[0] : body.getBytes());
     if (!verdict.ok()) {
-      log.warn("intake push refused platform={} reason={} remote={}", platform, verdict.failure(),
+      log.warn("intake {} refused platform={} reason={} remote={}", what, platform, verdict.failure(),
           ctx.request().remoteAddress());
       Problems.send(ctx, 401, "signature-invalid", "Unauthorized", verdict.detail());
+      return null;
+    }
+    return platform;
+  }
+
+  private void push(RoutingContext ctx) {
+    String platform = authenticPlatform(ctx, "push");
+    if (platform == null) {
       return;
     }
     validated(ctx, "pushOrder")
@@ -101,6 +124,30 @@ public final class OrderIntakeRoutes {
           ctx.json(new JsonObject().put("orderId", intake.orderId()));
         })
         .onFailure(err -> fail(ctx, err));
+  }
+
+  private void cancel(RoutingContext ctx) {
+    String platform = authenticPlatform(ctx, "cancel");
+    if (platform == null) {
+      return;
+    }
+    String orderId = ctx.pathParam("id");
+    validated(ctx, "cancelOrder")
+        .compose(x -> cancellations.cancelByPlatform(platform, orderId, ctx.body().asJsonObject().getString("reason")))
+        .onSuccess(cancelled -> {
+          log.info("order cancelled by its platform orderId={} platform={} state={} penaltyFen={} repeated={}",
+              orderId, platform, cancelled.stateAtCancel(), cancelled.platformPenaltyFen(), cancelled.repeated());
+          ctx.json(cancelled.toJson());
+        })
+        .onFailure(err -> {
+          if (err instanceof OrderCancellations.NotFound missing) {
+            Problems.send(ctx, 404, "order-not-found", "Not Found", missing.getMessage());
+          } else if (err instanceof OrderCancellations.Refused refused) {
+            Problems.send(ctx, 409, "order-not-cancellable", "Conflict", refused.getMessage());
+          } else {
+            fail(ctx, err);
+          }
+        });
   }
 
   private void getById(RoutingContext ctx) {

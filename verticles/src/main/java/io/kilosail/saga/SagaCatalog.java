@@ -1,13 +1,18 @@
 package io.kilosail.saga;
 
+import io.kilosail.cancel.CancellationPolicy;
+import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.contracts.dispatch.DispatchService;
 import io.kilosail.contracts.quote.QuoteService;
 import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.dispatch.DispatchSettings;
 import io.kilosail.infra.Clients;
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.settings.InfraSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
 
 import java.util.List;
 
@@ -22,8 +27,10 @@ public final class SagaCatalog {
 
   /** @param config the node's configuration (infra for the pool, {@code dispatch} for the delivery saga's waits) */
   public static List<SagaDefinition<?>> definitions(Vertx vertx, JsonObject config) {
-    DeliverySaga delivery = new DeliverySaga(Clients.mysqlPool(vertx, InfraSettings.fromJson(config).mysql()),
-        QuoteService.createProxy(vertx, QuoteService.ADDRESS),
+    Pool pool = Clients.mysqlPool(vertx, InfraSettings.fromJson(config).mysql());
+    OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config),
+        Meters.registry(NodeConfig.fromJson(config)));
+    DeliverySaga delivery = new DeliverySaga(pool, cancellations, QuoteService.createProxy(vertx, QuoteService.ADDRESS),
         DispatchService.createProxy(vertx, DispatchService.ADDRESS),
         DispatchSettings.fromJson(config));
     return List.of(delivery.definition());

@@ -1,5 +1,6 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
@@ -104,6 +105,15 @@ public final class CourierCallbackStore {
                 .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId())))
           .compose(x -> OrderTimeline.add(conn, cb.orderId(), decision.to().name(), cb.occurredAt(),
               cb.platform().id(), timelineDetail(cb)));
+      if (decision.to() == CourierState.CANCELLED) {
+        // The courier's side ended the order: nobody owes a penalty (see CancellationPolicy), but the order's
+        // cancellation is on record like any other, so a later cancel request is answered with who ended it.
+        moved = moved.compose(x -> conn.preparedQuery("INSERT IGNORE INTO order_cancellation (order_id, cancelled_by,"
+                + " reason, state_at_cancel, platform_penalty_fen, cancelled_at) VALUES (?, 'COURIER', ?, ?, 0, ?)")
+            .execute(Tuple.of(cb.orderId(), cb.platform().id() + " cancelled (status " + cb.rawStatus() + ")",
+                decision.from().name(), Times.toDb(now))))
+            .mapEmpty();
+      }
     }
     String type = decision.eventType();
     if (type == null) {

@@ -1,0 +1,151 @@
+package io.kilosail.cancel;
+
+import io.kilosail.cancel.CancellationPolicy.By;
+import io.kilosail.infra.Times;
+import io.kilosail.intake.DeliveryOrder;
+import io.kilosail.intake.OrderRepository;
+import io.kilosail.intake.OrderTimeline;
+import io.kilosail.messaging.Envelope;
+import io.kilosail.messaging.Outbox;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+
+import java.time.Instant;
+
+/**
+ * Ends orders: a food platform's cancel request, the delivery saga giving an order up. The order row is locked first,
+ * so a cancel and a courier's callback for the same order are applied one after the other and the penalty is the one
+ * of the state the order really had. The cancel row, the order's state, its timeline, the {@code order.cancelled}
+ * event (which makes the delivery saga call every courier off) and the food platform's penalty postings commit
+ * together.
+ */
+public final class OrderCancellations {
+
+  public static final String ORDER_CANCELLED = "order.cancelled";
+
+  /** A cancellation as recorded; {@code repeated} is true when the order had been cancelled this way before. */
+  public record Cancellation(String orderId, By cancelledBy, String reason, String stateAtCancel,
+                             long platformPenaltyFen, Instant cancelledAt, boolean repeated) {
+    public JsonObject toJson() {
+      return new JsonObject().put("orderId", orderId).put("state", DeliveryOrder.State.CANCELLED.name())
+          .put("cancelledBy", cancelledBy.name()).put("reason", reason).put("stateAtCancel", stateAtCancel)
+          .put("platformPenaltyFen", platformPenaltyFen).put("cancelledAt", cancelledAt.toString());
+    }
+  }
+
+  /** The order may not be cancelled (delivered, or already cancelled by somebody else): HTTP 409. */
+  public static final class Refused extends RuntimeException {
+    public Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** No such order for that platform: HTTP 404. */
+  public static final class NotFound extends RuntimeException {
+    public NotFound(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static final String LOCK = "SELECT platform, state FROM delivery_order WHERE id = ? FOR UPDATE";
+  private static final String EXISTING = "SELECT cancelled_by, reason, state_at_cancel, platform_penalty_fen,"
+      + " cancelled_at FROM order_cancellation WHERE order_id = ?";
+
+  private final Pool pool;
+  private final CancellationPolicy policy;
+  private final MeterRegistry registry;
+
+  public OrderCancellations(Pool pool, CancellationPolicy policy, MeterRegistry registry) {
+    this.pool = pool;
+    this.policy = policy;
+    this.registry = registry;
+  }
+
+  /** The food platform {@code platform} cancels its order; a repeated request is answered with the first outcome. */
+  public Future<Cancellation> cancelByPlatform(String platform, String orderId, String reason) {
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(Tuple.of(orderId)).compose(rows -> {
+      Row order = rows.size() == 0 ? null : rows.iterator().next();
+      if (order == null || !order.getString("platform").equals(platform)) {
+        return Future.failedFuture(new NotFound("no order " + orderId + " from platform " + platform));
+      }
+      DeliveryOrder.State state = DeliveryOrder.State.valueOf(order.getString("state"));
+      if (state == DeliveryOrder.State.CANCELLED) {
+        return existing(conn, orderId).compose(previous -> previous != null && previous.cancelledBy() == By.PLATFORM
+            ? Future.succeededFuture(previous)
+            : Future.failedFuture(new Refused("order " + orderId + " is already CANCELLED"
+                + (previous == null ? "" : " (by " + previous.cancelledBy().name().toLowerCase() + ")"))));
+      }
+      CancellationPolicy.Decision decision = policy.decide(By.PLATFORM, platform, state);
+      if (!decision.allowed()) {
+        return Future.failedFuture(new Refused("order " + orderId + " cannot be cancelled: " + decision.refusal()));
+      }
+      return record(conn, orderId, platform, By.PLATFORM, reason, state, decision.platformPenaltyFen(), Instant.now());
+    })).onSuccess(c -> {
+      if (!c.repeated()) {
+        count(c);
+      }
+    });
+  }
+
+  /**
+   * The delivery saga gives the order up (nobody would deliver it): CANCELLED by the system, no penalty, unless the
+   * order already ended. Joins the caller's transaction.
+   */
+  public Future<Boolean> cancelBySystem(SqlConnection conn, String orderId, String reason) {
+    return conn.preparedQuery(LOCK).execute(Tuple.of(orderId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(false);
+      }
+      Row order = rows.iterator().next();
+      DeliveryOrder.State state = DeliveryOrder.State.valueOf(order.getString("state"));
+      CancellationPolicy.Decision decision = policy.decide(By.SYSTEM, order.getString("platform"), state);
+      if (!decision.allowed()) {
+        return Future.succeededFuture(false);
+      }
+      return record(conn, orderId, order.getString("platform"), By.SYSTEM, reason, state, 0, Instant.now())
+          .onSuccess(this::count)
+          .map(true);
+    });
+  }
+
+  private Future<Cancellation> record(SqlConnection conn, String orderId, String platform, By by, String reason,
+                                      DeliveryOrder.State state, long penaltyFen, Instant now) {
+    Cancellation c = new Cancellation(orderId, by, reason, state.name(), penaltyFen, now, false);
+    JsonObject event = c.toJson().put("platform", platform);
+    return conn.preparedQuery("UPDATE delivery_order SET state = 'CANCELLED', updated_at = ?, version = version + 1"
+            + " WHERE id = ?").execute(Tuple.of(Times.toDb(now), orderId))
+        .compose(x -> conn.preparedQuery("INSERT INTO order_cancellation (order_id, cancelled_by, reason,"
+                + " state_at_cancel, platform_penalty_fen, cancelled_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(Tuple.of(orderId, by.name(), reason, state.name(), penaltyFen, Times.toDb(now))))
+        .compose(x -> OrderTimeline.add(conn, orderId, "CANCELLED", now, by.name().toLowerCase(),
+            (reason == null ? "cancelled" : reason) + (penaltyFen > 0 ? "; penalty " + penaltyFen + " fen" : "")))
+        .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC,
+            Envelope.create(ORDER_CANCELLED, "order", orderId, event)))
+        .compose(x -> Penalties.platformPenalty(conn, orderId, platform, penaltyFen, now))
+        .map(c);
+  }
+
+  private static Future<Cancellation> existing(SqlConnection conn, String orderId) {
+    return conn.preparedQuery(EXISTING).execute(Tuple.of(orderId)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row r = rows.iterator().next();
+      return new Cancellation(orderId, By.valueOf(r.getString("cancelled_by")), r.getString("reason"),
+          r.getString("state_at_cancel"), r.getLong("platform_penalty_fen"),
+          Times.fromDb(r.getLocalDateTime("cancelled_at")), true);
+    });
+  }
+
+  private void count(Cancellation c) {
+    Counter.builder("kilosail.cancellations").description("Orders cancelled, by who and the state they were in")
+        .tag("by", c.cancelledBy().name().toLowerCase()).tag("state", c.stateAtCancel())
+        .register(registry).increment();
+  }
+}
