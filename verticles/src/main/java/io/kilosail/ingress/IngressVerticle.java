@@ -4,6 +4,7 @@ import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.intake.OrderIntakeRoutes;
+import io.kilosail.ledger.SettlementRoutes;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaAdminRoutes;
 import io.kilosail.web.Problems;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The public HTTP server of a node: operations endpoints now ({@code /health}, {@code /ready}, {@code /metrics}),
- * the order intake API ({@code /v1/orders}, {@link OrderIntakeRoutes}), the checkout API as it lands.
+ * the order intake API ({@code /v1/orders}, {@link OrderIntakeRoutes}), the settlement reports ({@code /v1/settlements},
+ * {@link SettlementRoutes}), the checkout API as it lands.
  */
 public class IngressVerticle extends VerticleBase {
 
@@ -51,6 +53,7 @@ public class IngressVerticle extends VerticleBase {
         ReadinessChecks.create(vertx, mysql, kafkaAdmin, RedisAPI.api(redis))));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
     SagaAdminRoutes.mount(router, SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS));
+    SettlementRoutes.mount(router, mysql);
 
     return OrderIntakeRoutes.mount(vertx, router, mysql, config())
         .compose(mounted -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
