@@ -74,7 +74,7 @@ class DeliveryFlowTest {
     JsonObject order = node.order(sequential);
     assertThat(node.states(order)).containsExactly("CREATED", "DISPATCHING", "ACCEPTED", "ARRIVED_AT_SHOP", "PICKED_UP",
         "DELIVERED");
-    assertThat(node.saga(sequential).getString("state")).isEqualTo("COMPLETED");
+    node.awaitSaga(sequential, "COMPLETED");
   }
 
   @Test
