@@ -23,7 +23,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpResponseExpectation;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
@@ -194,11 +193,12 @@ public class PushbackVerticle extends VerticleBase {
         .putHeader(TIMESTAMP_HEADER, timestamp)
         .putHeader(SIGNATURE_HEADER, PlatformSignature.sign(callback.secret(), timestamp, body.getBytes()))
         .sendBuffer(body)
-        .expecting(HttpResponseExpectation.SC_SUCCESS)
         .transform(ar -> {
           Instant now = Instant.now();
-          boolean acked = ar.succeeded();
-          String error = acked ? null : describe(ar.cause());
+          int status = ar.succeeded() ? ar.result().statusCode() : 0;
+          boolean acked = status >= 200 && status < 300;
+          String error = acked ? null : ar.failed() ? describe(ar.cause())
+              : "HTTP " + status + ": " + abbreviate(ar.result().bodyAsString());
           long delay = PushbackRules.backoffMs(claimed.attempts() + 1, settings.initialBackoffMs(),
               settings.maxBackoffMs(), settings.jitter(), ThreadLocalRandom.current().nextDouble());
           return repository.settle(claimed, acked, error, now, stored -> acked
@@ -234,6 +234,13 @@ public class PushbackVerticle extends VerticleBase {
     } else {
       log.info(line, args);
     }
+  }
+
+  private static String abbreviate(String text) {
+    if (text == null) {
+      return "(no body)";
+    }
+    return text.length() <= 200 ? text : text.substring(0, 200) + "...";
   }
 
   private static String describe(Throwable cause) {
