@@ -100,6 +100,30 @@ class DeliveryFlowTest {
     assertThat(states(order)).containsExactly("CREATED", "DISPATCHING", "ACCEPTED", "ARRIVED_AT_SHOP", "PICKED_UP",
         "DELIVERED");
     assertThat(saga(sequential).getString("state")).isEqualTo("COMPLETED");
+    assertFoodPlatformToldDelivered(order);
+  }
+
+  /** The push-back told the food simulator: the newest state last, versions only growing (docs/pushback.md). */
+  private static void assertFoodPlatformToldDelivered(JsonObject order) throws Exception {
+    URI uri = simulator("/_control/food/orders/meituan/" + order.getString("platformOrderId"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    JsonArray callbacks = new JsonArray();
+    while (System.currentTimeMillis() < deadline) {
+      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(uri).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      callbacks = answer.statusCode() == 200 ? new JsonObject(answer.body()).getJsonArray("callbacks") : new JsonArray();
+      if (!callbacks.isEmpty() && "DELIVERED".equals(callbacks.getJsonObject(callbacks.size() - 1).getString("state"))) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertThat(callbacks).as("food platform callbacks").isNotEmpty();
+    assertThat(callbacks.getJsonObject(callbacks.size() - 1).getString("state")).as(callbacks.encode())
+        .isEqualTo("DELIVERED");
+    for (int i = 1; i < callbacks.size(); i++) {
+      assertThat(callbacks.getJsonObject(i).getInteger("version")).as(callbacks.encode())
+          .isGreaterThan(callbacks.getJsonObject(i - 1).getInteger("version"));
+    }
   }
 
   @Test

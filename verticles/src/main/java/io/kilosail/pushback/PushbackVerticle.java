@@ -162,14 +162,19 @@ public class PushbackVerticle extends VerticleBase {
     Instant now = Instant.now();
     repository.claim(settings.callbacks().keySet(), settings.batchSize(), now,
             now.plusMillis(settings.leaseMs()))
-        .compose(claimed -> Future.join(claimed.stream().map(this::push).toList()).map(claimed.size()))
+        .compose(claimed -> {
+          List<Future<Boolean>> pushes = claimed.stream().map(this::push).toList();
+          // Go on at once after a full batch, or when an order moved on while its push was in flight.
+          return Future.join(pushes).map(x -> claimed.size() >= settings.batchSize()
+              || pushes.stream().anyMatch(Future::result));
+        })
         .onComplete(ar -> {
           if (ar.failed()) {
             log.warn("pushback claim failed node={} error={}", node.id(), String.valueOf(ar.cause()));
           }
           if (stopping) {
             loopStopped.tryComplete();
-          } else if (ar.succeeded() && ar.result() >= settings.batchSize()) {
+          } else if (ar.succeeded() && ar.result()) {
             vertx.runOnContext(v -> loop());
           } else {
             pauseTimer = vertx.setTimer(settings.pollIntervalMs(), t -> {
@@ -180,8 +185,11 @@ public class PushbackVerticle extends VerticleBase {
         });
   }
 
-  /** One push and its recorded outcome; never fails (an outcome that cannot be stored waits out the lease). */
-  private Future<Void> push(Claimed claimed) {
+  /**
+   * One push and its recorded outcome; answers whether the row is due again at once (acknowledged while the order
+   * moved on). Never fails: an outcome that cannot be stored waits out the lease.
+   */
+  private Future<Boolean> push(Claimed claimed) {
     Snapshot s = claimed.snapshot();
     Callback callback = settings.callbacks().get(s.platform());
     Buffer body = Buffer.buffer(s.body().encode());
@@ -205,11 +213,11 @@ public class PushbackVerticle extends VerticleBase {
                   ? PushbackRules.acked(stored, s.version(), now)
                   : PushbackRules.failed(stored, now, delay))
               .onSuccess(next -> outcome(s, acked, error, next))
-              .<Void>mapEmpty()
+              .map(next -> next != null && next.nextAttemptAt() != null && !next.nextAttemptAt().isAfter(now))
               .recover(err -> {
                 log.warn("pushback outcome not stored orderId={} version={} acked={} error={}; retried after the lease",
                     s.orderId(), s.version(), acked, err.toString());
-                return Future.succeededFuture();
+                return Future.succeededFuture(false);
               });
         });
   }
