@@ -4,6 +4,7 @@ import io.kilosail.admin.NodeInfoVerticle;
 import io.kilosail.courier.gateway.CourierGatewayVerticle;
 import io.kilosail.delivery.DeliveryStarterVerticle;
 import io.kilosail.dispatch.DispatchVerticle;
+import io.kilosail.pushback.PushbackVerticle;
 import io.kilosail.quote.QuoteVerticle;
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.NodeConfig;
@@ -178,7 +179,9 @@ public final class KilosailNode {
         .mergeIn(prepared.infra().toJson())
         .mergeIn(settings.verticleSections())
         // Where the courier gateway looks for the simulated platforms unless couriers.<id>.baseUrl says otherwise.
-        .put("simulators", new JsonObject().put("courierPort", settings.simulatorCourierPort()));
+        .put("simulators", new JsonObject().put("courierPort", settings.simulatorCourierPort())
+            // Whether they run here: the push-back then defaults each platform's callback URL to the food simulator.
+            .put("enabled", settings.simulators()));
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
 
     Future<String> nodeInfo = vertx.deployVerticle(new NodeInfoVerticle(), options);
@@ -219,7 +222,8 @@ public final class KilosailNode {
       case RELAY -> Future.all(
               vertx.deployVerticle(new OutboxRelayVerticle(), options),
               vertx.deployVerticle(new DurableTimerVerticle(), options),
-              vertx.deployVerticle(new MessagingRetentionVerticle(), options))
+              vertx.deployVerticle(new MessagingRetentionVerticle(), options),
+              vertx.deployVerticle(new PushbackVerticle(), options))
           .mapEmpty();
       case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx, options.getConfig())),
               options)

@@ -75,6 +75,12 @@ class DeliveryFlowTest {
     assertThat(node.states(order)).containsExactly("CREATED", "DISPATCHING", "ACCEPTED", "ARRIVED_AT_SHOP", "PICKED_UP",
         "DELIVERED");
     node.awaitSaga(sequential, "COMPLETED");
+    // The push-back told the food platform: the newest state last, versions only growing (docs/pushback.md).
+    JsonArray told = node.awaitFoodPlatformTold(order.getString("platformOrderId"), "DELIVERED");
+    for (int i = 1; i < told.size(); i++) {
+      assertThat(told.getJsonObject(i).getInteger("version")).as(told.encode())
+          .isGreaterThan(told.getJsonObject(i - 1).getInteger("version"));
+    }
   }
 
   @Test

@@ -98,6 +98,22 @@ final class LiveNode implements AutoCloseable {
     return ledger;
   }
 
+  /** What meituan was told about its order, once the last callback says {@code state}; fails after 30 s. */
+  JsonArray awaitFoodPlatformTold(String platformOrderId, String state) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    JsonArray callbacks = new JsonArray();
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(simulator("/_control/food/orders/meituan/"
+          + platformOrderId)).build(), HttpResponse.BodyHandlers.ofString());
+      callbacks = answer.statusCode() == 200 ? new JsonObject(answer.body()).getJsonArray("callbacks") : new JsonArray();
+      if (!callbacks.isEmpty() && state.equals(callbacks.getJsonObject(callbacks.size() - 1).getString("state"))) {
+        return callbacks;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("meituan was never told " + state + " for " + platformOrderId + ": " + callbacks);
+  }
+
   /** Makes {@code event} happen now at the platform holding the simulated order, with its callback. */
   void courierEvent(String platform, String platformOrderId, String event) throws Exception {
     HttpResponse<String> answer = http.send(HttpRequest.newBuilder(simulator("/_control/" + platform + "/orders/"

@@ -142,6 +142,11 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
               .compose(x -> DispatchRepository.save(conn, dispatch, now))
               .compose(x -> conn.preparedQuery("UPDATE delivery_order SET state = 'DISPATCHING', updated_at = ?,"
                   + " version = version + 1 WHERE id = ? AND state = 'CREATED'").execute(Tuple.of(Times.toDb(now), orderId)))
+              // The order moved: its event, for whoever follows the order (the status push-back).
+              .compose(rows -> rows.rowCount() == 0 ? Future.<Void>succeededFuture()
+                  : Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create("order.dispatching", "order",
+                      orderId, new JsonObject().put("orderId", orderId).put("strategy", strategy.name())
+                          .put("at", now.toString()))))
               .compose(x -> OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
                   strategy + ": " + String.join(", ", plan.getCandidates())))
               .compose(x -> durableEffects(conn, dispatch, commands, now))
@@ -314,7 +319,10 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
           .execute(Tuple.of(Times.toDb(now), orderId, released.platform()))
           .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture()
               : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
-                  "the " + released.platform() + " courier gave the order up; next candidate"));
+                  "the " + released.platform() + " courier gave the order up; next candidate")
+                  .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
+                      "order.dispatching", "order", orderId, new JsonObject().put("orderId", orderId)
+                          .put("releasedBy", released.platform()).put("at", now.toString())))));
     }
     return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));
   }

@@ -11,12 +11,12 @@ import java.util.function.Function;
  * range read under REPEATABLE READ takes gap locks, which would make every business transaction that inserts an
  * outbox row or a timer wait for the relay's batch to finish. SKIP LOCKED does the exclusion we need.
  */
-final class Transactions {
+public final class Transactions {
 
   private Transactions() {
   }
 
-  static <T> Future<T> readCommitted(Pool pool, Function<SqlConnection, Future<T>> work) {
+  public static <T> Future<T> readCommitted(Pool pool, Function<SqlConnection, Future<T>> work) {
     return pool.getConnection().compose(conn -> conn
         // Applies to the next transaction on this connection only; the pooled connection keeps its default.
         .query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute()

@@ -1,0 +1,94 @@
+package io.kilosail.pushback;
+
+import io.kilosail.intake.IntakeSettings;
+import io.kilosail.platform.settings.ConfigSection;
+import io.kilosail.platform.settings.SettingException;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The {@code pushback} section and each platform's {@code platforms.<name>.callbackUrl}.
+ *
+ * @param callbacks         where and with which secret to push, per platform that has a callback URL
+ * @param withoutUrl        configured platforms without a callback URL: their rows are kept and counted, not sent
+ * @param batchSize         rows one claim takes (and pushes at once)
+ * @param pollIntervalMs    pause after a claim found fewer rows than {@code batchSize}
+ * @param leaseMs           how long a claimed row is held by its pusher; at least twice {@code httpTimeoutMs}
+ * @param httpTimeoutMs     how long one push waits for the platform's answer
+ * @param initialBackoffMs  pause after the first failed push of a row; doubles with each further failure
+ * @param maxBackoffMs      the longest pause between two pushes of a row
+ * @param jitter            0..1: up to this share of a pause is taken off at random
+ * @param metricsIntervalMs how often the backlog gauges are refreshed from MySQL (and old rows cleaned up)
+ * @param retentionHours    acknowledged rows of finished orders (DELIVERED, CANCELLED) are deleted after this long
+ */
+public record PushbackSettings(Map<String, Callback> callbacks, Set<String> withoutUrl, int batchSize,
+                               int pollIntervalMs, int leaseMs, int httpTimeoutMs, int initialBackoffMs,
+                               int maxBackoffMs, double jitter, int metricsIntervalMs, int retentionHours) {
+
+  /** A platform's callback URL and the secret its pushes are signed with (the one intake checks its pushes with). */
+  public record Callback(String platform, String url, String secret) {
+  }
+
+  public static PushbackSettings fromJson(JsonObject config) {
+    Map<String, String> secrets = IntakeSettings.fromJson(config).platformSecrets();
+    JsonObject platforms = config.getJsonObject("platforms", new JsonObject());
+    JsonObject simulators = config.getValue("simulators") instanceof JsonObject json ? json : new JsonObject();
+    // The embedded demo's food simulator: the default callback URL when the launcher started the simulators.
+    boolean simulated = Boolean.TRUE.equals(simulators.getValue("enabled"));
+    Object port = simulators.getValue("courierPort");
+    Map<String, Callback> callbacks = new LinkedHashMap<>();
+    Set<String> withoutUrl = new TreeSet<>();
+    for (Map.Entry<String, String> platform : new TreeMap<>(secrets).entrySet()) {
+      String name = platform.getKey();
+      Object entry = platforms.getValue(name);
+      Object raw = entry instanceof JsonObject json ? json.getValue("callbackUrl") : null;
+      if (raw == null && simulated && port != null) {
+        raw = "http://127.0.0.1:" + port + "/food/" + name + "/callbacks";
+      }
+      if (raw == null) {
+        withoutUrl.add(name);
+      } else {
+        callbacks.put(name, new Callback(name, url("platforms." + name + ".callbackUrl", raw), platform.getValue()));
+      }
+    }
+    ConfigSection s = new ConfigSection(config, "pushback");
+    int httpTimeoutMs = s.integer("httpTimeoutMs", 10_000, 100, 120_000);
+    int leaseMs = s.integer("leaseMs", 60_000, 1_000, 3_600_000);
+    if (leaseMs < 2 * httpTimeoutMs) {
+      throw new SettingException(s.name("leaseMs"), "must be at least twice pushback.httpTimeoutMs (" + httpTimeoutMs
+          + "), so a push in flight never outlives its lease; got " + leaseMs);
+    }
+    int initialBackoffMs = s.integer("initialBackoffMs", 1_000, 1, 3_600_000);
+    int maxBackoffMs = s.integer("maxBackoffMs", 300_000, 1, 86_400_000);
+    if (maxBackoffMs < initialBackoffMs) {
+      throw new SettingException(s.name("maxBackoffMs"), "must be at least pushback.initialBackoffMs ("
+          + initialBackoffMs + "), got " + maxBackoffMs);
+    }
+    int jitterPercent = s.integer("jitterPercent", 20, 0, 100);
+    return new PushbackSettings(Map.copyOf(callbacks), Set.copyOf(withoutUrl),
+        s.integer("batchSize", 32, 1, 1_000),
+        s.integer("pollIntervalMs", 500, 10, 60_000),
+        leaseMs, httpTimeoutMs, initialBackoffMs, maxBackoffMs, jitterPercent / 100.0,
+        s.integer("metricsIntervalMs", 5_000, 100, 3_600_000),
+        s.integer("retentionHours", 72, 1, 24 * 365));
+  }
+
+  private static String url(String key, Object raw) {
+    String text = String.valueOf(raw);
+    try {
+      URI uri = URI.create(text);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+        return text;
+      }
+    } catch (IllegalArgumentException ignored) {
+      // reported below
+    }
+    throw new SettingException(key, "must be an absolute http(s) URL, got '" + text + "'");
+  }
+}
