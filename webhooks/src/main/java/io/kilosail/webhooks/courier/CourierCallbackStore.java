@@ -5,6 +5,8 @@ import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.intake.OrderTimeline;
+import io.kilosail.ledger.Ledger;
+import io.kilosail.ledger.LedgerRepository;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
@@ -15,8 +17,11 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Stores a verified callback and applies it to its order in one MySQL transaction: lock the order row, decide with
@@ -31,13 +36,17 @@ public final class CourierCallbackStore {
   }
 
   private static final int DUPLICATE_KEY = 1062;
+  private static final Logger log = LoggerFactory.getLogger(CourierCallbackStore.class);
 
   // The lock comes first: callbacks for one order are then applied one at a time, in the order they reach the row,
   // and a concurrent duplicate waits here and then finds the first copy's key already taken.
   // The calling platform's placement (and whether there are any) tells a live dispatch candidate from a withdrawn one.
+  // The money columns and the caller's quoted price feed the delivery's ledger postings (see Money).
   private static final String LOCK_ORDER = "SELECT o.state, o.courier_platform, o.courier_order_id,"
+      + " o.platform, o.delivery_fee_fen, o.courier_fee_fen,"
       + " EXISTS (SELECT 1 FROM courier_placement p WHERE p.order_id = o.id) AS dispatched,"
-      + " (SELECT p.state FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_state"
+      + " (SELECT p.state FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_state,"
+      + " (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_price_fen"
       + " FROM delivery_order o WHERE o.id = ? FOR UPDATE";
   private static final String INSERT = "INSERT INTO courier_callback (platform, dedup_key, order_id, platform_order_id,"
       + " raw_status, state, courier_name, courier_phone, penalty_fen, occurred_at, received_at, outcome, body)"
@@ -59,13 +68,15 @@ public final class CourierCallbackStore {
 
   public Future<Stored> store(CourierCallback callback, String body, Instant receivedAt) {
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER)
-        .execute(Tuple.of(callback.platform().id(), callback.orderId()))
+        .execute(Tuple.of(callback.platform().id(), callback.platform().id(), callback.orderId()))
         .compose(rows -> {
-          OrderView order = rows.size() == 0 ? null : view(rows.iterator().next());
+          Row row = rows.size() == 0 ? null : rows.iterator().next();
+          OrderView order = row == null ? null : view(row);
           Decision decision = CourierCallbackRules.decide(order, callback);
           return insert(conn, callback, body, receivedAt, decision)
               .compose(inserted -> inserted
-                  ? apply(conn, callback, decision, receivedAt).map(new Stored(false, decision))
+                  ? apply(conn, callback, decision, receivedAt, row == null ? null : Money.of(row))
+                      .map(new Stored(false, decision))
                   : Future.succeededFuture(new Stored(true, decision)));
         }));
   }
@@ -73,6 +84,33 @@ public final class CourierCallbackStore {
   private static OrderView view(Row row) {
     return new OrderView(row.getString("state"), row.getString("courier_platform"), row.getString("courier_order_id"),
         row.getInteger("dispatched") != 0, row.getString("candidate_state"));
+  }
+
+  /**
+   * The money of the locked order row, for the ledger: the food platform and its delivery fee, and what the courier
+   * fee will be once this callback is applied. A claim sets courier_fee_fen to the caller's quoted price (CLAIM_ORDER)
+   * in this very transaction, after the row was read, so the caller's price is read with the row.
+   */
+  private record Money(String foodPlatform, long deliveryFeeFen, String courierPlatform, Long courierFeeFen,
+                       Long candidatePriceFen) {
+
+    static Money of(Row row) {
+      return new Money(row.getString("platform"), row.getLong("delivery_fee_fen"), row.getString("courier_platform"),
+          row.getLong("courier_fee_fen"), row.getLong("candidate_price_fen"));
+    }
+
+    /** The delivery's postings, at the courier's delivery instant. */
+    List<Ledger.Posting> delivered(CourierCallback cb, Decision decision) {
+      String courier = decision.claims() || courierPlatform == null ? cb.platform().id() : courierPlatform;
+      Long courierFee = decision.claims() ? candidatePriceFen : courierFeeFen;
+      if (courierFee == null) {
+        // Only an order nobody dispatched (placed by hand) has no price: post its fee, flag the missing cost.
+        log.warn("ledger: delivered order has no courier fee; posting the delivery fee only orderId={} courier={}",
+            cb.orderId(), courier);
+      }
+      return Ledger.deliveryCompleted(cb.orderId(), foodPlatform, deliveryFeeFen, courier,
+          courierFee == null ? 0 : courierFee, cb.occurredAt());
+    }
   }
 
   /** True when inserted; false when this (platform, dedup_key) was already stored. */
@@ -92,7 +130,8 @@ public final class CourierCallbackStore {
             : Future.failedFuture(err));
   }
 
-  private static Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now) {
+  private static Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now,
+                                    Money money) {
     Future<Void> moved = Future.succeededFuture();
     if (decision.claims()) {
       moved = conn.preparedQuery(CLAIM_ORDER)
@@ -113,6 +152,10 @@ public final class CourierCallbackStore {
             .execute(Tuple.of(cb.orderId(), cb.platform().id() + " cancelled (status " + cb.rawStatus() + ")",
                 decision.from().name(), Times.toDb(now))))
             .mapEmpty();
+      }
+      if (decision.to() == CourierState.DELIVERED) {
+        // The settlement ledger, in the transaction that delivers the order; DELIVERED is terminal, so this runs once.
+        moved = moved.compose(x -> LedgerRepository.write(conn, money.delivered(cb, decision)));
       }
     }
     String type = decision.eventType();

@@ -10,8 +10,12 @@ import io.kilosail.courier.wire.UuWire;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Times;
 import io.kilosail.intake.DeliveryOrder;
 import io.kilosail.intake.OrderRepository;
+import io.kilosail.ledger.Ledger;
+import io.kilosail.ledger.Ledger.Posting;
+import io.kilosail.ledger.LedgerRepository;
 import io.kilosail.messaging.EnvelopeCodec;
 import io.kilosail.simulators.courier.CourierSimulatorVerticle;
 import io.kilosail.testing.KilosailInfraExtension;
@@ -152,6 +156,49 @@ class CourierWebhookVerticleTest {
   }
 
   @Test
+  void aDeliveredOrderHasBalancedDeliveryPostingsWrittenOnceThoughDeliveredArrivesThreeTimes() throws Exception {
+    await(control("/uu", new JsonObject().put("duplicateCallbacks", 2)));
+    double postingsBefore = postingsCounted(Ledger.DELIVERY_COMPLETED);
+    String orderId = newOrder();
+    // Dispatch offered it to UU at 620 fen: UU's first callback claims the order at that price.
+    offer(orderId, CourierPlatform.UU, 620);
+    String platformOrderId = place(CourierPlatform.UU, orderId).platformOrderId();
+    eventually(() -> deliveredCopies(CourierPlatform.UU, platformOrderId) == 12, "12 callbacks sent");
+
+    assertThat(stateOf(orderId)).isEqualTo("DELIVERED");
+    List<Posting> postings = await(LedgerRepository.perOrder(pool, orderId));
+    Instant deliveredAt = Times.fromDb(single("SELECT courier_state_at FROM delivery_order WHERE id = ?", orderId)
+        .getLocalDateTime("courier_state_at"));
+    assertThat(postings).containsExactly(
+        new Posting(orderId, "delivery.completed", "receivable:platform", "meituan", 850, deliveredAt),
+        new Posting(orderId, "delivery.completed", "revenue:delivery", "meituan", -850, deliveredAt),
+        new Posting(orderId, "delivery.completed", "cost:courier", "uu", 620, deliveredAt),
+        new Posting(orderId, "delivery.completed", "payable:courier", "uu", -620, deliveredAt));
+    assertThat(Ledger.balances(postings)).isTrue();
+    assertThat(Ledger.margin(postings)).isEqualTo(230);
+    assertThat(postingsCounted(Ledger.DELIVERY_COMPLETED) - postingsBefore).isEqualTo(4);
+  }
+
+  @Test
+  void aDeliveredThatIsTheFirstCallbackClaimsAndPostsAtTheQuotedPrice() throws Exception {
+    await(control("/fengniao", new JsonObject().put("autoProgress", false)));
+    String orderId = newOrder();
+    offer(orderId, CourierPlatform.FENGNIAO, 700);
+    String platformOrderId = place(CourierPlatform.FENGNIAO, orderId).platformOrderId();
+    await(control("/fengniao/orders/" + platformOrderId + "/events", new JsonObject().put("event", "DELIVERED")));
+    eventually(() -> "DELIVERED".equals(stateOf(orderId)), "delivered");
+
+    assertThat(single("SELECT courier_fee_fen FROM delivery_order WHERE id = ?", orderId).getLong(0)).isEqualTo(700L);
+    List<Posting> postings = await(LedgerRepository.perOrder(pool, orderId));
+    assertThat(postings).hasSize(4);
+    assertThat(Ledger.balances(postings)).isTrue();
+    assertThat(Ledger.balance(postings, Ledger.COST_COURIER)).isEqualTo(700);
+    assertThat(Ledger.balance(postings, Ledger.RECEIVABLE_PLATFORM)).isEqualTo(850);
+    assertThat(postings).filteredOn(p -> p.account().equals(Ledger.PAYABLE_COURIER))
+        .singleElement().satisfies(p -> assertThat(p.counterparty()).isEqualTo("fengniao"));
+  }
+
+  @Test
   void pickedUpBeforeAcceptedNeverMovesTheOrderBack() throws Exception {
     await(control("/fengniao", new JsonObject().put("autoProgress", false)));
     String orderId = newOrder();
@@ -272,6 +319,20 @@ class CourierWebhookVerticleTest {
         new DeliveryOrder.Shop("s1", "老王面馆"), shop, customer, 800, 850, null, null, null, null,
         now, now.plus(Duration.ofMinutes(45)), now, now)));
     return id;
+  }
+
+  /** A dispatch candidate, as dispatch records it before placing: the platform may claim the order at this price. */
+  private static void offer(String orderId, CourierPlatform platform, long priceFen) {
+    await(pool.preparedQuery("INSERT INTO courier_placement (order_id, platform, position, state, price_fen, updated_at)"
+        + " VALUES (?, ?, 0, 'PLACED', ?, ?)").execute(Tuple.of(orderId, platform.id(), priceFen,
+        Times.toDb(Instant.now()))));
+  }
+
+  private static double postingsCounted(String entryType) {
+    MeterRegistry registry = Meters.registry(NodeConfig.fromJson(new JsonObject()
+        .put("node", new JsonObject().put("metricsRegistry", REGISTRY))));
+    return registry.find("kilosail.ledger.postings").tag("entry_type", entryType).counters().stream()
+        .mapToDouble(c -> c.count()).sum();
   }
 
   /** Quotes, then places the order at the simulated platform with the quote's token, as an adapter will. */
