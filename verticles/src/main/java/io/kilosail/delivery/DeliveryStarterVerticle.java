@@ -14,7 +14,6 @@ import io.kilosail.platform.settings.InfraSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.serviceproxy.ServiceException;
-import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +44,7 @@ public class DeliveryStarterVerticle extends VerticleBase {
     return consumer.stop();
   }
 
-  private Future<Void> received(SqlConnection conn, Envelope event) {
+  private Future<Void> received(Envelope event) {
     if (OrderRepository.ORDER_RECEIVED.equals(event.type())) {
       return coordinator.start(DeliverySaga.TYPE, event.aggregateId(), DeliverySaga.dataOf(event.payload()))
           .mapEmpty();

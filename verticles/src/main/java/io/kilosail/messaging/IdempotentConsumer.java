@@ -68,12 +68,23 @@ public final class IdempotentConsumer {
     Future<Void> handle(SqlConnection conn, Envelope envelope);
   }
 
+  /**
+   * An effect that is idempotent by itself (starting a saga per business key, signalling a saga guarded by its
+   * version): it runs outside any transaction of this consumer, so no MySQL connection is held while it waits on
+   * another service, and the inbox row is written after it, as the record that it was applied.
+   */
+  @FunctionalInterface
+  public interface IdempotentEffect {
+    Future<Void> apply(Envelope envelope);
+  }
+
   private enum Outcome { APPLIED, DUPLICATE, DEAD_LETTERED }
 
   private final Vertx vertx;
   private final Pool mysql;
   private final ConsumerSettings settings;
   private final Handler handler;
+  private final IdempotentEffect effect;
   private final NodeConfig node;
   private final KafkaConsumer<String, String> consumer;
   private final KafkaProducer<String, String> deadLetters;
@@ -93,11 +104,12 @@ public final class IdempotentConsumer {
   private final Meter lagGauge;
 
   private IdempotentConsumer(Vertx vertx, Pool mysql, InfraSettings infra, NodeConfig node, ConsumerSettings settings,
-                             Handler handler) {
+                             Handler handler, IdempotentEffect effect) {
     this.vertx = vertx;
     this.mysql = mysql;
     this.settings = settings;
     this.handler = handler;
+    this.effect = effect;
     this.node = node;
     Map<String, String> consumerConfig = Clients.kafkaCommon(infra);
     consumerConfig.put("group.id", settings.group());
@@ -126,7 +138,16 @@ public final class IdempotentConsumer {
   /** Creates the consumer; call {@link #start()} to subscribe. Use it from a verticle, on that verticle's context. */
   public static IdempotentConsumer create(Vertx vertx, Pool mysql, InfraSettings infra, NodeConfig node,
                                           ConsumerSettings settings, Handler handler) {
-    return new IdempotentConsumer(vertx, mysql, infra, node, settings, handler);
+    return new IdempotentConsumer(vertx, mysql, infra, node, settings, handler, null);
+  }
+
+  /**
+   * Creates a consumer whose effect is idempotent by itself (see {@link IdempotentEffect}); everything else (order per
+   * partition, bounded in-flight records, retries, dead letters, offsets after the effect) is as for a handler.
+   */
+  public static IdempotentConsumer create(Vertx vertx, Pool mysql, InfraSettings infra, NodeConfig node,
+                                          ConsumerSettings settings, IdempotentEffect effect) {
+    return new IdempotentConsumer(vertx, mysql, infra, node, settings, null, effect);
   }
 
   public Future<Void> start() {
@@ -205,9 +226,13 @@ public final class IdempotentConsumer {
   }
 
   private Future<Outcome> applyOnce(KafkaConsumerRecord<String, String> record, Envelope envelope) {
-    return mysql.withTransaction(conn -> conn.preparedQuery(INSERT_INBOX)
+    Future<Outcome> done = effect != null
+        ? effect.apply(envelope).compose(x -> mysql.preparedQuery(INSERT_INBOX)
+            .execute(inboxRow(record, envelope, Outcome.APPLIED)).map(Outcome.APPLIED))
+        : mysql.withTransaction(conn -> conn.preparedQuery(INSERT_INBOX)
             .execute(inboxRow(record, envelope, Outcome.APPLIED))
-            .compose(inserted -> handler.handle(conn, envelope).map(Outcome.APPLIED)))
+            .compose(inserted -> handler.handle(conn, envelope).map(Outcome.APPLIED)));
+    return done
         .recover(failure -> isDuplicateKey(failure)
             ? Future.succeededFuture(Outcome.DUPLICATE)
             : Future.failedFuture(failure))

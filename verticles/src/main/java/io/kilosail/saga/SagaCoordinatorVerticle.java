@@ -23,7 +23,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceBinder;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -183,10 +182,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   /**
-   * A fact from {@link SagaSignals#TOPIC}. The saga's own transition commits before the consumer's inbox row; if the
-   * inbox write then fails, the redelivered fact finds the saga moved on and changes nothing.
+   * A fact from {@link SagaSignals#TOPIC}, applied outside the consumer's inbox transaction (no connection held while
+   * the saga's transition waits for its write). The saga's transition commits before the inbox row; if the inbox write
+   * then fails, the redelivered fact finds the saga moved on and changes nothing.
    */
-  private Future<Void> signalled(SqlConnection inbox, Envelope fact) {
+  private Future<Void> signalled(Envelope fact) {
     String sagaType = fact.header(SagaSignals.SAGA_TYPE);
     if (sagaType == null || !definitions.containsKey(sagaType)) {
       log.warn("saga signal ignored: unknown saga type {} id={} event={}", sagaType, fact.id(), fact.type());
