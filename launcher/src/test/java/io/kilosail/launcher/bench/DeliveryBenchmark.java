@@ -1,0 +1,582 @@
+package io.kilosail.launcher.bench;
+
+import ch.qos.logback.classic.Level;
+import io.kilosail.embedded.EmbeddedInfrastructure;
+import io.kilosail.embedded.FreePort;
+import io.kilosail.infra.Clients;
+import io.kilosail.intake.PlatformSignature;
+import io.kilosail.launcher.KilosailNode;
+import io.kilosail.launcher.SettingsLoader;
+import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.platform.settings.MySqlSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.slf4j.LoggerFactory;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The end-to-end delivery benchmark: one in-process node with every role on fresh embedded MariaDB, Kafka (8
+ * partitions) and Redis, the courier simulator answering fast (every courier step 1–20 ms, no network latency),
+ * and an open-loop load generator pushing signed orders at a fixed rate over many HTTP connections. It prints, every
+ * 5 s, pushed / accepted / delivered / cancelled orders, the backlog, the outbox and open sagas, heap in use and CPU;
+ * then a summary of the measured window: accepted orders/s, the intake answer's p50/p99/max, delivered orders/s,
+ * cancelled orders, max heap in use. Durability is as shipped (InnoDB flush on every commit, outbox, inbox, sagas).
+ *
+ * <pre>
+ * mvn -B -o -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
+ *     -Dbench.rate=1000 -Dbench.duration=60
+ * </pre>
+ * Properties: {@code bench.mode} ({@code lifecycle}: every role and the courier simulator; {@code intake}: the
+ * ingress role alone, so only intake is measured), {@code bench.rate} (orders/s pushed, 1500), {@code bench.warmup}
+ * (s at that rate before measuring, 10), {@code bench.duration} (measured s, 60; the issue's target is 300),
+ * {@code bench.inFlight} (most pushes awaiting their answer, also the HTTP connections, 128), {@code bench.pool}
+ * (the node's MySQL pool, 24), {@code bench.drain} (after the measured window, how long to wait for the accepted
+ * orders to end, 60 s), {@code bench.log} (level of the io.kilosail loggers, WARN: several INFO lines per order).
+ */
+public final class DeliveryBenchmark {
+
+  private static final String MODE = System.getProperty("bench.mode", "lifecycle");
+  private static final int RATE = Integer.getInteger("bench.rate", 1500);
+  private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 10);
+  private static final int MEASURED_SECONDS = Integer.getInteger("bench.duration", 60);
+  private static final int MAX_IN_FLIGHT = Integer.getInteger("bench.inFlight", 128);
+  private static final int MYSQL_POOL = Integer.getInteger("bench.pool", 24);
+  private static final int DRAIN_SECONDS = Integer.getInteger("bench.drain", 60);
+  private static final String LOG_LEVEL = System.getProperty("bench.log", "WARN");
+  private static final int KAFKA_PARTITIONS = 8;
+  private static final int REPORT_EVERY_SECONDS = 5;
+
+  private static final String FOOD_PLATFORM = "meituan";
+  private static final String SECRET = "dev-only-meituan-secret-change-me";
+  private static final List<String> COURIERS = List.of("uu", "shansong", "sf", "fengniao");
+  private static final List<String> OPEN_STATES = List.of("CREATED", "DISPATCHING", "ACCEPTED", "ARRIVED_AT_SHOP",
+      "PICKED_UP", "ABNORMAL");
+
+  private DeliveryBenchmark() {
+  }
+
+  public static void main(String[] args) {
+    if (!MODE.equals("lifecycle") && !MODE.equals("intake")) {
+      System.err.println("bench.mode must be lifecycle or intake, got " + MODE);
+      System.exit(2);
+    }
+    int exitCode = 0;
+    try (EmbeddedInfrastructure embedded = EmbeddedInfrastructure.start(
+        Files.createTempDirectory("kilosail-delivery-bench-"), EmbeddedInfrastructure.Ports.ephemeral(),
+        KAFKA_PARTITIONS)) {
+      run(embedded.settings());
+    } catch (Exception | Error e) {
+      e.printStackTrace();
+      exitCode = 1;
+    } finally {
+      System.out.flush();
+    }
+    // Kafka and Vert.x leave non-daemon threads that exec:java would wait for forever.
+    System.exit(exitCode);
+  }
+
+  // ---------------------------------------------------------------- the run
+
+  private static void run(InfraSettings infra) throws Exception {
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.kilosail")).setLevel(Level.toLevel(LOG_LEVEL));
+    boolean lifecycle = MODE.equals("lifecycle");
+    Vertx bootstrap = Vertx.vertx();
+    int httpPort = FreePort.pick();
+    int simulatorPort = FreePort.pick();
+    KilosailNode node = startNode(bootstrap, infra, lifecycle, httpPort, simulatorPort);
+    if (lifecycle) {
+      fastCouriers(simulatorPort);
+    }
+
+    // The load generator and the monitor share one event loop of their own, apart from the node's.
+    Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    MySqlSettings db = infra.mysql();
+    Pool monitorPool = Clients.mysqlPool(load, new MySqlSettings(db.host(), db.port(), db.database(), db.user(),
+        db.password(), 2));
+    printHeader(monitorPool, lifecycle);
+
+    LoadGenerator generator = new LoadGenerator(load, httpPort, RATE, MAX_IN_FLIGHT);
+    Monitor monitor = new Monitor(monitorPool, lifecycle);
+    Histogram intakeMeasured = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    Histogram intakeFromScheduleMeasured = new Histogram(TimeUnit.SECONDS.toMicros(600), 3);
+    generator.start();
+    long startNanos = System.nanoTime();
+    Sample atMeasureStart = null;
+    Sample atMeasureEnd = null;
+    Sample previousReport = monitor.sample(generator, 0);
+    long maxHeap = previousReport.heapUsed;
+    double minDeliveredRate = Double.MAX_VALUE;
+    double maxDeliveredRate = 0;
+    int second = 0;
+    int stopAt = WARMUP_SECONDS + MEASURED_SECONDS;
+    while (true) {
+      second++;
+      sleepUntil(startNanos + TimeUnit.SECONDS.toNanos(second));
+      if (second == stopAt) {
+        generator.stop();
+      }
+      Sample now = monitor.sample(generator, second);
+      maxHeap = Math.max(maxHeap, now.heapUsed);
+      if (second == WARMUP_SECONDS) {
+        atMeasureStart = now;
+      }
+      if (second == stopAt) {
+        atMeasureEnd = now;
+      }
+      boolean draining = second > stopAt;
+      boolean drained = draining && (!lifecycle || now.open() == 0 && generator.inFlight() == 0)
+          || second >= stopAt + DRAIN_SECONDS;
+      // A report at both ends of the window too, so every interval is either inside it or outside it.
+      if (second % REPORT_EVERY_SECONDS == 0 || second == WARMUP_SECONDS || second == stopAt || drained) {
+        Histogram interval = generator.serviceTime.getIntervalHistogram();
+        Histogram intervalFromSchedule = generator.fromSchedule.getIntervalHistogram();
+        boolean inWindow = second > WARMUP_SECONDS && second <= stopAt;
+        if (inWindow) {
+          intakeMeasured.add(interval);
+          intakeFromScheduleMeasured.add(intervalFromSchedule);
+          double rate = (now.delivered - previousReport.delivered) / (double) (now.second - previousReport.second);
+          minDeliveredRate = Math.min(minDeliveredRate, rate);
+          maxDeliveredRate = Math.max(maxDeliveredRate, rate);
+        }
+        monitor.slowCounts(now);
+        printLine(second <= WARMUP_SECONDS ? "warm-up" : draining ? "drain" : "measured", now, previousReport,
+            interval);
+        previousReport = now;
+      }
+      if (drained) {
+        break;
+      }
+    }
+    Sample end = previousReport;
+    printSummary(generator, atMeasureStart, atMeasureEnd, end, intakeMeasured, intakeFromScheduleMeasured, maxHeap,
+        minDeliveredRate, maxDeliveredRate, lifecycle, second - stopAt);
+    await(node.stop());
+    await(load.close());
+    await(bootstrap.close());
+  }
+
+  private static KilosailNode startNode(Vertx bootstrap, InfraSettings infra, boolean lifecycle, int httpPort,
+                                        int simulatorPort) throws Exception {
+    JsonObject conf = new JsonObject()
+        .put("dispatch", new JsonObject()
+            .put("defaultStrategy", "CHEAPEST")
+            .put("rules", new JsonArray()))
+        .put("quoting", new JsonObject()
+            .put("rulesFile", "does-not-exist.json")
+            .put("rules", new JsonObject().put("timeZone", "Asia/Shanghai").put("rules", new JsonArray()
+                .add(new JsonObject().put("name", "everywhere").put("couriers", new JsonArray(COURIERS))))))
+        .put("relay", new JsonObject()
+            .put("workers", 8)
+            .put("batchSize", 1000)
+            .put("idlePollMs", 10)
+            .put("lingerMs", 5));
+    Path confFile = Files.createTempFile("delivery-bench", ".json");
+    Files.writeString(confFile, conf.encodePrettily());
+    JsonObject flat = new JsonObject()
+        .put("kilosail.node.id", "bench")
+        .put("kilosail.node.roles", lifecycle ? "all" : "ingress")
+        .put("kilosail.infra.mode", "external")
+        .put("kilosail.mysql.url", infra.mysql().url())
+        .put("kilosail.mysql.poolSize", String.valueOf(MYSQL_POOL))
+        .put("kilosail.kafka.bootstrapServers", infra.kafkaBootstrapServers())
+        .put("kilosail.redis.url", infra.redisUrl())
+        .put("kilosail.http.port", String.valueOf(httpPort))
+        .put("kilosail.http.instances", String.valueOf(Runtime.getRuntime().availableProcessors()))
+        .put("kilosail.webhooks.port", "0")
+        .put("kilosail.simulators.enabled", String.valueOf(lifecycle))
+        .put("kilosail.simulators.courierPort", String.valueOf(simulatorPort));
+    return await(SettingsLoader.load(bootstrap, confFile.toString(), flat)
+        .compose(settings -> KilosailNode.start(bootstrap, settings)));
+  }
+
+  /** Every courier platform takes each order and moves it on within 1–20 ms a step; prices differ, so CHEAPEST picks UU. */
+  private static void fastCouriers(int simulatorPort) throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    long price = 900;
+    for (String platform : COURIERS) {
+      JsonObject behaviour = new JsonObject().put("priceFen", price).put("latencyMs", 0).put("acceptDelayMs", 10)
+          .put("arriveDelayMs", 5).put("pickupDelayMs", 5).put("deliverDelayMs", 10);
+      price += 50;
+      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + simulatorPort
+              + "/_control/" + platform)).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(behaviour.encode())).build(), HttpResponse.BodyHandlers.ofString());
+      if (answer.statusCode() != 200) {
+        throw new IllegalStateException("simulator " + platform + " refused " + behaviour + ": " + answer.body());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- load
+
+  /**
+   * Open loop: a 1 ms timer sends whatever the schedule (order n is due at start + n / rate) says is due, as long as
+   * fewer than {@code maxInFlight} pushes await their answer. Two latencies per push: from sending (the intake answer)
+   * and from its scheduled instant (includes waiting here when the bound was reached: no coordinated omission).
+   */
+  private static final class LoadGenerator {
+    final Recorder serviceTime = new Recorder(TimeUnit.SECONDS.toMicros(60), 3);
+    final Recorder fromSchedule = new Recorder(TimeUnit.SECONDS.toMicros(600), 3);
+    final AtomicLong pushed = new AtomicLong();
+    final AtomicLong accepted = new AtomicLong();
+    final AtomicLong answered = new AtomicLong();
+    final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
+    private final Vertx vertx;
+    private final HttpClient client;
+    private final double rate;
+    private final int maxInFlight;
+    private final String runId = Long.toString(System.currentTimeMillis(), 36);
+    private long startNanos;
+    private long timer = -1;
+    private volatile boolean stopped;
+
+    LoadGenerator(Vertx vertx, int port, double rate, int maxInFlight) {
+      this.vertx = vertx;
+      this.rate = rate;
+      this.maxInFlight = maxInFlight;
+      this.client = vertx.httpClientBuilder()
+          .with(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true))
+          .with(new PoolOptions().setHttp1MaxSize(maxInFlight).setMaxWaitQueueSize(-1))
+          .build();
+    }
+
+    void start() {
+      vertx.runOnContext(x -> {
+        startNanos = System.nanoTime();
+        timer = vertx.setPeriodic(1, t -> sendDue());
+      });
+    }
+
+    void stop() {
+      stopped = true;
+      vertx.runOnContext(x -> vertx.cancelTimer(timer));
+    }
+
+    long inFlight() {
+      return pushed.get() - answered.get();
+    }
+
+    private void sendDue() {
+      if (stopped) {
+        return;
+      }
+      long due = (long) ((System.nanoTime() - startNanos) * rate / 1e9);
+      while (pushed.get() < due && inFlight() < maxInFlight) {
+        push(pushed.getAndIncrement());
+      }
+    }
+
+    private void push(long n) {
+      long scheduledAt = startNanos + (long) (n * 1e9 / rate);
+      Instant now = Instant.now();
+      String body = order(runId + "-" + n, now).encode();
+      String ts = String.valueOf(now.getEpochSecond());
+      String signature = PlatformSignature.sign(SECRET, ts, body.getBytes(StandardCharsets.UTF_8));
+      long sentAt = System.nanoTime();
+      client.request(HttpMethod.POST, "/v1/orders")
+          .compose(request -> request
+              .putHeader("Content-Type", "application/json")
+              .putHeader("X-Kilosail-Platform", FOOD_PLATFORM)
+              .putHeader("X-Kilosail-Timestamp", ts)
+              .putHeader("X-Kilosail-Signature", signature)
+              .send(body)
+              .compose(response -> response.body().map(b -> response.statusCode())))
+          .onComplete(result -> {
+            long end = System.nanoTime();
+            serviceTime.recordValue(Math.min((end - sentAt) / 1_000, TimeUnit.SECONDS.toMicros(60)));
+            fromSchedule.recordValue(Math.min((end - scheduledAt) / 1_000, TimeUnit.SECONDS.toMicros(600)));
+            if (result.succeeded() && result.result() / 100 == 2) {
+              accepted.incrementAndGet();
+            } else {
+              String error = result.succeeded() ? "HTTP " + result.result()
+                  : result.cause().getClass().getSimpleName();
+              errors.computeIfAbsent(error, e -> new AtomicLong()).incrementAndGet();
+            }
+            answered.incrementAndGet();
+            sendDue();
+          });
+    }
+
+    /** An order from one of 200 shops in Shanghai to a random address within about 2 km: the quote cache rarely hits. */
+    private static JsonObject order(String id, Instant now) {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      int shop = random.nextInt(200);
+      double shopLat = 31.15 + (shop % 20) * 0.01;
+      double shopLng = 121.40 + (shop / 20) * 0.01;
+      return new JsonObject()
+          .put("platformOrderId", "BENCH-" + id)
+          .put("city", "shanghai")
+          .put("shop", new JsonObject().put("id", "shop-" + shop).put("name", "Bench Kitchen " + shop))
+          .put("pickup", new JsonObject().put("name", "Bench Kitchen " + shop).put("phone", "021-5555-0101")
+              .put("address", shop + " Nanjing West Rd").put("lat", round6(shopLat)).put("lng", round6(shopLng)))
+          .put("dropoff", new JsonObject().put("name", "Li Lei").put("phone", "138-0000-0001")
+              .put("address", "1 Century Ave").put("lat", round6(shopLat + random.nextDouble(-0.015, 0.015)))
+              .put("lng", round6(shopLng + random.nextDouble(-0.015, 0.015))))
+          .put("weightGrams", 500 + random.nextInt(3000))
+          .put("deliveryFeeFen", 850)
+          .put("placedAt", now.toString())
+          .put("expectedDeliveryAt", now.plusSeconds(2700).toString());
+    }
+
+    private static double round6(double v) {
+      return Math.round(v * 1e6) / 1e6;
+    }
+  }
+
+  // ---------------------------------------------------------------- monitoring
+
+  /** What the monitor saw at one second. */
+  private static final class Sample {
+    int second;
+    long pushed;
+    long accepted;
+    long delivered;
+    Map<String, Long> otherStates = new TreeMap<>();
+    long heapUsed;
+    Cpu cpu;
+    long outboxUnsent = -1;
+    long sagasOpen = -1;
+    double countMs;
+
+    long cancelled() {
+      return otherStates.getOrDefault("CANCELLED", 0L);
+    }
+
+    long open() {
+      return OPEN_STATES.stream().mapToLong(s -> otherStates.getOrDefault(s, 0L)).sum();
+    }
+  }
+
+  private static final class Monitor {
+    private final Pool pool;
+    private final boolean lifecycle;
+
+    Monitor(Pool pool, boolean lifecycle) {
+      this.pool = pool;
+      this.lifecycle = lifecycle;
+    }
+
+    /** Every second: orders by state. DELIVERED is counted on its own (the state index makes every count a range). */
+    Sample sample(LoadGenerator generator, int second) {
+      Sample s = new Sample();
+      s.second = second;
+      s.pushed = generator.pushed.get();
+      s.accepted = generator.accepted.get();
+      s.heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      s.cpu = Cpu.now();
+      long started = System.nanoTime();
+      if (lifecycle) {
+        s.delivered = await(pool.query("SELECT COUNT(*) FROM delivery_order WHERE state = 'DELIVERED'").execute())
+            .iterator().next().getLong(0);
+      }
+      String states = String.join(",", OPEN_STATES.stream().map(x -> "'" + x + "'").toList()) + ",'CANCELLED'";
+      for (Row row : await(pool.query("SELECT state, COUNT(*) FROM delivery_order WHERE state IN (" + states
+          + ") GROUP BY state").execute())) {
+        s.otherStates.put(row.getString(0), row.getLong(1));
+      }
+      s.countMs = (System.nanoTime() - started) / 1e6;
+      return s;
+    }
+
+    /** Every report: unsent outbox rows and sagas not ended (next_wakeup_at is NULL once a saga has ended; indexed). */
+    void slowCounts(Sample s) {
+      s.outboxUnsent = await(pool.query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").execute())
+          .iterator().next().getLong(0);
+      s.sagasOpen = await(pool.query("SELECT COUNT(*) FROM saga_instance WHERE next_wakeup_at IS NOT NULL").execute())
+          .iterator().next().getLong(0);
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private static void printHeader(Pool pool, boolean lifecycle) {
+    Map<String, String> vars = new TreeMap<>();
+    await(pool.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version', 'innodb_flush_log_at_trx_commit',"
+        + " 'sync_binlog', 'log_bin')").execute()).forEach(r -> vars.put(r.getString(0), r.getString(1)));
+    System.out.printf("%nkilosail delivery benchmark: mode=%s, %d cores, max heap %d MB, MariaDB %s %s%n", MODE,
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, vars.remove("version"),
+        vars);
+    System.out.printf("target %,d orders/s, warm-up %d s, measured %d s, at most %d pushes in flight, MySQL pool %d,"
+            + " Kafka partitions %d, io.kilosail log level %s%n", RATE, WARMUP_SECONDS, MEASURED_SECONDS,
+        MAX_IN_FLIGHT, MYSQL_POOL, KAFKA_PARTITIONS, LOG_LEVEL);
+    System.out.println(lifecycle
+        ? "node: every role + courier simulator (accept 10 ms, arrive 5 ms, pickup 5 ms, deliver 10 ms), CHEAPEST"
+        : "node: ingress role only (orders are stored with their outbox event; nothing consumes them)");
+    System.out.printf("%6s %-8s %9s %9s %9s %6s %8s %8s %9s %8s %8s %7s %5s %7s %7s %7s%n", "t s", "phase", "pushed",
+        "accepted", "delivered", "cancel", "backlog", "accept/s", "deliver/s", "p50 ms", "p99 ms", "outbox",
+        "sagas", "heap MB", "jvm %", "mysqld%");
+  }
+
+  private static void printLine(String phase, Sample now, Sample before, Histogram interval) {
+    double seconds = now.second - before.second;
+    double jvm = 100 * (now.cpu.jvm - before.cpu.jvm) / seconds;
+    double mysqld = 100 * (now.cpu.mysqld - before.cpu.mysqld) / seconds;
+    long backlog = now.accepted - now.delivered - now.cancelled();
+    System.out.printf("%6d %-8s %,9d %,9d %,9d %6d %,8d %,8.0f %,9.0f %8.1f %8.1f %,7d %,5d %7d %7.0f %7.0f%n",
+        now.second, phase, now.pushed, now.accepted, now.delivered, now.cancelled(), backlog,
+        (now.accepted - before.accepted) / seconds, (now.delivered - before.delivered) / seconds,
+        interval.getTotalCount() == 0 ? 0 : interval.getValueAtPercentile(50) / 1e3,
+        interval.getTotalCount() == 0 ? 0 : interval.getValueAtPercentile(99) / 1e3, now.outboxUnsent, now.sagasOpen,
+        now.heapUsed >> 20, jvm, mysqld);
+  }
+
+  private static void printSummary(LoadGenerator g, Sample start, Sample end, Sample last, Histogram intake,
+                                   Histogram fromSchedule, long maxHeap, double minDeliveredRate,
+                                   double maxDeliveredRate, boolean lifecycle, int drainSeconds) {
+    double seconds = end.second - start.second;
+    System.out.printf("%n== measured window: %d s at a target of %,d orders/s (mode %s)%n", (int) seconds, RATE, MODE);
+    System.out.printf("pushed             %,10d  = %,8.0f orders/s%n", end.pushed - start.pushed,
+        (end.pushed - start.pushed) / seconds);
+    System.out.printf("accepted (2xx)     %,10d  = %,8.0f orders/s   errors over the whole run: %s%n",
+        end.accepted - start.accepted, (end.accepted - start.accepted) / seconds, errors(g));
+    System.out.printf("intake answer      p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (from sending; %,d answers)%n",
+        intake.getValueAtPercentile(50) / 1e3, intake.getValueAtPercentile(99) / 1e3,
+        intake.getValueAtPercentile(99.9) / 1e3, intake.getMaxValue() / 1e3, intake.getTotalCount());
+    System.out.printf("  from schedule    p50 %.1f ms, p99 %.1f ms, max %.1f ms (includes waiting for a free slot of %d)%n",
+        fromSchedule.getValueAtPercentile(50) / 1e3, fromSchedule.getValueAtPercentile(99) / 1e3,
+        fromSchedule.getMaxValue() / 1e3, MAX_IN_FLIGHT);
+    if (lifecycle) {
+      System.out.printf("delivered          %,10d  = %,8.0f orders/s sustained over the window (5 s intervals: min %,.0f,"
+              + " max %,.0f)%n", end.delivered - start.delivered, (end.delivered - start.delivered) / seconds,
+          minDeliveredRate, maxDeliveredRate);
+      System.out.printf("backlog            %,d accepted orders not ended at the end of the window; %s %d s after the"
+              + " load stopped: %,d open %s, %,d unsent outbox rows, %,d sagas not ended%n",
+          end.accepted - end.delivered - end.cancelled(), last.open() == 0 ? "all ended" : "NOT all ended",
+          drainSeconds, last.open(), openStates(last), last.outboxUnsent, last.sagasOpen);
+      System.out.printf("cancelled          %,10d  orders ended CANCELLED over the whole run (should be 0)%n",
+          last.cancelled());
+    } else {
+      System.out.printf("stored             %,d orders CREATED, %,d unsent outbox rows (no relay in this mode)%n",
+          last.otherStates.getOrDefault("CREATED", 0L), last.outboxUnsent);
+    }
+    System.out.printf("heap in use        max %,d MB (sampled every second, no forced GC; JVM max heap %,d MB;"
+        + " the same JVM runs the node, the Kafka broker and the load generator)%n", maxHeap >> 20,
+        Runtime.getRuntime().maxMemory() >> 20);
+    end.cpu.report(start.cpu, seconds);
+    System.out.printf("monitor's state counts took %.1f ms at the end of the window%n", end.countMs);
+  }
+
+  private static String errors(LoadGenerator g) {
+    Map<String, Long> errors = new TreeMap<>();
+    g.errors.forEach((k, v) -> errors.put(k, v.get()));
+    return errors.isEmpty() ? "none" : errors.toString();
+  }
+
+  private static String openStates(Sample s) {
+    Map<String, Long> open = new TreeMap<>(s.otherStates);
+    open.remove("CANCELLED");
+    return open.toString();
+  }
+
+  /** CPU seconds: this JVM, its mysqld child, the whole machine (busy, total), and this JVM's threads by group. */
+  private record Cpu(double jvm, double mysqld, double machineBusy, double machineTotal, Map<String, Double> threads) {
+
+    static Cpu now() {
+      double jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime() / 1e9;
+      double mysqld = ProcessHandle.current().descendants()
+          .filter(p -> p.info().command().map(c -> c.endsWith("mysqld") || c.endsWith("mariadbd")).orElse(false))
+          .mapToDouble(p -> procTicks("/proc/" + p.pid() + "/stat") / 100.0).sum();
+      double busy = 0;
+      double total = 0;
+      try {
+        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        for (int i = 1; i < cpu.length && i <= 8; i++) {
+          long v = Long.parseLong(cpu[i]);
+          total += v;
+          if (i != 4 && i != 5) {
+            busy += v;
+          }
+        }
+      } catch (Exception e) {
+        // not Linux: no machine figures
+      }
+      return new Cpu(jvm, mysqld, busy / 100.0, total / 100.0, new HashMap<>());
+    }
+
+    /** With the JVM's threads by name (thread numbers dropped), for the summary only: it walks every thread. */
+    static Cpu withThreads() {
+      Cpu cpu = now();
+      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+      for (long id : mx.getAllThreadIds()) {
+        var info = mx.getThreadInfo(id);
+        long time = mx.getThreadCpuTime(id);
+        if (info != null && time > 0) {
+          cpu.threads.merge(info.getThreadName().replaceAll("[-#]?\\d+$", "").replaceAll("\\d+", "N"), time / 1e9,
+              Double::sum);
+        }
+      }
+      return cpu;
+    }
+
+    private static long procTicks(String stat) {
+      try {
+        String s = Files.readString(Path.of(stat));
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        // fields after "(comm)": state (field 3) is index 0, so utime (field 14) is index 11 and stime index 12
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      } catch (Exception e) {
+        return 0;
+      }
+    }
+
+    void report(Cpu before, double seconds) {
+      double jvmS = jvm - before.jvm;
+      double dbS = mysqld - before.mysqld;
+      double busyS = machineBusy - before.machineBusy;
+      double totalS = machineTotal - before.machineTotal;
+      System.out.printf("CPU over the window (2 cores = 200 %%): JVM %.0f %%, mysqld %.0f %%, rest of the machine"
+              + " %.0f %%, idle %.0f %%%n", 100 * jvmS / seconds, 100 * dbS / seconds,
+          100 * (busyS - jvmS - dbS) / seconds, 100 * (totalS - busyS) / seconds);
+      Map<String, Double> whole = withThreads().threads;
+      StringBuilder top = new StringBuilder();
+      whole.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
+          .forEach(e -> top.append(String.format(" %s=%.0fs", e.getKey(), e.getValue())));
+      System.out.printf("JVM threads by CPU seconds over the whole run:%s%n", top);
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static void sleepUntil(long nanos) throws InterruptedException {
+    long wait = nanos - System.nanoTime();
+    if (wait > 0) {
+      TimeUnit.NANOSECONDS.sleep(wait);
+    }
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
