@@ -27,7 +27,7 @@ import java.time.Instant;
  */
 public final class OrderCancellations {
 
-  public static final String ORDER_CANCELLED = "order.cancelled";
+  public static final String ORDER_CANCELLED = OrderRepository.ORDER_CANCELLED;
 
   /** A cancellation as recorded; {@code repeated} is true when the order had been cancelled this way before. */
   public record Cancellation(String orderId, By cancelledBy, String reason, String stateAtCancel,

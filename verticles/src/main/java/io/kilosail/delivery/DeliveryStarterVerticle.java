@@ -34,7 +34,8 @@ public class DeliveryStarterVerticle extends VerticleBase {
     InfraSettings infra = InfraSettings.fromJson(config());
     coordinator = SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS);
     consumer = IdempotentConsumer.create(vertx, Clients.mysqlPool(vertx, infra.mysql()), infra,
-        NodeConfig.fromJson(config()), ConsumerSettings.of("delivery-starter", OrderRepository.ORDER_EVENTS_TOPIC),
+        NodeConfig.fromJson(config()), ConsumerSettings.of("delivery-starter", OrderRepository.ORDER_EVENTS_TOPIC)
+            .onlyTypes(OrderRepository.ORDER_RECEIVED, OrderRepository.ORDER_CANCELLED),
         this::received);
     return consumer.start();
   }

@@ -74,8 +74,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   public static final String NO_COURIER = "delivery.no-courier";
   public static final String DELIVERED = "delivery.delivered";
 
-  private static final String COURIER_STATE_CHANGED = "order.courier-state-changed";
-  private static final String COURIER_FACT = "order.courier-fact";
+  private static final String COURIER_STATE_CHANGED = OrderRepository.COURIER_STATE_CHANGED;
+  private static final String COURIER_FACT = OrderRepository.COURIER_FACT;
   private static final int CANCEL_ATTEMPTS = 5;
 
   private static final Logger log = LoggerFactory.getLogger(DispatchVerticle.class);
@@ -99,7 +99,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     gateway = CourierGateway.createProxy(vertx, CourierGateway.ADDRESS);
     binding = new ServiceBinder(vertx).setAddress(ADDRESS).register(DispatchService.class, this);
     facts = IdempotentConsumer.create(vertx, pool, infra, node,
-        ConsumerSettings.of("dispatch", OrderRepository.ORDER_EVENTS_TOPIC, TIMER_TOPIC), this::onFact);
+        ConsumerSettings.of("dispatch", OrderRepository.ORDER_EVENTS_TOPIC, TIMER_TOPIC)
+            .onlyTypes(ACCEPTANCE_TIMEOUT, COURIER_STATE_CHANGED, COURIER_FACT), this::onFact);
     return binding.completion().compose(x -> facts.start())
         .onSuccess(x -> log.info("dispatch started defaultStrategy={} priority={} acceptanceTimeoutMs={} rules={}",
             settings.defaultStrategy(), settings.priority(), settings.acceptanceTimeout().toMillis(),
@@ -144,7 +145,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
                   + " version = version + 1 WHERE id = ? AND state = 'CREATED'").execute(Tuple.of(Times.toDb(now), orderId)))
               // The order moved: its event, for whoever follows the order (the status push-back).
               .compose(rows -> rows.rowCount() == 0 ? Future.<Void>succeededFuture()
-                  : Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create("order.dispatching", "order",
+                  : Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(OrderRepository.ORDER_DISPATCHING, "order",
                       orderId, new JsonObject().put("orderId", orderId).put("strategy", strategy.name())
                           .put("at", now.toString()))))
               .compose(x -> OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
@@ -321,7 +322,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
               : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
                   "the " + released.platform() + " courier gave the order up; next candidate")
                   .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
-                      "order.dispatching", "order", orderId, new JsonObject().put("orderId", orderId)
+                      OrderRepository.ORDER_DISPATCHING, "order", orderId, new JsonObject().put("orderId", orderId)
                           .put("releasedBy", released.platform()).put("at", now.toString())))));
     }
     return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));

@@ -18,7 +18,16 @@ import io.vertx.sqlclient.Tuple;
 public final class OrderRepository {
 
   public static final String ORDER_EVENTS_TOPIC = "kilosail.order-events";
+  // The event types of ORDER_EVENTS_TOPIC, keyed by order id; each is written in the transaction of its change.
   public static final String ORDER_RECEIVED = "order.received";
+  /** Dispatch offered the order to a courier platform (again, after a give-up). */
+  public static final String ORDER_DISPATCHING = "order.dispatching";
+  /** A courier callback moved the order (payload: from, to, platform…). */
+  public static final String COURIER_STATE_CHANGED = "order.courier-state-changed";
+  /** A courier callback that moved nothing but that dispatch acts on (a give-up, a loser, a candidate dropping out). */
+  public static final String COURIER_FACT = "order.courier-fact";
+  /** The order was cancelled by its food platform or by kilosail. */
+  public static final String ORDER_CANCELLED = "order.cancelled";
 
   /** What a push did: {@code created} false means the (platform, platformOrderId) was already stored as {@code orderId}. */
   public record Intake(String orderId, boolean created) {

@@ -2,6 +2,7 @@ package io.kilosail.messaging;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How an {@link IdempotentConsumer} reads.
@@ -16,10 +17,13 @@ import java.util.Objects;
  * @param deadLetterSuffix   the dead-letter topic is the record's topic plus this suffix
  * @param commitIntervalMs   how often applied offsets are committed to Kafka
  * @param lagIntervalMs      how often the lag gauge is refreshed
+ * @param keyParallelism     records of one partition handled at once, never two of one key (aggregate) together
+ * @param types              the envelope types this consumer acts on (empty: all); any other record is acknowledged
+ *                           without a transaction or an inbox row, since it would change nothing
  */
 public record ConsumerSettings(String group, List<String> topics, int maxInFlight, int maxQueuedPerPartition,
                                int maxAttempts, Backoff retryBackoff, String deadLetterSuffix, int commitIntervalMs,
-                               int lagIntervalMs) {
+                               int lagIntervalMs, int keyParallelism, Set<String> types) {
 
   public ConsumerSettings {
     Objects.requireNonNull(group, "group");
@@ -27,31 +31,53 @@ public record ConsumerSettings(String group, List<String> topics, int maxInFligh
       throw new IllegalArgumentException("group longer than 191 characters");
     }
     topics = List.copyOf(topics);
+    types = Set.copyOf(types);
     if (topics.isEmpty()) {
       throw new IllegalArgumentException("at least one topic");
     }
-    if (maxInFlight < 1 || maxQueuedPerPartition < 1 || maxAttempts < 1) {
-      throw new IllegalArgumentException("maxInFlight, maxQueuedPerPartition and maxAttempts must be positive");
+    if (maxInFlight < 1 || maxQueuedPerPartition < 1 || maxAttempts < 1 || keyParallelism < 1) {
+      throw new IllegalArgumentException(
+          "maxInFlight, maxQueuedPerPartition, maxAttempts and keyParallelism must be positive");
     }
   }
 
-  /** Defaults: 256 in flight, 64 queued per partition, 5 attempts 100 ms..5 s apart, "{topic}.dlt", commit every 200 ms. */
+  /**
+   * Defaults: 256 in flight, 64 queued per partition, up to 16 keys of a partition at once, 5 attempts 100 ms..5 s
+   * apart, "{topic}.dlt", commit every 200 ms.
+   */
   public static ConsumerSettings of(String group, String... topics) {
-    return new ConsumerSettings(group, List.of(topics), 256, 64, 5, new Backoff(100, 5_000), ".dlt", 200, 5_000);
+    return new ConsumerSettings(group, List.of(topics), 256, 64, 5, new Backoff(100, 5_000), ".dlt", 200, 5_000,
+        16, Set.of());
+  }
+
+  /** Acts only on these envelope types; others are acknowledged without effect (and without a MySQL round trip). */
+  public ConsumerSettings onlyTypes(String... envelopeTypes) {
+    return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, retryBackoff,
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, Set.of(envelopeTypes));
+  }
+
+  /** One record of a partition at a time: strict partition order, for consumers that need more than per-key order. */
+  public ConsumerSettings oneAtATime() {
+    return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, retryBackoff,
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, 1, types);
+  }
+
+  public boolean actsOn(String envelopeType) {
+    return types.isEmpty() || types.contains(envelopeType);
   }
 
   public ConsumerSettings withMaxAttempts(int attempts) {
     return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, attempts, retryBackoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs);
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types);
   }
 
   public ConsumerSettings withRetryBackoff(Backoff backoff) {
     return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, backoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs);
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types);
   }
 
   public ConsumerSettings withMaxInFlight(int inFlight, int queuedPerPartition) {
     return new ConsumerSettings(group, topics, inFlight, queuedPerPartition, maxAttempts, retryBackoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs);
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types);
   }
 }

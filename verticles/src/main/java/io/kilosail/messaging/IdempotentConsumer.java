@@ -31,8 +31,10 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -41,9 +43,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>The handler's effect and an {@code inbox} insert run in one MySQL transaction; a redelivered record hits the
  *   inbox key, is acknowledged and skipped.</li>
- *   <li>Records of one partition are handled one after the other, in offset order (one aggregate = one key = one
- *   partition, so one aggregate's events are applied in order); partitions run in parallel.</li>
- *   <li>Offsets are committed only up to the last record whose transaction committed (or that was dead-lettered).</li>
+ *   <li>Records of one key (one aggregate) are handled one after the other, in offset order; up to
+ *   {@code keyParallelism} keys of a partition, and all partitions, run in parallel ({@code oneAtATime()} for strict
+ *   partition order).</li>
+ *   <li>Offsets are committed only below the lowest record not yet done: a record is done once its transaction
+ *   committed (or it was a duplicate, of a type this consumer ignores, or dead-lettered).</li>
  *   <li>Backpressure: a partition with {@code maxQueuedPerPartition} records waiting is paused; with
  *   {@code maxInFlight} records in flight overall the whole consumer stops fetching.</li>
  *   <li>A record that fails {@code maxAttempts} times (or cannot be decoded) goes to {@code topic + deadLetterSuffix}
@@ -78,7 +82,7 @@ public final class IdempotentConsumer {
     Future<Void> apply(Envelope envelope);
   }
 
-  private enum Outcome { APPLIED, DUPLICATE, DEAD_LETTERED }
+  private enum Outcome { APPLIED, DUPLICATE, DEAD_LETTERED, IGNORED }
 
   private final Vertx vertx;
   private final Pool mysql;
@@ -100,6 +104,7 @@ public final class IdempotentConsumer {
   private final Counter duplicatesSkipped;
   private final Counter deadLettered;
   private final Counter retries;
+  private final Counter ignored;
   private final AtomicLong lag = new AtomicLong();
   private final Meter lagGauge;
 
@@ -131,6 +136,9 @@ public final class IdempotentConsumer {
     deadLettered = Counter.builder("kilosail.consumer.dead.lettered").tags(group)
         .description("Records sent to the dead-letter topic").register(registry);
     retries = Counter.builder("kilosail.consumer.retries").tags(group).register(registry);
+    ignored = Counter.builder("kilosail.consumer.ignored").tags(group)
+        .description("Records of types this consumer does not act on, acknowledged without a transaction")
+        .register(registry);
     lagGauge = Gauge.builder("kilosail.consumer.lag", lag, AtomicLong::get).tags(group)
         .description("Records in assigned partitions not yet applied").baseUnit("records").register(registry);
   }
@@ -164,6 +172,7 @@ public final class IdempotentConsumer {
   private void receive(KafkaConsumerRecord<String, String> record) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
     Lane lane = lanes.computeIfAbsent(partition, Lane::new);
+    lane.received(record.offset());
     lane.queue.add(record);
     inFlight++;
     if (lane.queue.size() >= settings.maxQueuedPerPartition() && !lane.paused) {
@@ -177,19 +186,36 @@ public final class IdempotentConsumer {
     drain(lane);
   }
 
+  /**
+   * Starts the queued records that may run now: up to {@code keyParallelism} of the partition at once, never two of one
+   * key, and never a record before an earlier one of its key, so each aggregate's records are applied in order.
+   */
   private void drain(Lane lane) {
-    if (lane.running || lane.queue.isEmpty() || stopping) {
+    if (stopping) {
       return;
     }
-    lane.running = true;
-    KafkaConsumerRecord<String, String> record = lane.queue.peek();
+    Set<String> waitingKeys = new HashSet<>();
+    Iterator<KafkaConsumerRecord<String, String>> queued = lane.queue.iterator();
+    while (queued.hasNext() && lane.runningKeys.size() < settings.keyParallelism()) {
+      KafkaConsumerRecord<String, String> record = queued.next();
+      String key = keyOf(record);
+      if (lane.runningKeys.contains(key) || !waitingKeys.add(key)) {
+        waitingKeys.add(key);
+        continue;
+      }
+      queued.remove();
+      start(lane, record, key);
+    }
+  }
+
+  private void start(Lane lane, KafkaConsumerRecord<String, String> record, String key) {
+    lane.runningKeys.add(key);
     process(record, 1).onComplete(done -> {
-      // process() only fails when stopping; then the offset stays uncommitted and the record comes again.
-      lane.queue.poll();
-      lane.running = false;
+      lane.runningKeys.remove(key);
       inFlight--;
+      // process() only fails when stopping; then the offset stays outstanding, uncommitted, and the record comes again.
       if (done.succeeded()) {
-        lane.applied = record.offset() + 1;
+        lane.done(record.offset());
       }
       if (lane.paused && lane.queue.isEmpty() && !lane.revoked) {
         lane.paused = false;
@@ -203,12 +229,20 @@ public final class IdempotentConsumer {
     });
   }
 
+  private static String keyOf(KafkaConsumerRecord<String, String> record) {
+    return record.key() == null ? "" : record.key();
+  }
+
   private Future<Outcome> process(KafkaConsumerRecord<String, String> record, int attempt) {
     Envelope envelope;
     try {
       envelope = EnvelopeCodec.decode(record.value());
     } catch (EnvelopeCodec.MalformedEnvelopeException e) {
       return deadLetter(record, null, attempt, e);
+    }
+    if (!settings.actsOn(envelope.type())) {
+      ignored.increment();
+      return Future.succeededFuture(Outcome.IGNORED);
     }
     return applyOnce(record, envelope).recover(failure -> {
       if (stopping) {
@@ -324,13 +358,9 @@ public final class IdempotentConsumer {
       Lane lane = lanes.remove(partition);
       if (lane != null) {
         lane.revoked = true;
-        int dropped = lane.queue.size() - (lane.running ? 1 : 0);
-        inFlight -= dropped;
-        KafkaConsumerRecord<String, String> running = lane.running ? lane.queue.peek() : null;
+        // Records already running finish into the inbox (the next owner skips them); queued ones are its to handle.
+        inFlight -= lane.queue.size();
         lane.queue.clear();
-        if (running != null) {
-          lane.queue.add(running);
-        }
       }
     }
   }
@@ -375,7 +405,7 @@ public final class IdempotentConsumer {
   }
 
   private void waitIdle(Promise<Void> idle, long deadline) {
-    boolean running = lanes.values().stream().anyMatch(lane -> lane.running);
+    boolean running = lanes.values().stream().anyMatch(lane -> !lane.runningKeys.isEmpty());
     if (!running || System.currentTimeMillis() > deadline) {
       // Queued records that did not start are left for the next owner; their offsets are not committed.
       lanes.values().forEach(lane -> lane.queue.clear());
@@ -386,19 +416,35 @@ public final class IdempotentConsumer {
     }
   }
 
-  /** One partition's records, handled one at a time in offset order. */
+  /**
+   * One partition's records: the queue of those not started, the keys running, and the offsets not yet done, whose
+   * lowest bounds what may be committed (a record done out of offset order never lets the offset pass an earlier one
+   * still running).
+   */
   private static final class Lane {
     final TopicPartition partition;
     final ArrayDeque<KafkaConsumerRecord<String, String>> queue = new ArrayDeque<>();
-    boolean running;
+    final Set<String> runningKeys = new HashSet<>();
+    final TreeSet<Long> outstanding = new TreeSet<>();
+    long nextOffset = -1;
     boolean paused;
     boolean revoked;
-    /** Next offset to commit: everything below is applied, duplicate or dead-lettered. */
+    /** Next offset to commit: everything below is applied, duplicate, ignored or dead-lettered. */
     long applied = -1;
     long committed = -1;
 
     Lane(TopicPartition partition) {
       this.partition = partition;
+    }
+
+    void received(long offset) {
+      outstanding.add(offset);
+      nextOffset = Math.max(nextOffset, offset + 1);
+    }
+
+    void done(long offset) {
+      outstanding.remove(offset);
+      applied = outstanding.isEmpty() ? nextOffset : outstanding.first();
     }
   }
 }

@@ -98,7 +98,10 @@ public class PushbackVerticle extends VerticleBase {
     superseded = Counter.builder("kilosail.pushback.superseded")
         .description("States replaced by a newer one before they were acknowledged (skipped)").register(registry);
     consumer = IdempotentConsumer.create(vertx, pool, infra, node,
-        ConsumerSettings.of(CONSUMER_GROUP, OrderRepository.ORDER_EVENTS_TOPIC), this::observe);
+        ConsumerSettings.of(CONSUMER_GROUP, OrderRepository.ORDER_EVENTS_TOPIC)
+            // The events that change an order's state; the others (courier facts) move nothing to report.
+            .onlyTypes(OrderRepository.ORDER_RECEIVED, OrderRepository.ORDER_DISPATCHING,
+                OrderRepository.COURIER_STATE_CHANGED, OrderRepository.ORDER_CANCELLED), this::observe);
     return consumer.start().onSuccess(x -> {
       metricsTimer = vertx.setPeriodic(1, settings.metricsIntervalMs(), t -> refreshMetrics());
       loop();

@@ -3,6 +3,7 @@ package io.kilosail.webhooks.courier;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
+import io.kilosail.intake.OrderRepository;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
@@ -35,9 +36,9 @@ import java.util.Set;
 public final class CourierCallbackRules {
 
   /** One transition event per state change actually applied. */
-  public static final String STATE_CHANGED = "order.courier-state-changed";
+  public static final String STATE_CHANGED = OrderRepository.COURIER_STATE_CHANGED;
   /** A callback that moves nothing but that dispatch must react to (a give-up, a courier that does not hold the order). */
-  public static final String COURIER_FACT = "order.courier-fact";
+  public static final String COURIER_FACT = OrderRepository.COURIER_FACT;
 
   /**
    * Raw statuses that mean "the courier gave the order up, the platform looks for another" (UU 2, SF 22 rider
