@@ -42,12 +42,12 @@ public record ConsumerSettings(String group, List<String> topics, int maxInFligh
   }
 
   /**
-   * Defaults: 256 in flight, 64 queued per partition, up to 16 keys of a partition at once, 5 attempts 100 ms..5 s
+   * Defaults: 256 in flight, 64 queued per partition, up to 4 keys of a partition at once, 5 attempts 100 ms..5 s
    * apart, "{topic}.dlt", commit every 200 ms.
    */
   public static ConsumerSettings of(String group, String... topics) {
     return new ConsumerSettings(group, List.of(topics), 256, 64, 5, new Backoff(100, 5_000), ".dlt", 200, 5_000,
-        16, Set.of());
+        4, Set.of());
   }
 
   /** Acts only on these envelope types; others are acknowledged without effect (and without a MySQL round trip). */
