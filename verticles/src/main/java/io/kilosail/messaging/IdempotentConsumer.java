@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -194,22 +196,39 @@ public final class IdempotentConsumer {
     if (stopping) {
       return;
     }
-    Set<String> waitingKeys = new HashSet<>();
-    Iterator<KafkaConsumerRecord<String, String>> queued = lane.queue.iterator();
-    while (queued.hasNext() && lane.runningKeys.size() < settings.keyParallelism()) {
-      KafkaConsumerRecord<String, String> record = queued.next();
-      String key = keyOf(record);
-      if (lane.runningKeys.contains(key) || !waitingKeys.add(key)) {
-        waitingKeys.add(key);
-        continue;
-      }
-      queued.remove();
-      start(lane, record, key);
+    // A record may complete at once (an ignored type, a duplicate) and call back in here: note it and go round again
+    // rather than change the queue under the loop below.
+    if (lane.draining) {
+      lane.drainAgain = true;
+      return;
+    }
+    lane.draining = true;
+    try {
+      do {
+        lane.drainAgain = false;
+        List<KafkaConsumerRecord<String, String>> startable = new ArrayList<>();
+        Set<String> waitingKeys = new HashSet<>();
+        Iterator<KafkaConsumerRecord<String, String>> queued = lane.queue.iterator();
+        while (queued.hasNext() && lane.runningKeys.size() < settings.keyParallelism()) {
+          KafkaConsumerRecord<String, String> record = queued.next();
+          String key = keyOf(record);
+          if (lane.runningKeys.contains(key) || !waitingKeys.add(key)) {
+            waitingKeys.add(key);
+            continue;
+          }
+          queued.remove();
+          lane.runningKeys.add(key);
+          startable.add(record);
+        }
+        startable.forEach(record -> start(lane, record, keyOf(record)));
+      } while (lane.drainAgain && !stopping);
+    } finally {
+      lane.draining = false;
     }
   }
 
+  /** Runs one record whose key {@link #drain} has reserved in {@code lane.runningKeys}. */
   private void start(Lane lane, KafkaConsumerRecord<String, String> record, String key) {
-    lane.runningKeys.add(key);
     process(record, 1).onComplete(done -> {
       lane.runningKeys.remove(key);
       inFlight--;
@@ -429,6 +448,8 @@ public final class IdempotentConsumer {
     long nextOffset = -1;
     boolean paused;
     boolean revoked;
+    boolean draining;
+    boolean drainAgain;
     /** Next offset to commit: everything below is applied, duplicate, ignored or dead-lettered. */
     long applied = -1;
     long committed = -1;

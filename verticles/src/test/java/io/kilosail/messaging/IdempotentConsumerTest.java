@@ -103,6 +103,50 @@ class IdempotentConsumerTest {
   }
 
   @Test
+  void typesTheConsumerDoesNotActOnAreAcknowledgedWithoutEffectAndTheRestStayInOrderPerAggregate(Vertx vertx,
+                                                                                                 TestInfra infra) {
+    String topic = uniqueTopic("consumer-types");
+    String group = topic + "-group";
+    Pool pool = pool(vertx, infra);
+    await(pool.query("CREATE TABLE IF NOT EXISTS test_applied (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+        + " grp VARCHAR(191) NOT NULL, aggregate_id VARCHAR(191) NOT NULL, sequence INT NOT NULL)").execute());
+    createTopic(infra, topic, 2);
+    // 10 aggregates on 2 partitions, each event of interest followed by two that are not: runs of ignored records
+    // complete at once, while records of other aggregates of the same partition are still running.
+    try (KafkaProducer<String, String> producer = rawProducer(infra)) {
+      for (int sequence = 1; sequence <= 10; sequence++) {
+        for (int aggregate = 0; aggregate < 10; aggregate++) {
+          for (String type : List.of("order.updated", "order.viewed", "order.viewed")) {
+            Envelope event = Envelope.create(type, "order", "order-" + aggregate,
+                new JsonObject().put("sequence", sequence));
+            producer.send(new ProducerRecord<>(topic, event.aggregateId(), EnvelopeCodec.encode(event)));
+          }
+        }
+      }
+      producer.flush();
+    }
+
+    String deployment = deploy(vertx, () -> IdempotentConsumer.create(vertx, pool(vertx, infra), infra.settings(), NODE,
+        ConsumerSettings.of(group, topic).onlyTypes("order.updated"),
+        (conn, envelope) -> conn.preparedQuery("INSERT INTO test_applied (grp, aggregate_id, sequence) VALUES (?, ?, ?)")
+            .execute(Tuple.of(group, envelope.aggregateId(), envelope.payload().getInteger("sequence")))
+            .mapEmpty()));
+
+    eventually(Duration.ofSeconds(30), () -> committedTotal(infra, group, topic) == 300,
+        "offsets of all 300 records to be committed");
+    assertThat(countRows(pool, group)).as("only the 100 events of interest took effect").isEqualTo(100);
+    Map<String, Integer> last = new HashMap<>();
+    await(pool.preparedQuery("SELECT aggregate_id, sequence FROM test_applied WHERE grp = ? ORDER BY id")
+        .execute(Tuple.of(group))).forEach(row -> {
+          Integer previous = last.put(row.getString("aggregate_id"), row.getInteger("sequence"));
+          assertThat(row.getInteger("sequence")).isEqualTo(previous == null ? 1 : previous + 1);
+        });
+    MeterRegistry registry = Meters.registry(NODE);
+    assertThat(registry.find("kilosail.consumer.ignored").tag("group", group).counter().count()).isEqualTo(200);
+    await(vertx.undeploy(deployment));
+  }
+
+  @Test
   void poisonMessageIsDeadLetteredAfterMaxAttemptsWithItsErrorAndOthersGoOn(Vertx vertx, TestInfra infra) {
     String topic = uniqueTopic("consumer-poison");
     String group = topic + "-group";
