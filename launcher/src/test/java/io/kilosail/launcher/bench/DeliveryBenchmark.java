@@ -10,6 +10,7 @@ import io.kilosail.launcher.SettingsLoader;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
+import io.kilosail.testing.CpuSample;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -26,7 +27,6 @@ import org.HdrHistogram.Recorder;
 import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -396,7 +396,7 @@ public final class DeliveryBenchmark {
     long delivered;
     Map<String, Long> otherStates = new TreeMap<>();
     long heapUsed;
-    Cpu cpu;
+    CpuSample cpu;
     long outboxUnsent = -1;
     long sagasOpen = -1;
     double countMs;
@@ -426,7 +426,7 @@ public final class DeliveryBenchmark {
       s.pushed = generator.pushed.get();
       s.accepted = generator.accepted.get();
       s.heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-      s.cpu = Cpu.now();
+      s.cpu = CpuSample.now();
       long started = System.nanoTime();
       if (lifecycle) {
         s.delivered = await(pool.query("SELECT COUNT(*) FROM delivery_order WHERE state = 'DELIVERED'").execute())
@@ -472,8 +472,8 @@ public final class DeliveryBenchmark {
 
   private static void printLine(String phase, Sample now, Sample before, Histogram interval) {
     double seconds = now.second - before.second;
-    double jvm = 100 * (now.cpu.jvm - before.cpu.jvm) / seconds;
-    double mysqld = 100 * (now.cpu.mysqld - before.cpu.mysqld) / seconds;
+    double jvm = 100 * (now.cpu.jvm() - before.cpu.jvm()) / seconds;
+    double mysqld = 100 * (now.cpu.mysqld() - before.cpu.mysqld()) / seconds;
     long backlog = now.accepted - now.delivered - now.cancelled();
     System.out.printf("%6d %-8s %,9d %,9d %,9d %6d %,8d %,8.0f %,9.0f %8.1f %8.1f %,7d %,5d %7d %7.0f %7.0f%n",
         now.second, phase, now.pushed, now.accepted, now.delivered, now.cancelled(), backlog,
@@ -515,7 +515,7 @@ public final class DeliveryBenchmark {
     System.out.printf("heap in use        max %,d MB (sampled every second, no forced GC; JVM max heap %,d MB;"
         + " the same JVM runs the node, the Kafka broker and the load generator)%n", maxHeap >> 20,
         Runtime.getRuntime().maxMemory() >> 20);
-    end.cpu.report(start.cpu, seconds);
+    reportCpu(end.cpu, start.cpu, seconds);
     System.out.printf("monitor's state counts took %.1f ms at the end of the window%n", end.countMs);
   }
 
@@ -568,72 +568,13 @@ public final class DeliveryBenchmark {
     return open.toString();
   }
 
-  /** CPU seconds: this JVM, its mysqld child, the whole machine (busy, total), and this JVM's threads by group. */
-  private record Cpu(double jvm, double mysqld, double machineBusy, double machineTotal, Map<String, Double> threads) {
-
-    static Cpu now() {
-      double jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-          .getProcessCpuTime() / 1e9;
-      double mysqld = ProcessHandle.current().descendants()
-          .filter(p -> p.info().command().map(c -> c.endsWith("mysqld") || c.endsWith("mariadbd")).orElse(false))
-          .mapToDouble(p -> procTicks("/proc/" + p.pid() + "/stat") / 100.0).sum();
-      double busy = 0;
-      double total = 0;
-      try {
-        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        for (int i = 1; i < cpu.length && i <= 8; i++) {
-          long v = Long.parseLong(cpu[i]);
-          total += v;
-          if (i != 4 && i != 5) {
-            busy += v;
-          }
-        }
-      } catch (Exception e) {
-        // not Linux: no machine figures
-      }
-      return new Cpu(jvm, mysqld, busy / 100.0, total / 100.0, new HashMap<>());
-    }
-
-    /** With the JVM's threads by name (thread numbers dropped), for the summary only: it walks every thread. */
-    static Cpu withThreads() {
-      Cpu cpu = now();
-      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-      for (long id : mx.getAllThreadIds()) {
-        var info = mx.getThreadInfo(id);
-        long time = mx.getThreadCpuTime(id);
-        if (info != null && time > 0) {
-          cpu.threads.merge(info.getThreadName().replaceAll("[-#]?\\d+$", "").replaceAll("\\d+", "N"), time / 1e9,
-              Double::sum);
-        }
-      }
-      return cpu;
-    }
-
-    private static long procTicks(String stat) {
-      try {
-        String s = Files.readString(Path.of(stat));
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-        // fields after "(comm)": state (field 3) is index 0, so utime (field 14) is index 11 and stime index 12
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-      } catch (Exception e) {
-        return 0;
-      }
-    }
-
-    void report(Cpu before, double seconds) {
-      double jvmS = jvm - before.jvm;
-      double dbS = mysqld - before.mysqld;
-      double busyS = machineBusy - before.machineBusy;
-      double totalS = machineTotal - before.machineTotal;
-      System.out.printf("CPU over the window (2 cores = 200 %%): JVM %.0f %%, mysqld %.0f %%, rest of the machine"
-              + " %.0f %%, idle %.0f %%%n", 100 * jvmS / seconds, 100 * dbS / seconds,
-          100 * (busyS - jvmS - dbS) / seconds, 100 * (totalS - busyS) / seconds);
-      Map<String, Double> whole = withThreads().threads;
-      StringBuilder top = new StringBuilder();
-      whole.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
-          .forEach(e -> top.append(String.format(" %s=%.0fs", e.getKey(), e.getValue())));
-      System.out.printf("JVM threads by CPU seconds over the whole run:%s%n", top);
-    }
+  private static void reportCpu(CpuSample end, CpuSample start, double seconds) {
+    System.out.printf("CPU over the window (2 cores = 200 %%): %s%n", end.split(start, seconds));
+    StringBuilder top = new StringBuilder();
+    CpuSample.withThreads().threads().entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
+        .forEach(e -> top.append(String.format(" %s=%.0fs", e.getKey(), e.getValue())));
+    System.out.printf("JVM threads by CPU seconds over the whole run:%s%n", top);
   }
 
   // ---------------------------------------------------------------- helpers

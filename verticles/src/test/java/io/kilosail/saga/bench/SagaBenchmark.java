@@ -9,6 +9,7 @@ import io.kilosail.infra.NodeConfig;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaBarrier;
 import io.kilosail.saga.SagaCoordinatorVerticle;
+import io.kilosail.testing.CpuSample;
 import io.kilosail.contracts.saga.SagaStep;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,9 +26,6 @@ import jdk.jfr.Recording;
 import org.HdrHistogram.Histogram;
 import org.slf4j.LoggerFactory;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,23 +104,23 @@ public final class SagaBenchmark {
           + " business_key, amount) VALUES (?, ?, ?, ?)").execute(Tuple.of(step.getSagaId(), "x", "k", 1L)));
     };
     transactions(pool, oneInsert, BASELINE_TX / 4, POOL); // warm-up
-    Cpu cpu0 = Cpu.now();
+    CpuSample cpu0 = CpuSample.withThreads();
     double plainTx = transactions(pool, oneInsert, BASELINE_TX, POOL);
-    Cpu cpu1 = Cpu.now();
+    CpuSample cpu1 = CpuSample.withThreads();
     double plainTx1 = transactions(pool, oneInsert, 2_000, 1);
-    Cpu cpu2 = Cpu.now();
+    CpuSample cpu2 = CpuSample.withThreads();
     double barrierTx = transactions(pool, participantTx, BASELINE_TX, POOL);
-    Cpu cpu3 = Cpu.now();
+    CpuSample cpu3 = CpuSample.withThreads();
     double autocommit = autocommitInserts(pool, plain, BASELINE_TX, POOL);
-    Cpu cpu4 = Cpu.now();
+    CpuSample cpu4 = CpuSample.withThreads();
     System.out.printf("baseline: one-INSERT tx (BEGIN;INSERT;COMMIT), %2d streams: %,8.0f tx/s  %s%n", POOL, plainTx,
-        cpu1.perOp(cpu0, BASELINE_TX));
+        perOp(cpu1, cpu0, BASELINE_TX));
     System.out.printf("baseline: one-INSERT tx, 1 stream                    : %,8.0f tx/s  (%.2f ms per transaction)%n",
         plainTx1, 1e3 / plainTx1);
     System.out.printf("baseline: barrier + INSERT tx (a participant step), %2d: %,8.0f tx/s  %s%n", POOL, barrierTx,
-        cpu3.perOp(cpu2, BASELINE_TX));
+        perOp(cpu3, cpu2, BASELINE_TX));
     System.out.printf("baseline: autocommit INSERT (1 round trip), %2d streams: %,8.0f tx/s  %s%n", POOL, autocommit,
-        cpu4.perOp(cpu3, BASELINE_TX));
+        perOp(cpu4, cpu3, BASELINE_TX));
 
     NodeConfig node = NodeConfig.fromJson(new JsonObject().put("node", new JsonObject().put("id", "saga-bench")));
     JsonObject config = infra.toJson()
@@ -143,7 +141,7 @@ public final class SagaBenchmark {
       level++;
       drive(saga, coordinator, "w" + level, WARMUP, concurrency);
       Map<String, Long> statusBefore = status(pool);
-      Cpu cpuBefore = Cpu.now();
+      CpuSample cpuBefore = CpuSample.withThreads();
       Map<String, double[]> stepsBefore = steps(registry);
       Recording recording = null;
       if (JFR != null && level == CONCURRENCY.length) {
@@ -156,7 +154,7 @@ public final class SagaBenchmark {
         recording.dump(Path.of(JFR));
         recording.close();
       }
-      Cpu cpuAfter = Cpu.now();
+      CpuSample cpuAfter = CpuSample.withThreads();
       Map<String, Long> statusAfter = status(pool);
       Map<String, double[]> stepsAfter = steps(registry);
       report(result, concurrency, plainTx, statusBefore, statusAfter, cpuBefore, cpuAfter, stepsBefore, stepsAfter);
@@ -245,7 +243,7 @@ public final class SagaBenchmark {
   // ---------------------------------------------------------------- reporting
 
   private static void report(Result r, int concurrency, double plainTx, Map<String, Long> before,
-                             Map<String, Long> after, Cpu cpuBefore, Cpu cpuAfter, Map<String, double[]> stepsBefore,
+                             Map<String, Long> after, CpuSample cpuBefore, CpuSample cpuAfter, Map<String, double[]> stepsBefore,
                              Map<String, double[]> stepsAfter) {
     double seconds = (r.endNanos - r.startNanos) / 1e9;
     double rate = r.total / seconds;
@@ -267,7 +265,7 @@ public final class SagaBenchmark {
     System.out.printf("   MySQL commits: %,.0f commits/s during the run = %.0f %% of the one-INSERT baseline"
             + " (%,.0f tx/s); baseline / commits-per-saga = %,.0f sagas/s ceiling if commits were the only cost%n",
         commits / seconds, 100 * commits / seconds / plainTx, plainTx, plainTx / ((double) commits / r.total));
-    cpuAfter.report(cpuBefore, seconds, r.total);
+    report(cpuAfter, cpuBefore, seconds, r.total);
     System.out.printf("   coordinator step timers (participant call: event bus + participant tx), mean ms:");
     stepsAfter.forEach((k, v) -> {
       double[] b = stepsBefore.getOrDefault(k, new double[2]);
@@ -297,74 +295,21 @@ public final class SagaBenchmark {
     return status;
   }
 
-  /** CPU seconds: this JVM, its mysqld child, the whole machine (busy, idle), and the JVM's threads by group. */
-  private record Cpu(double jvm, double mysqld, double machineBusy, double machineTotal, Map<String, Double> threads) {
+  private static String perOp(CpuSample after, CpuSample before, int ops) {
+    return String.format("(per tx: mysqld %.0f µs CPU, JVM %.0f µs CPU)", 1e6 * (after.mysqld() - before.mysqld()) / ops,
+        1e6 * (after.jvm() - before.jvm()) / ops);
+  }
 
-    static Cpu now() {
-      double jvm = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-          .getProcessCpuTime() / 1e9;
-      double mysqld = ProcessHandle.current().descendants()
-          .filter(p -> p.info().command().map(c -> c.endsWith("mysqld") || c.endsWith("mariadbd")).orElse(false))
-          .mapToDouble(p -> procTicks("/proc/" + p.pid() + "/stat") / 100.0).sum();
-      double busy = 0;
-      double total = 0;
-      try {
-        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        for (int i = 1; i < cpu.length && i <= 8; i++) {
-          long v = Long.parseLong(cpu[i]);
-          total += v;
-          if (i != 4 && i != 5) {
-            busy += v;
-          }
-        }
-      } catch (Exception e) {
-        // not Linux: no machine figures
-      }
-      Map<String, Double> threads = new HashMap<>();
-      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-      for (long id : mx.getAllThreadIds()) {
-        var info = mx.getThreadInfo(id);
-        long cpu = mx.getThreadCpuTime(id);
-        if (info != null && cpu > 0) {
-          threads.merge(info.getThreadName().replaceAll("[-#]?\\d+$", "").replaceAll("\\d+", "N"), cpu / 1e9,
-              Double::sum);
-        }
-      }
-      return new Cpu(jvm, mysqld, busy / 100.0, total / 100.0, threads);
-    }
-
-    private static long procTicks(String stat) {
-      try {
-        String s = Files.readString(Path.of(stat));
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-        // fields after "(comm)": state (field 3) is index 0, so utime (field 14) is index 11 and stime index 12
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-      } catch (Exception e) {
-        return 0;
-      }
-    }
-
-    String perOp(Cpu before, int ops) {
-      return String.format("(per tx: mysqld %.0f µs CPU, JVM %.0f µs CPU)", 1e6 * (mysqld - before.mysqld) / ops,
-          1e6 * (jvm - before.jvm) / ops);
-    }
-
-    void report(Cpu before, double seconds, int sagas) {
-      double jvmS = jvm - before.jvm;
-      double dbS = mysqld - before.mysqld;
-      double busyS = machineBusy - before.machineBusy;
-      double totalS = machineTotal - before.machineTotal;
-      System.out.printf("   CPU over the run (2 cores = 200 %%): JVM %.0f %%, mysqld %.0f %%, rest of machine %.0f %%,"
-              + " idle %.0f %%; per saga: JVM %.0f µs, mysqld %.0f µs%n", 100 * jvmS / seconds, 100 * dbS / seconds,
-          100 * (busyS - jvmS - dbS) / seconds, 100 * (totalS - busyS) / seconds, 1e6 * jvmS / sagas,
-          1e6 * dbS / sagas);
-      Map<String, Double> delta = new HashMap<>();
-      threads.forEach((k, v) -> delta.put(k, v - before.threads.getOrDefault(k, 0.0)));
-      StringBuilder top = new StringBuilder();
-      delta.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
-          .forEach(e -> top.append(String.format(" %s=%.0f%%", e.getKey(), 100 * e.getValue() / seconds)));
-      System.out.printf("   JVM threads by CPU:%s%n", top);
-    }
+  private static void report(CpuSample after, CpuSample before, double seconds, int sagas) {
+    System.out.printf("   CPU over the run (2 cores = 200 %%): %s; per saga: JVM %.0f µs, mysqld %.0f µs%n",
+        after.split(before, seconds), 1e6 * (after.jvm() - before.jvm()) / sagas,
+        1e6 * (after.mysqld() - before.mysqld()) / sagas);
+    Map<String, Double> delta = new HashMap<>();
+    after.threads().forEach((k, v) -> delta.put(k, v - before.threads().getOrDefault(k, 0.0)));
+    StringBuilder top = new StringBuilder();
+    delta.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(8)
+        .forEach(e -> top.append(String.format(" %s=%.0f%%", e.getKey(), 100 * e.getValue() / seconds)));
+    System.out.printf("   JVM threads by CPU:%s%n", top);
   }
 
   // ---------------------------------------------------------------- baseline
