@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 
 /** What a node does. A node runs one or more roles; {@code all} (the default) runs every one. */
 public enum Role {
-  INGRESS, QUOTE, DISPATCH, WEBHOOKS, SAGA, RELAY, ADMIN;
+  INGRESS, QUOTE, DISPATCH, WEBHOOKS, SAGA, RELAY, ADMIN, STOCK, PAYMENT;
 
   public String id() {
     return name().toLowerCase(Locale.ROOT);

@@ -9,7 +9,7 @@ import java.util.Optional;
  */
 public enum Setting {
   NODE_ID("node.id", "KILOSAIL_NODE_ID", "name of this node in logs and the cluster (default: node-<random>)"),
-  NODE_ROLES("node.roles", "KILOSAIL_ROLES", "roles, comma-separated: all, ingress, quote, dispatch, webhooks, saga, relay, admin"),
+  NODE_ROLES("node.roles", "KILOSAIL_ROLES", "roles, comma-separated: all, ingress, quote, dispatch, webhooks, saga, relay, admin, stock, payment"),
   HTTP_HOST("http.host", "KILOSAIL_HTTP_HOST", "address of the ingress HTTP server"),
   HTTP_PORT("http.port", "KILOSAIL_HTTP_PORT", "port of the ingress HTTP server (0: any free port)"),
   HTTP_INSTANCES("http.instances", "KILOSAIL_HTTP_INSTANCES", "ingress verticle instances (0: one per core)"),
