@@ -1,6 +1,8 @@
 package io.kilosail.launcher;
 
 import io.kilosail.admin.NodeInfoVerticle;
+import io.kilosail.checkout.CheckoutDeliveryWatcher;
+import io.kilosail.checkout.StockVerticle;
 import io.kilosail.courier.gateway.CourierGatewayVerticle;
 import io.kilosail.delivery.DeliveryStarterVerticle;
 import io.kilosail.dispatch.DispatchVerticle;
@@ -228,7 +230,9 @@ public final class KilosailNode {
       case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx, options.getConfig())),
               options)
           .compose(x -> vertx.deployVerticle(new DeliveryStarterVerticle(), options))
+          .compose(x -> vertx.deployVerticle(new CheckoutDeliveryWatcher(), options))
           .mapEmpty();
+      case STOCK -> vertx.deployVerticle(new StockVerticle(), options).mapEmpty();
       // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
       case WEBHOOKS -> {
         CourierWebhookVerticle verticle = new CourierWebhookVerticle();

@@ -1,5 +1,6 @@
 package io.kilosail.ingress;
 
+import io.kilosail.checkout.CheckoutRoutes;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The public HTTP server of a node: operations endpoints now ({@code /health}, {@code /ready}, {@code /metrics}),
  * the order intake API ({@code /v1/orders}, {@link OrderIntakeRoutes}), the settlement reports ({@code /v1/settlements},
- * {@link SettlementRoutes}), the checkout API as it lands.
+ * {@link SettlementRoutes}), the shop's checkout API ({@code /v1/checkout}, {@link CheckoutRoutes}).
  */
 public class IngressVerticle extends VerticleBase {
 
@@ -56,7 +57,8 @@ public class IngressVerticle extends VerticleBase {
     SettlementRoutes.mount(router, mysql);
 
     return OrderIntakeRoutes.mount(vertx, router, mysql, config())
-        .compose(mounted -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
+        .compose(mounted -> CheckoutRoutes.mount(vertx, router, mysql, config()))
+        .compose(answers -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
             .requestHandler(router)
             .listen(http.port(), http.host()))
         .onSuccess(s -> {

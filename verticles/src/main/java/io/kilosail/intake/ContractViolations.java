@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * ..."), so a platform's developer can fix the push without reading our logs. The validator reports JSON pointers
  * (/dropoff/lat) and, for a missing property, the parent's pointer plus the name in the message.
  */
-final class ContractViolations {
+public final class ContractViolations {
 
   private static final Pattern REQUIRED = Pattern.compile("required property \"([^\"]+)\"");
   private static final int MAX_REPORTED = 3;
@@ -24,7 +24,7 @@ final class ContractViolations {
   private ContractViolations() {
   }
 
-  static String detail(ValidatorException failure) {
+  public static String detail(ValidatorException failure) {
     if (failure instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
       List<OutputUnit> leaves = new ArrayList<>();
       collectLeaves(schema.getOutputUnit(), leaves);

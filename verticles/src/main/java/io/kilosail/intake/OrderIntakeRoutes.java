@@ -2,6 +2,8 @@ package io.kilosail.intake;
 
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
+import io.kilosail.checkout.CheckoutOrder;
+import io.kilosail.checkout.CheckoutRepository;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 
@@ -52,14 +54,16 @@ public final class OrderIntakeRoutes {
   private final RequestExtractor extractor = RequestExtractor.withBodyHandler();
   private final PlatformSignature signature;
   private final OrderRepository orders;
+  private final CheckoutRepository checkouts;
   private final OrderCancellations cancellations;
 
   private OrderIntakeRoutes(Vertx vertx, OpenAPIContract contract, PlatformSignature signature, OrderRepository orders,
-                            OrderCancellations cancellations) {
+                            CheckoutRepository checkouts, OrderCancellations cancellations) {
     this.contract = contract;
     this.validator = RequestValidator.create(vertx, contract);
     this.signature = signature;
     this.orders = orders;
+    this.checkouts = checkouts;
     this.cancellations = cancellations;
   }
 
@@ -80,7 +84,7 @@ public final class OrderIntakeRoutes {
       OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config),
           Meters.registry(NodeConfig.fromJson(config)));
       OrderIntakeRoutes routes = new OrderIntakeRoutes(vertx, contract, signature, new OrderRepository(pool),
-          cancellations);
+          new CheckoutRepository(pool), cancellations);
       router.post("/v1/orders")
           .handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
           .handler(routes::push);
@@ -150,11 +154,20 @@ public final class OrderIntakeRoutes {
         });
   }
 
+  /**
+   * An order by id: a pushed order with its timeline, or one of our shop's checkouts with its delivery (the same id)
+   * once it has one.
+   */
   private void getById(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
     validated(ctx, "getOrder")
-        .compose(x -> orders.find(ctx.pathParam("id")))
-        .compose(this::withTimeline)
-        .onSuccess(order -> answer(ctx, order, "no order " + ctx.pathParam("id")))
+        .compose(x -> Future.all(checkouts.find(id), orders.find(id).compose(this::withTimeline)))
+        .map(found -> {
+          CheckoutOrder checkout = found.resultAt(0);
+          JsonObject delivery = found.resultAt(1);
+          return checkout == null ? delivery : checkout.toJson().put("delivery", delivery);
+        })
+        .onSuccess(order -> answer(ctx, order, "no order " + id))
         .onFailure(err -> fail(ctx, err));
   }
 

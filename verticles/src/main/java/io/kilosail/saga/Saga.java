@@ -144,7 +144,7 @@ public final class Saga<D> {
     private RetryPolicy compensationRetry = RetryPolicy.COMPENSATION;
     private String awaitedEvent;
     private EventHandler<D> eventHandler;
-    private final Set<String> failingEvents = new LinkedHashSet<>();
+    private final Map<String, EventHandler<D>> failingEvents = new LinkedHashMap<>();
 
     private StepBuilder(String name, boolean inBranch) {
       if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,63}")) {
@@ -193,7 +193,18 @@ public final class Saga<D> {
       if (this.kind != Kind.AWAIT_EVENT) {
         throw new IllegalStateException("step " + name + ": failOn applies to awaitEvent steps only");
       }
-      failingEvents.addAll(List.of(eventTypes));
+      for (String eventType : eventTypes) {
+        failOn(eventType, (data, payload) -> { });
+      }
+      return this;
+    }
+
+    /** As {@link #failOn(String...)}, first taking the event into the saga data (e.g. why it failed). */
+    public StepBuilder failOn(String eventType, EventHandler<D> handler) {
+      if (this.kind != Kind.AWAIT_EVENT) {
+        throw new IllegalStateException("step " + name + ": failOn applies to awaitEvent steps only");
+      }
+      failingEvents.put(eventType, handler);
       return this;
     }
 
@@ -274,7 +285,8 @@ public final class Saga<D> {
         throw new IllegalStateException("step " + name + " has no action");
       }
       return new StepDefinition<>(name, kind, action, compensation, Map.copyOf(failureHandlers),
-          List.copyOf(replyHandlers), timeout, retry, compensationRetry, awaitedEvent, eventHandler, Set.copyOf(failingEvents));
+          List.copyOf(replyHandlers), timeout, retry, compensationRetry, awaitedEvent, eventHandler,
+          Map.copyOf(failingEvents));
     }
   }
 }

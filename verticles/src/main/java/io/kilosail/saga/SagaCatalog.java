@@ -2,6 +2,8 @@ package io.kilosail.saga;
 
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
+import io.kilosail.checkout.CheckoutSaga;
+import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.dispatch.DispatchService;
 import io.kilosail.contracts.quote.QuoteService;
 import io.kilosail.delivery.DeliverySaga;
@@ -33,6 +35,7 @@ public final class SagaCatalog {
     DeliverySaga delivery = new DeliverySaga(pool, cancellations, QuoteService.createProxy(vertx, QuoteService.ADDRESS),
         DispatchService.createProxy(vertx, DispatchService.ADDRESS),
         DispatchSettings.fromJson(config));
-    return List.of(delivery.definition());
+    CheckoutSaga checkout = new CheckoutSaga(vertx, pool, cancellations, CheckoutSettings.fromJson(config));
+    return List.of(delivery.definition(), checkout.definition());
   }
 }

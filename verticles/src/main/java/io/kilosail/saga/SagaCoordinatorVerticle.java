@@ -213,6 +213,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "SUCCEEDED", null, started, 0));
       event = null;
     } else {
+      try {
+        step.failingEvents().get(eventType).handle(saga.data, payload);
+      } catch (RuntimeException e) {
+        return ServiceException.fail(INVALID_SAGA_DATA, "event " + eventType + " rejected by step " + step.name()
+            + ": " + e.getMessage());
+      }
       String error = eventType + ": " + payload.getString("reason", payload.encode());
       saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "FAILED", error, started, 0));
       saga.progress.forwardFailed(List.of(), List.of(), error);

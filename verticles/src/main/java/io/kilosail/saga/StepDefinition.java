@@ -26,7 +26,7 @@ public record StepDefinition<D>(
     RetryPolicy compensationRetry,
     String awaitedEvent,
     EventHandler<D> eventHandler,
-    Set<String> failingEvents) {
+    Map<String, EventHandler<D>> failingEvents) {
 
   public enum Kind { LOCAL, PARTICIPANT, AWAIT_EVENT }
 
@@ -62,7 +62,7 @@ public record StepDefinition<D>(
 
   /** Whether this waiting step takes {@code eventType}: the awaited event, or one that ends the wait as a failure. */
   public boolean takes(String eventType) {
-    return kind == Kind.AWAIT_EVENT && (eventType.equals(awaitedEvent) || failingEvents.contains(eventType));
+    return kind == Kind.AWAIT_EVENT && (eventType.equals(awaitedEvent) || failingEvents.containsKey(eventType));
   }
 
   public boolean hasCompensation() {
