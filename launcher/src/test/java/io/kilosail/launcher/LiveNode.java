@@ -249,6 +249,32 @@ final class LiveNode implements AutoCloseable {
     assertThat(answer.statusCode()).as(answer.body()).isIn(200, 204);
   }
 
+  /** A plain JSON request to the node's API (or the simulator's, for a URI from {@link #simulator}). */
+  HttpResponse<String> send(String method, URI uri, JsonObject body, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(90))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** As {@link #send}, without waiting: for many requests at once. */
+  java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(String method, URI uri, JsonObject body,
+                                                                         String... headers) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
+        .method(method, HttpRequest.BodyPublishers.ofString(body.encode()))
+        .header("Content-Type", "application/json");
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   URI api(String path) {
     return URI.create("http://127.0.0.1:" + node.httpPort() + path);
   }
