@@ -1,0 +1,396 @@
+package io.kilosail.launcher.bench;
+
+import ch.qos.logback.classic.Level;
+import io.kilosail.checkout.CheckoutRepository;
+import io.kilosail.embedded.EmbeddedInfrastructure;
+import io.kilosail.embedded.FreePort;
+import io.kilosail.launcher.KilosailNode;
+import io.kilosail.launcher.SettingsLoader;
+import io.kilosail.messaging.Envelope;
+import io.kilosail.messaging.EnvelopeCodec;
+import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.testing.CpuSample;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.LoggerFactory;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The checkout benchmark: one in-process node with every role on fresh embedded MariaDB, Kafka and Redis, the Stripe
+ * simulator and the courier simulator, and an open-loop load of customers: each checks out one SKU
+ * ({@code POST /v1/checkout}), and as soon as the payment page is there, pays it (the simulator then sends its signed
+ * {@code checkout.session.completed} webhook). A Kafka consumer of {@code kilosail.checkout-events} sees each order
+ * become PAID (the instant of that commit). Printed every 5 s and for the measured window: checkouts answered,
+ * checkouts confirmed paid per second, the checkout answer's p50/p99 (stock reserved and payment page open), the
+ * payment confirmation's p50/p99 (from paying to PAID committed), heap and CPU. Durability is as shipped.
+ *
+ * <pre>
+ * mvn -B -o -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
+ *     -Dverticles.exec.skip=true -Dexec.mainClass=io.kilosail.launcher.bench.CheckoutBenchmark \
+ *     -Dbench.rate=200 -Dbench.duration=30
+ * </pre>
+ * Properties: {@code bench.rate} (checkouts/s, 200), {@code bench.warmup} (s, 10), {@code bench.duration} (measured s,
+ * 30), {@code bench.inFlight} (most checkouts awaiting their answer, 256), {@code bench.pool} (MySQL pool, 24),
+ * {@code bench.drain} (s to wait for the last confirmations, 30), {@code bench.log} (WARN).
+ */
+public final class CheckoutBenchmark {
+
+  private static final int RATE = Integer.getInteger("bench.rate", 200);
+  private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup", 10);
+  private static final int MEASURED_SECONDS = Integer.getInteger("bench.duration", 30);
+  private static final int MAX_IN_FLIGHT = Integer.getInteger("bench.inFlight", 256);
+  private static final int MYSQL_POOL = Integer.getInteger("bench.pool", 24);
+  private static final int DRAIN_SECONDS = Integer.getInteger("bench.drain", 30);
+  private static final String LOG_LEVEL = System.getProperty("bench.log", "WARN");
+  private static final int REPORT_EVERY_SECONDS = 5;
+  private static final String SKU = "bench-tea";
+  private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(120);
+
+  private CheckoutBenchmark() {
+  }
+
+  public static void main(String[] args) {
+    int exitCode = 0;
+    try (EmbeddedInfrastructure embedded = EmbeddedInfrastructure.start(
+        Files.createTempDirectory("kilosail-checkout-bench-"), EmbeddedInfrastructure.Ports.ephemeral(), 8)) {
+      run(embedded.settings());
+    } catch (Exception | Error e) {
+      e.printStackTrace();
+      exitCode = 1;
+    } finally {
+      System.out.flush();
+    }
+    // Kafka and Vert.x leave non-daemon threads that exec:java would wait for forever.
+    System.exit(exitCode);
+  }
+
+  private static void run(InfraSettings infra) throws Exception {
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.kilosail")).setLevel(Level.toLevel(LOG_LEVEL));
+    Vertx bootstrap = Vertx.vertx();
+    int httpPort = FreePort.pick();
+    int simulatorPort = FreePort.pick();
+    KilosailNode node = startNode(bootstrap, infra, httpPort, simulatorPort);
+    Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    Customers customers = new Customers(load, httpPort, simulatorPort);
+    await(customers.putSku());
+    Confirmations confirmations = new Confirmations(infra.kafkaBootstrapServers(), customers);
+    Thread consumer = new Thread(confirmations, "bench-confirmations");
+    consumer.setDaemon(true);
+    consumer.start();
+
+    System.out.printf("%nkilosail checkout benchmark: %d cores, max heap %d MB; target %,d checkouts/s, warm-up %d s,"
+            + " measured %d s, at most %d checkouts in flight, MySQL pool %d%n",
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, RATE, WARMUP_SECONDS,
+        MEASURED_SECONDS, MAX_IN_FLIGHT, MYSQL_POOL);
+    System.out.println("each customer: POST /v1/checkout (1 SKU) -> pays at once on the Stripe simulator -> webhook"
+        + " -> saga -> order PAID; couriers then deliver (fast)");
+    System.out.printf("%6s %-8s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %7s%n", "t s", "phase", "sent", "201",
+        "paid", "answer/s", "paid/s", "ans p99", "conf p50", "conf p99", "heap MB", "jvm %", "mysqld%");
+
+    Histogram answerMeasured = new Histogram(MAX_MICROS, 3);
+    Histogram confirmMeasured = new Histogram(MAX_MICROS, 3);
+    Histogram totalMeasured = new Histogram(MAX_MICROS, 3);
+    customers.start();
+    long startNanos = System.nanoTime();
+    int stopAt = WARMUP_SECONDS + MEASURED_SECONDS;
+    long[] previous = {0, 0, 0};
+    CpuSample previousCpu = CpuSample.now();
+    CpuSample windowStartCpu = null;
+    CpuSample windowEndCpu = null;
+    long paidAtStart = 0;
+    long paidAtEnd = 0;
+    long answeredAtStart = 0;
+    long answeredAtEnd = 0;
+    long maxHeap = 0;
+    int second = 0;
+    while (true) {
+      second++;
+      long wait = startNanos + TimeUnit.SECONDS.toNanos(second) - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      if (second == stopAt) {
+        customers.stop();
+      }
+      long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      maxHeap = Math.max(maxHeap, heap);
+      long paid = confirmations.paid.get();
+      long answered = customers.checkedOut.get();
+      if (second == WARMUP_SECONDS) {
+        paidAtStart = paid;
+        answeredAtStart = answered;
+        windowStartCpu = CpuSample.now();
+      }
+      if (second == stopAt) {
+        paidAtEnd = paid;
+        answeredAtEnd = answered;
+        windowEndCpu = CpuSample.now();
+      }
+      boolean draining = second > stopAt;
+      boolean drained = draining && (paid >= answered || second >= stopAt + DRAIN_SECONDS);
+      if (second % REPORT_EVERY_SECONDS == 0 || second == WARMUP_SECONDS || second == stopAt || drained) {
+        Histogram answers = customers.answerTime.getIntervalHistogram();
+        Histogram confirms = confirmations.confirmTime.getIntervalHistogram();
+        Histogram totals = confirmations.totalTime.getIntervalHistogram();
+        if (second > WARMUP_SECONDS && second <= stopAt) {
+          answerMeasured.add(answers);
+          confirmMeasured.add(confirms);
+          totalMeasured.add(totals);
+        }
+        CpuSample cpu = CpuSample.now();
+        double seconds = second - previous[0];
+        System.out.printf("%6d %-8s %,9d %,9d %,9d %,9.0f %,9.0f %9.1f %9.1f %9.1f %7d %7.0f %7.0f%n", second,
+            second <= WARMUP_SECONDS ? "warm-up" : draining ? "drain" : "measured", customers.sent.get(), answered,
+            paid, (answered - previous[1]) / seconds, (paid - previous[2]) / seconds, p(answers, 99), p(confirms, 50),
+            p(confirms, 99), heap >> 20, 100 * (cpu.jvm() - previousCpu.jvm()) / seconds,
+            100 * (cpu.mysqld() - previousCpu.mysqld()) / seconds);
+        previous = new long[] {second, answered, paid};
+        previousCpu = cpu;
+      }
+      if (drained) {
+        break;
+      }
+    }
+    double seconds = MEASURED_SECONDS;
+    System.out.printf("%n== measured window: %d s at a target of %,d checkouts/s%n", MEASURED_SECONDS, RATE);
+    System.out.printf("checkouts answered 201   %,8d = %,6.0f /s   other answers over the run: %s%n",
+        answeredAtEnd - answeredAtStart, (answeredAtEnd - answeredAtStart) / seconds, customers.errors());
+    System.out.printf("confirmed paid           %,8d = %,6.0f checkouts/s through to payment confirmation%n",
+        paidAtEnd - paidAtStart, (paidAtEnd - paidAtStart) / seconds);
+    System.out.printf("checkout answer          p50 %.1f ms, p99 %.1f ms, max %.1f ms (stock reserved, Stripe session"
+        + " created, page URL back)%n", p(answerMeasured, 50), p(answerMeasured, 99), answerMeasured.getMaxValue() / 1e3);
+    System.out.printf("payment confirmation     p50 %.1f ms, p99 %.1f ms, max %.1f ms (paid at the simulator -> webhook"
+        + " -> saga -> order PAID committed)%n", p(confirmMeasured, 50), p(confirmMeasured, 99),
+        confirmMeasured.getMaxValue() / 1e3);
+    System.out.printf("checkout to paid         p50 %.1f ms, p99 %.1f ms%n", p(totalMeasured, 50), p(totalMeasured, 99));
+    System.out.printf("heap in use              max %,d MB (same JVM: node, simulators, Kafka broker, load)%n",
+        maxHeap >> 20);
+    if (windowStartCpu != null && windowEndCpu != null) {
+      System.out.printf("CPU over the window (2 cores = 200 %%): %s%n", windowEndCpu.split(windowStartCpu, seconds));
+    }
+    confirmations.stop();
+    await(node.stop());
+    await(load.close());
+    await(bootstrap.close());
+  }
+
+  private static double p(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1e3;
+  }
+
+  private static KilosailNode startNode(Vertx bootstrap, InfraSettings infra, int httpPort, int simulatorPort)
+      throws Exception {
+    JsonObject conf = new JsonObject()
+        .put("checkout", new JsonObject().put("answerWaitMs", 30_000))
+        .put("quoting", new JsonObject()
+            .put("rulesFile", "does-not-exist.json")
+            .put("rules", new JsonObject().put("timeZone", "Asia/Shanghai").put("rules", new JsonArray()
+                .add(new JsonObject().put("name", "everywhere")
+                    .put("couriers", new JsonArray(List.of("uu", "shansong", "sf", "fengniao")))))))
+        .put("relay", new JsonObject().put("workers", 8).put("batchSize", 1000).put("idlePollMs", 10)
+            .put("lingerMs", 5));
+    Path confFile = Files.createTempFile("checkout-bench", ".json");
+    Files.writeString(confFile, conf.encodePrettily());
+    JsonObject flat = new JsonObject()
+        .put("kilosail.node.id", "bench")
+        .put("kilosail.infra.mode", "external")
+        .put("kilosail.mysql.url", infra.mysql().url())
+        .put("kilosail.mysql.poolSize", String.valueOf(MYSQL_POOL))
+        .put("kilosail.kafka.bootstrapServers", infra.kafkaBootstrapServers())
+        .put("kilosail.redis.url", infra.redisUrl())
+        .put("kilosail.http.port", String.valueOf(httpPort))
+        .put("kilosail.http.instances", String.valueOf(Runtime.getRuntime().availableProcessors()))
+        .put("kilosail.webhooks.port", "0")
+        .put("kilosail.simulators.enabled", "true")
+        .put("kilosail.simulators.courierPort", String.valueOf(simulatorPort));
+    return await(SettingsLoader.load(bootstrap, confFile.toString(), flat)
+        .compose(settings -> KilosailNode.start(bootstrap, settings)));
+  }
+
+  /** Open loop: checkout n is due at start + n / rate, sent while fewer than maxInFlight await their answer. */
+  private static final class Customers {
+    final Recorder answerTime = new Recorder(MAX_MICROS, 3);
+    final AtomicLong sent = new AtomicLong();
+    final AtomicLong answered = new AtomicLong();
+    final AtomicLong checkedOut = new AtomicLong();
+    final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
+    /** When each order was sent and when it was paid at the simulator (System.currentTimeMillis). */
+    final Map<String, long[]> times = new ConcurrentHashMap<>();
+    private final Vertx vertx;
+    private final HttpClient api;
+    private final HttpClient simulator;
+    private long startNanos;
+    private long timer = -1;
+    private volatile boolean stopped;
+
+    Customers(Vertx vertx, int apiPort, int simulatorPort) {
+      this.vertx = vertx;
+      this.api = client(vertx, apiPort);
+      this.simulator = client(vertx, simulatorPort);
+    }
+
+    private static HttpClient client(Vertx vertx, int port) {
+      return vertx.httpClientBuilder()
+          .with(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true))
+          .with(new PoolOptions().setHttp1MaxSize(MAX_IN_FLIGHT).setMaxWaitQueueSize(-1))
+          .build();
+    }
+
+    Future<Void> putSku() {
+      JsonObject sku = new JsonObject().put("name", "Longjing tea 250 g").put("priceMinor", 8_800).put("currency", "CNY")
+          .put("available", 100_000_000);
+      return send(api, HttpMethod.PUT, "/v1/admin/skus/" + SKU, sku, null).compose(r -> r.getInteger("status") == 200
+          ? Future.succeededFuture() : Future.failedFuture("PUT sku: " + r.encode()));
+    }
+
+    void start() {
+      vertx.runOnContext(x -> {
+        startNanos = System.nanoTime();
+        timer = vertx.setPeriodic(1, t -> sendDue());
+      });
+    }
+
+    void stop() {
+      stopped = true;
+      vertx.runOnContext(x -> vertx.cancelTimer(timer));
+    }
+
+    String errors() {
+      Map<String, Long> copy = new TreeMap<>();
+      errors.forEach((k, v) -> copy.put(k, v.get()));
+      return copy.isEmpty() ? "none" : copy.toString();
+    }
+
+    private void sendDue() {
+      if (stopped) {
+        return;
+      }
+      long due = (long) ((System.nanoTime() - startNanos) * RATE / 1e9);
+      while (sent.get() < due && sent.get() - answered.get() < MAX_IN_FLIGHT) {
+        sent.incrementAndGet();
+        checkOut();
+      }
+    }
+
+    private void checkOut() {
+      JsonObject body = new JsonObject()
+          .put("customer", new JsonObject().put("name", "Li Lei").put("email", "li.lei@example.com")
+              .put("phone", "138-0000-0001"))
+          .put("items", new JsonArray().add(new JsonObject().put("sku", SKU).put("quantity", 1)))
+          .put("delivery", new JsonObject().put("address", "1 Century Ave").put("lat", 31.2397).put("lng", 121.4998));
+      long sentAt = System.nanoTime();
+      long sentMillis = System.currentTimeMillis();
+      send(api, HttpMethod.POST, "/v1/checkout", body, UUID.randomUUID().toString()).onComplete(result -> {
+        answerTime.recordValue(Math.min((System.nanoTime() - sentAt) / 1_000, MAX_MICROS));
+        answered.incrementAndGet();
+        JsonObject answer = result.succeeded() ? result.result() : null;
+        if (answer != null && answer.getInteger("status") == 201) {
+          checkedOut.incrementAndGet();
+          String orderId = answer.getJsonObject("body").getString("orderId");
+          String url = answer.getJsonObject("body").getString("paymentUrl");
+          times.put(orderId, new long[] {sentMillis, System.currentTimeMillis()});
+          send(simulator, HttpMethod.POST, "/_control/stripe/sessions/" + url.substring(url.lastIndexOf('/') + 1)
+              + "/pay", new JsonObject().put("outcome", "paid"), null)
+              .onComplete(paid -> {
+                if (paid.failed() || paid.result().getInteger("status") / 100 != 2) {
+                  errors.computeIfAbsent("pay failed", k -> new AtomicLong()).incrementAndGet();
+                }
+              });
+        } else {
+          errors.computeIfAbsent(answer == null ? result.cause().getClass().getSimpleName()
+              : "HTTP " + answer.getInteger("status"), k -> new AtomicLong()).incrementAndGet();
+        }
+        sendDue();
+      });
+    }
+
+    /** status and body (JSON) of the answer. */
+    private static Future<JsonObject> send(HttpClient client, HttpMethod method, String path, JsonObject body,
+                                           String idempotencyKey) {
+      return client.request(method, path).compose(request -> {
+        request.putHeader("Content-Type", "application/json");
+        if (idempotencyKey != null) {
+          request.putHeader("Idempotency-Key", idempotencyKey);
+        }
+        return request.send(body.encode()).compose(response -> response.body().map(b -> new JsonObject()
+            .put("status", response.statusCode())
+            .put("body", b.length() > 0 && b.getByte(0) == '{' ? b.toJsonObject() : new JsonObject())));
+      });
+    }
+  }
+
+  /** Reads every order's PAID transition from Kafka; its commit instant minus the customer's instants. */
+  private static final class Confirmations implements Runnable {
+    final Recorder confirmTime = new Recorder(MAX_MICROS, 3);
+    final Recorder totalTime = new Recorder(MAX_MICROS, 3);
+    final AtomicLong paid = new AtomicLong();
+    private final KafkaConsumer<String, String> consumer;
+    private final Customers customers;
+    private volatile boolean stopped;
+
+    Confirmations(String bootstrap, Customers customers) {
+      this.customers = customers;
+      this.consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "checkout-bench",
+          "auto.offset.reset", "earliest", "enable.auto.commit", "false"), new StringDeserializer(),
+          new StringDeserializer());
+    }
+
+    @Override
+    public void run() {
+      consumer.subscribe(List.of(CheckoutRepository.TOPIC));
+      while (!stopped) {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+          Envelope event = EnvelopeCodec.decode(record.value());
+          if (!"PAID".equals(event.payload().getString("to"))) {
+            continue;
+          }
+          long[] times = customers.times.remove(event.aggregateId());
+          if (times == null) {
+            continue;
+          }
+          long at = Instant.parse(event.payload().getString("at")).toEpochMilli();
+          confirmTime.recordValue(Math.max(0, Math.min((at - times[1]) * 1_000, MAX_MICROS)));
+          totalTime.recordValue(Math.max(0, Math.min((at - times[0]) * 1_000, MAX_MICROS)));
+          paid.incrementAndGet();
+        }
+      }
+      consumer.close();
+    }
+
+    void stop() {
+      stopped = true;
+    }
+  }
+
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
