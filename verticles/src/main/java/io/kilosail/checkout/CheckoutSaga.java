@@ -188,13 +188,20 @@ public final class CheckoutSaga {
         .setExpiresAtEpochSeconds(expiresAt);
   }
 
-  /** An order its customer cancelled before the saga began is not reserved or charged at all. */
+  /** An order its customer cancelled before the saga began is not reserved or charged at all: it ends here. */
   private Future<Void> open(Data d, SagaStep step) {
-    return orders.find(d.orderId).compose(order -> order == null || order.state().terminal()
-        || order.cancelRequestedAt() != null
-        ? ServiceException.fail(ORDER_ENDED, "order " + d.orderId + " is "
-            + (order == null ? "unknown" : order.cancelRequestedAt() != null ? "cancelled" : order.state()))
-        : Future.succeededFuture());
+    return orders.find(d.orderId).compose(order -> {
+      if (order == null || order.state().terminal()) {
+        return ServiceException.fail(ORDER_ENDED, "order " + d.orderId + " is "
+            + (order == null ? "unknown" : order.state()));
+      }
+      if (order.cancelRequestedAt() != null) {
+        return orders.move(d.orderId, CheckoutState.CANCELLED, null, null, "cancelled by the customer")
+            .onSuccess(x -> answer(d))
+            .compose(x -> ServiceException.fail(ORDER_ENDED, "order " + d.orderId + " was cancelled"));
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private Future<Void> offerPayment(Data d, SagaStep step) {
