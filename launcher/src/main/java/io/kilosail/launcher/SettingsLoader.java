@@ -145,7 +145,25 @@ public final class SettingsLoader {
     platformSecretsFromEnv(merged, sections);
     courierSecretsFromEnv(merged, sections);
     webhooksPortOverride(merged, sections);
+    adminKeysFromEnv(merged, sections);
     return sections;
+  }
+
+  /**
+   * {@code KILOSAIL_ADMIN_JWT_PUBLIC_KEY} and {@code KILOSAIL_ADMIN_JWT_PRIVATE_KEY} (PEM) replace the dev-only keys
+   * of {@code admin.jwt}, so production keys never sit in a file; a node that only checks tokens needs the public one.
+   */
+  private static void adminKeysFromEnv(JsonObject merged, JsonObject sections) {
+    Map<String, String> keys = Map.of("KILOSAIL_ADMIN_JWT_PUBLIC_KEY", "publicKey",
+        "KILOSAIL_ADMIN_JWT_PRIVATE_KEY", "privateKey");
+    keys.forEach((env, field) -> {
+      if (!merged.containsKey(env)) {
+        return;
+      }
+      JsonObject admin = sections.getValue("admin") instanceof JsonObject json ? json : new JsonObject();
+      JsonObject jwt = admin.getValue("jwt") instanceof JsonObject json ? json : new JsonObject();
+      sections.put("admin", admin.put("jwt", jwt.put(field, String.valueOf(merged.getValue(env)))));
+    });
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.kilosail.ingress;
 
+import io.kilosail.admin.AdminBridge;
+import io.kilosail.admin.AdminTokens;
 import io.kilosail.checkout.CheckoutRoutes;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
@@ -15,6 +17,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -27,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The public HTTP server of a node: operations endpoints now ({@code /health}, {@code /ready}, {@code /metrics}),
  * the order intake API ({@code /v1/orders}, {@link OrderIntakeRoutes}), the settlement reports ({@code /v1/settlements},
- * {@link SettlementRoutes}), the shop's checkout API ({@code /v1/checkout}, {@link CheckoutRoutes}).
+ * {@link SettlementRoutes}), the shop's checkout API ({@code /v1/checkout}, {@link CheckoutRoutes}); on a node with the
+ * admin role, the admin dashboard ({@code /admin/}, {@code /eventbus/*}).
  */
 public class IngressVerticle extends VerticleBase {
 
@@ -55,6 +59,9 @@ public class IngressVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
     SagaAdminRoutes.mount(router, SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS));
     SettlementRoutes.mount(router, mysql);
+    if (node.roles().contains("admin")) {
+      mountAdminDashboard(router);
+    }
 
     return OrderIntakeRoutes.mount(vertx, router, mysql, config())
         .compose(mounted -> CheckoutRoutes.mount(vertx, router, mysql, config()))
@@ -65,6 +72,16 @@ public class IngressVerticle extends VerticleBase {
           server = s;
           log.info("ingress listening on http://{}:{} node={}", http.host(), s.actualPort(), node.id());
         });
+  }
+
+  /**
+   * The admin dashboard: its page at {@code /admin/} (static files from the classpath) and the event bus bridge at
+   * {@code /eventbus/*} that feeds it and carries its commands (see {@link AdminBridge} for what may cross it).
+   */
+  private void mountAdminDashboard(Router router) {
+    AdminBridge.mount(vertx, router, AdminTokens.fromJson(vertx, config()));
+    router.get("/admin").handler(ctx -> ctx.redirect("/admin/"));
+    router.route("/admin/*").handler(StaticHandler.create("webroot/admin"));
   }
 
   /** The port the server really listens on (differs from the configured one when that was 0). */
