@@ -1,5 +1,7 @@
 package io.kilosail.launcher;
 
+import io.kilosail.admin.AdminCommandsVerticle;
+import io.kilosail.admin.DashboardVerticle;
 import io.kilosail.admin.NodeInfoVerticle;
 import io.kilosail.checkout.CheckoutDeliveryWatcher;
 import io.kilosail.checkout.StockVerticle;
@@ -233,6 +235,9 @@ public final class KilosailNode {
           .compose(x -> vertx.deployVerticle(new CheckoutDeliveryWatcher(), options))
           .mapEmpty();
       case STOCK -> vertx.deployVerticle(new StockVerticle(), options).mapEmpty();
+      // The dashboard's publishers and the consumers of its commands; the page and the bridge are on ingress.
+      case ADMIN -> vertx.deployVerticle(new DashboardVerticle(), options)
+          .compose(x -> vertx.deployVerticle(new AdminCommandsVerticle(), options)).mapEmpty();
       // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
       case WEBHOOKS -> {
         CourierWebhookVerticle verticle = new CourierWebhookVerticle();

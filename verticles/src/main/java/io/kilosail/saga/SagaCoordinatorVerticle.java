@@ -1,5 +1,6 @@
 package io.kilosail.saga;
 
+import io.kilosail.admin.AdminAddresses;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaStep;
 import io.kilosail.contracts.saga.SagaView;
@@ -418,6 +419,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       } else {
         log.info("saga {} id={} type={} key={} error={}", state.name().toLowerCase(), saga.id, saga.definition.type(),
             saga.businessKey, saga.progress.lastError());
+      }
+      if (state == State.FAILED) {
+        // For the admin dashboard's "latest failures" (a saga_instance query by state would need an index).
+        vertx.eventBus().publish(AdminAddresses.SAGA_FAILED, new JsonObject().put("sagaId", saga.id)
+            .put("type", saga.definition.type()).put("businessKey", saga.businessKey)
+            .put("error", saga.progress.lastError()).put("at", Instant.now().toString()));
       }
       SagaDefinition.Hook<D> hook = switch (state) {
         case COMPLETED -> saga.definition.hooks().completed();
