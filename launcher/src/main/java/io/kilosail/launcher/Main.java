@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,6 +31,10 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals(IssueToken.COMMAND)) {
+      System.exit(IssueToken.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+      return;
+    }
     Arguments arguments;
     try {
       arguments = parse(args);
@@ -114,6 +119,8 @@ public final class Main {
         kilosail: event-driven order fulfilment on Vert.x
 
         usage: java -jar kilosail-dev.jar [options]     (kilosail.jar: same, without embedded servers)
+               java -jar kilosail-dev.jar issue-token --operator <name> [--ttl 8h] [--conf <file>]
+                                          prints an admin dashboard token (docs/dashboard.md)
 
           --conf <file>     JSON layered over conf/default.json, e.g. conf/external.json or conf/cluster-node-a.json
           --roles <list>    roles of this node, comma-separated (default: all)
