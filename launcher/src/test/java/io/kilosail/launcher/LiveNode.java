@@ -57,6 +57,10 @@ final class LiveNode implements AutoCloseable {
     await(node.stop());
   }
 
+  KilosailNode node() {
+    return node;
+  }
+
   /** Signs {@code body} as meituan and POSTs it. */
   HttpResponse<String> signedPost(String path, String body) throws Exception {
     String ts = String.valueOf(Instant.now().getEpochSecond());

@@ -1,0 +1,199 @@
+package io.kilosail.launcher;
+
+import io.kilosail.admin.AdminTokens;
+import io.kilosail.testing.KilosailInfraExtension;
+import io.kilosail.testing.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.kilosail.launcher.TestNodes.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The admin bridge's fences, spoken to the way a hostile browser could: raw SockJS websocket frames on
+ * {@code /eventbus/websocket}. A send to a service address, a listen on one, an admin command without a token, with a
+ * forged or expired one, or published instead of sent: each is refused (and reaches nothing); a command with a valid
+ * token works, and the dashboard topics arrive.
+ */
+@ExtendWith(KilosailInfraExtension.class)
+class DashboardBridgeTest {
+
+  private static final JsonObject CONF = new JsonObject()
+      .put("relay", new JsonObject().put("idlePollMs", 20))
+      .put("admin", new JsonObject().put("dashboard", new JsonObject().put("publishIntervalMs", 250)));
+
+  private static LiveNode node;
+  private static AdminTokens tokens;
+  private static Vertx client;
+  private WebSocket socket;
+  private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+
+  @BeforeAll
+  static void start(TestInfra infra) throws Exception {
+    node = LiveNode.start(infra.settings(), CONF);
+    client = Vertx.vertx();
+    tokens = AdminTokens.fromJson(client, node.node().settings().verticleSections());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (client != null) {
+      await(client.close());
+    }
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  @BeforeEach
+  void connect() throws Exception {
+    socket = await(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(node.node().httpPort()).setURI("/eventbus/websocket")));
+    // The bridge writes its frames as binary websocket messages, our refusals as text ones: read both.
+    socket.handler(data -> frames.add(new JsonObject(data)));
+  }
+
+  @AfterEach
+  void disconnect() throws Exception {
+    await(socket.close());
+  }
+
+  @Test
+  void aSendToAServiceAddressIsRefusedAndReachesNothing() throws Exception {
+    AtomicInteger reached = new AtomicInteger();
+    await(node.node().vertx().eventBus().consumer("kilosail.saga.coordinator.test-probe", m -> reached.incrementAndGet())
+        .completion());
+    String reply = UUID.randomUUID().toString();
+    send("send", "kilosail.saga.coordinator.test-probe", new JsonObject().put("action", "retry"),
+        bearer(tokens.issue("mallory", Duration.ofMinutes(5))), reply);
+
+    JsonObject refusal = frameFor(reply);
+    assertThat(refusal.getString("type")).isEqualTo("err");
+    assertThat(refusal.getInteger("failureCode")).isEqualTo(403);
+    assertThat(refusal.getString("message")).contains("not an admin command address");
+    Thread.sleep(300);
+    assertThat(reached).as("messages that got through to the service address").hasValue(0);
+  }
+
+  @Test
+  void listeningIsAllowedOnDashboardTopicsOnly() throws Exception {
+    socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "kilosail.saga.failed").encode());
+    JsonObject refused = next(f -> "err".equals(f.getString("type")));
+    assertThat(refused.getString("body")).isEqualTo("rejected");
+
+    socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "dashboard.throughput").encode());
+    JsonObject update = next(f -> "dashboard.throughput".equals(f.getString("address")));
+    assertThat(update.getJsonObject("body").containsKey("pushedTotal")).isTrue();
+  }
+
+  @Test
+  void anAdminCommandWithoutAValidTokenIsRefused() throws Exception {
+    String orderId = node.push("shanghai");
+    String forged = forgedToken();
+    String expired = tokens.issue("alice", Duration.ofSeconds(1));
+    Thread.sleep(2100);
+    JsonObject body = new JsonObject().put("orderId", orderId).put("reason", "should not happen");
+
+    for (String authorization : new String[]{null, "Bearer not-a-jwt", bearer(forged), bearer(expired)}) {
+      String reply = UUID.randomUUID().toString();
+      send("send", "admin.orders.cancel", body, authorization, reply);
+      JsonObject refusal = frameFor(reply);
+      assertThat(refusal.getString("type")).as("answer with authorization " + authorization).isEqualTo("err");
+      assertThat(refusal.getInteger("failureCode")).isEqualTo(401);
+      assertThat(refusal.getString("message")).startsWith("refused: no valid operator token");
+    }
+    // Published, even with a valid token: commands need their answer.
+    send("publish", "admin.orders.cancel", body, bearer(tokens.issue("alice", Duration.ofMinutes(5))), null);
+    assertThat(next(f -> "err".equals(f.getString("type"))).getString("body")).isEqualTo("rejected");
+
+    Thread.sleep(300);
+    assertThat(node.order(orderId).getString("state")).isNotEqualTo("CANCELLED");
+  }
+
+  @Test
+  void anAdminCommandWithAValidTokenIsCarriedOut() throws Exception {
+    // Couriers that never move on their own: the order is still in progress when the operator cancels it.
+    for (String platform : LiveNode.PLATFORMS) {
+      node.behave(platform, new JsonObject().put("autoProgress", false));
+    }
+    try {
+      String orderId = node.push("shanghai");
+      String reply = UUID.randomUUID().toString();
+      send("send", "admin.orders.cancel", new JsonObject().put("orderId", orderId).put("reason", "customer called"),
+          bearer(tokens.issue("alice", Duration.ofMinutes(5))), reply);
+
+      JsonObject answer = frameFor(reply);
+      assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("rec");
+      assertThat(answer.getJsonObject("body").getBoolean("ok")).isTrue();
+      JsonObject order = node.awaitState(orderId, "CANCELLED");
+      JsonArray timeline = order.getJsonArray("timeline");
+      assertThat(timeline.getJsonObject(timeline.size() - 1).getString("detail")).contains("operator alice");
+
+      // The service's own refusal comes back as clearly: the order cannot be cancelled twice.
+      String again = UUID.randomUUID().toString();
+      send("send", "admin.orders.cancel", new JsonObject().put("orderId", orderId),
+          bearer(tokens.issue("alice", Duration.ofMinutes(5))), again);
+      JsonObject refusal = frameFor(again);
+      assertThat(refusal.getInteger("failureCode")).isEqualTo(409);
+      assertThat(refusal.getString("message")).contains("already CANCELLED");
+    } finally {
+      for (String platform : LiveNode.PLATFORMS) {
+        node.behave(platform, new JsonObject().put("autoProgress", true));
+      }
+    }
+  }
+
+  private void send(String type, String address, JsonObject body, String authorization, String replyAddress) {
+    JsonObject frame = new JsonObject().put("type", type).put("address", address).put("body", body)
+        .put("headers", authorization == null ? new JsonObject() : new JsonObject().put("authorization", authorization));
+    if (replyAddress != null) {
+      frame.put("replyAddress", replyAddress);
+    }
+    socket.writeTextMessage(frame.encode());
+  }
+
+  private JsonObject frameFor(String replyAddress) throws Exception {
+    return next(f -> replyAddress.equals(f.getString("address")));
+  }
+
+  private JsonObject next(java.util.function.Predicate<JsonObject> wanted) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      JsonObject frame = frames.poll(100, TimeUnit.MILLISECONDS);
+      if (frame != null && wanted.test(frame)) {
+        return frame;
+      }
+    }
+    throw new AssertionError("no such frame within 10 s");
+  }
+
+  private static String bearer(String token) {
+    return "Bearer " + token;
+  }
+
+  /** A well-formed token for a real operator whose signature is not ours (its payload changed after signing). */
+  private static String forgedToken() {
+    String[] parts = tokens.issue("alice", Duration.ofMinutes(5)).split("\\.");
+    String payload = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1])))
+        .put("sub", "root").encode();
+    return parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes()) + "."
+        + parts[2];
+  }
+}
