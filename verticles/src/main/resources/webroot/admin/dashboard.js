@@ -12,6 +12,7 @@
   var history = [];          // throughput points for the chart: {pushed, delivered}
   var openOrder = null;      // the order shown in the search panel: {orderId, sagaId}
   var refreshTimer = null;
+  var lookups = 0;           // the newest order lookup wins: an older answer arriving late is dropped
 
   // ------------------------------------------------------------------ formatting
 
@@ -81,7 +82,9 @@
       text('quotes-rate', m.perSec);
       text('quotes-mean', m.meanMs === null ? '–' : m.meanMs + ' ms');
       text('quotes-max', m.recentMaxMs + ' ms');
-      text('quotes-accepted', m.acceptedShare === null ? '–' : Math.round(m.acceptedShare * 100) + ' %');
+      // The share over the last interval while quotes flow; otherwise the totals since start say it.
+      text('quotes-accepted', (m.acceptedShare === null ? '–' : Math.round(m.acceptedShare * 100) + ' %')
+        + ' (' + number(m.quotedTotal) + ' of ' + number(m.total) + ' since start)');
     },
     'dashboard.sagas': function (m) {
       text('sagas-running', number(m.running) + ' running here');
@@ -208,13 +211,14 @@
   }
 
   function loadOrder(url) {
+    var lookup = ++lookups;
     return getJson(url).then(function (found) {
       // A checkout of our shop carries its delivery order inside.
       var order = found.timeline ? found : (found.delivery || found);
       var orderId = order.orderId || found.orderId;
       return getJson('/v1/admin/sagas?businessKey=' + encodeURIComponent(orderId)).catch(function () { return []; })
-        .then(function (sagas) { showOrder(order, orderId, sagas); });
-    }).catch(function (err) { showOrderError(err.message); });
+        .then(function (sagas) { if (lookup === lookups) { showOrder(order, orderId, sagas); } });
+    }).catch(function (err) { if (lookup === lookups) { showOrderError(err.message); } });
   }
 
   function showOrder(order, orderId, sagas) {

@@ -80,7 +80,15 @@ public class IngressVerticle extends VerticleBase {
    */
   private void mountAdminDashboard(Router router) {
     AdminBridge.mount(vertx, router, AdminTokens.fromJson(vertx, config()));
-    router.get("/admin").handler(ctx -> ctx.redirect("/admin/"));
+    // The page's links are relative: it must be read as the directory /admin/. (A route "/admin" matches "/admin/" too,
+    // hence the exact check.)
+    router.get("/admin").handler(ctx -> {
+      if (ctx.request().path().equals("/admin")) {
+        ctx.redirect("/admin/");
+      } else {
+        ctx.next();
+      }
+    });
     router.route("/admin/*").handler(StaticHandler.create("webroot/admin"));
   }
 
