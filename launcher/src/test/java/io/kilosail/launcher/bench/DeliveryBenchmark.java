@@ -63,7 +63,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * (the node's MySQL pool, 24), {@code bench.drain} (after the measured window, how long to wait for the accepted
  * orders to end, 60 s), {@code bench.log} (level of the io.kilosail loggers, WARN: several INFO lines per order),
  * {@code bench.cancelShare} (share of accepted orders the food platform cancels at a random moment within 2 s, 0;
- * with cancellations the run ends by reconciling the settlement reports with the per-order ledgers).
+ * with cancellations the run ends by reconciling the settlement reports with the per-order ledgers),
+ * {@code bench.bridge} (true: in lifecycle mode one dashboard browser listens on the admin bridge, {@link
+ * BridgeListener}, and the summary says how many messages per second it was sent and how old they were).
  */
 public final class DeliveryBenchmark {
 
@@ -77,6 +79,8 @@ public final class DeliveryBenchmark {
   private static final String LOG_LEVEL = System.getProperty("bench.log", "WARN");
   /** Share of accepted orders their food platform cancels, at a random moment within 2 s of the push (0: none). */
   private static final double CANCEL_SHARE = Double.parseDouble(System.getProperty("bench.cancelShare", "0"));
+  /** Whether one dashboard browser listens on the bridge meanwhile (lifecycle mode), to measure what it is sent. */
+  private static final boolean BRIDGE = Boolean.parseBoolean(System.getProperty("bench.bridge", "true"));
   private static final int KAFKA_PARTITIONS = 8;
   private static final int REPORT_EVERY_SECONDS = 5;
 
@@ -130,6 +134,8 @@ public final class DeliveryBenchmark {
     printHeader(monitorPool, lifecycle);
 
     LoadGenerator generator = new LoadGenerator(load, httpPort, RATE, MAX_IN_FLIGHT);
+    BridgeListener bridge = lifecycle && BRIDGE ? await(BridgeListener.connect(load, httpPort)) : null;
+    long[] bridgeWindow = new long[4];
     Monitor monitor = new Monitor(monitorPool, lifecycle);
     Histogram intakeMeasured = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     Histogram intakeFromScheduleMeasured = new Histogram(TimeUnit.SECONDS.toMicros(600), 3);
@@ -154,9 +160,17 @@ public final class DeliveryBenchmark {
       maxHeap = Math.max(maxHeap, now.heapUsed);
       if (second == WARMUP_SECONDS) {
         atMeasureStart = now;
+        if (bridge != null) {
+          bridgeWindow[0] = bridge.received();
+          bridgeWindow[1] = Instant.now().getEpochSecond();
+        }
       }
       if (second == stopAt) {
         atMeasureEnd = now;
+        if (bridge != null) {
+          bridgeWindow[2] = bridge.received();
+          bridgeWindow[3] = Instant.now().getEpochSecond();
+        }
       }
       boolean draining = second > stopAt;
       boolean drained = draining && (!lifecycle || now.open() == 0 && generator.inFlight() == 0)
@@ -185,6 +199,9 @@ public final class DeliveryBenchmark {
     Sample end = previousReport;
     printSummary(generator, atMeasureStart, atMeasureEnd, end, intakeMeasured, intakeFromScheduleMeasured, maxHeap,
         minDeliveredRate, maxDeliveredRate, lifecycle, second - stopAt);
+    if (bridge != null) {
+      printBridge(bridge, bridgeWindow, atMeasureEnd.second - atMeasureStart.second);
+    }
     if (lifecycle) {
       System.out.printf("cancel requests    %s%n", generator.cancels);
       reconcile(monitorPool, httpPort, benchStart);
@@ -481,6 +498,18 @@ public final class DeliveryBenchmark {
         interval.getTotalCount() == 0 ? 0 : interval.getValueAtPercentile(50) / 1e3,
         interval.getTotalCount() == 0 ? 0 : interval.getValueAtPercentile(99) / 1e3, now.outboxUnsent, now.sagasOpen,
         now.heapUsed >> 20, jvm, mysqld);
+  }
+
+  /** What one dashboard browser was sent over the bridge during the measured window (issue 8's bounded rate). */
+  private static void printBridge(BridgeListener bridge, long[] window, double seconds) {
+    long messages = window[2] - window[0];
+    System.out.printf("bridge to 1 browser %,9d msgs = %,8.1f msgs/s (busiest second %d; %d topics)   per topic: %s%n",
+        messages, messages / seconds, bridge.maxPerSecond(window[1] + 1, window[3]), BridgeListener.TOPICS.size(),
+        bridge.byTopic());
+    synchronized (bridge.ageMs) {
+      System.out.printf("  update age       p50 %d ms, p99 %d ms, max %d ms (published to received, over the run)%n",
+          bridge.ageMs.getValueAtPercentile(50), bridge.ageMs.getValueAtPercentile(99), bridge.ageMs.getMaxValue());
+    }
   }
 
   private static void printSummary(LoadGenerator g, Sample start, Sample end, Sample last, Histogram intake,
