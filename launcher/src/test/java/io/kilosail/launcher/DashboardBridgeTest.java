@@ -160,6 +160,27 @@ class DashboardBridgeTest {
     }
   }
 
+  @Test
+  void aSagaRetryGoesToTheCoordinatorAndItsRefusalComesBack() throws Exception {
+    String token = bearer(tokens.issue("alice", Duration.ofMinutes(5)));
+    String unknown = UUID.randomUUID().toString();
+    send("send", "admin.sagas.retry", new JsonObject().put("sagaId", "no-such-saga"), token, unknown);
+    JsonObject notFound = frameFor(unknown);
+    assertThat(notFound.getInteger("failureCode")).as(notFound.encode()).isEqualTo(404);
+
+    String orderId = node.push("shanghai");
+    JsonObject saga = node.awaitSaga(orderId, "COMPLETED");
+    String notFailed = UUID.randomUUID().toString();
+    send("send", "admin.sagas.retry", new JsonObject().put("sagaId", saga.getString("id")), token, notFailed);
+    JsonObject refusal = frameFor(notFailed);
+    assertThat(refusal.getInteger("failureCode")).as(refusal.encode()).isEqualTo(409);
+    assertThat(refusal.getString("message")).contains("COMPLETED");
+
+    String missing = UUID.randomUUID().toString();
+    send("send", "admin.sagas.retry", new JsonObject(), token, missing);
+    assertThat(frameFor(missing).getString("message")).isEqualTo("sagaId is required");
+  }
+
   private void send(String type, String address, JsonObject body, String authorization, String replyAddress) {
     JsonObject frame = new JsonObject().put("type", type).put("address", address).put("body", body)
         .put("headers", authorization == null ? new JsonObject() : new JsonObject().put("authorization", authorization));

@@ -116,8 +116,11 @@ public class AdminCommandsVerticle extends VerticleBase {
   }
 
   private static void answerFailure(Message<JsonObject> command, String what, Throwable err) {
-    if (err instanceof ServiceException known) {
-      command.fail(known.failureCode() > 0 ? known.failureCode() : 500, known.getMessage());
+    if (err instanceof ServiceException known && known.failureCode() >= 4400 && known.failureCode() < 4500) {
+      // The contracts' 4xxx codes as the HTTP-like code the page shows (4404 "not found" as 404), like Problems does.
+      command.fail(known.failureCode() - 4000, known.getMessage());
+    } else if (err instanceof ServiceException known && known.failureCode() > 0) {
+      command.fail(known.failureCode(), known.getMessage());
     } else if (err instanceof ReplyException unanswered) {
       // No coordinator on the cluster, or it did not answer in time: nothing was done, the operator may try again.
       command.fail(503, what + ": no answer from the service (" + unanswered.failureType() + ")");
