@@ -220,7 +220,9 @@ public final class KilosailNode {
               return verticle;
             }, new DeploymentOptions(options).setInstances(instances))
             .<Void>mapEmpty()
-            .recover(err -> Future.failedFuture(new SettingException(Setting.HTTP_PORT.label(),
+            // A bad setting of a section ingress reads (admin.jwt) names itself; anything else is the port.
+            .recover(err -> Future.failedFuture(err instanceof SettingException ? err
+                : new SettingException(Setting.HTTP_PORT.label(),
                 "cannot listen on " + settings.httpHost() + ":" + settings.httpPort() + ": " + rootMessage(err))));
       }
       case RELAY -> Future.all(

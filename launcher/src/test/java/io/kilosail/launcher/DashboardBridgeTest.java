@@ -1,6 +1,7 @@
 package io.kilosail.launcher;
 
 import io.kilosail.admin.AdminTokens;
+import io.kilosail.platform.settings.SettingException;
 import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
 import io.vertx.core.Vertx;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.kilosail.launcher.TestNodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The admin bridge's fences, spoken to the way a hostile browser could: raw SockJS websocket frames on
@@ -179,6 +181,16 @@ class DashboardBridgeTest {
     String missing = UUID.randomUUID().toString();
     send("send", "admin.sagas.retry", new JsonObject(), token, missing);
     assertThat(frameFor(missing).getString("message")).isEqualTo("sagaId is required");
+  }
+
+  @Test
+  void aBadAdminKeyStopsStartUpNamingTheSetting(TestInfra infra) {
+    assertThatThrownBy(() -> TestNodes.start(client, infra.settings(), new JsonObject()
+        .put("kilosail.node.roles", "ingress,admin")
+        .put("KILOSAIL_ADMIN_JWT_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----")))
+        .rootCause()
+        .isInstanceOf(SettingException.class)
+        .hasMessageContaining("admin.jwt (KILOSAIL_ADMIN_JWT_PUBLIC_KEY");
   }
 
   private void send(String type, String address, JsonObject body, String authorization, String replyAddress) {
