@@ -115,7 +115,7 @@
     },
     'dashboard.messaging': function (m) {
       text('outbox-backlog', number(m.outboxBacklog));
-      text('outbox-oldest', m.outboxOldestUnsentMs ? number(m.outboxOldestUnsentMs) + ' ms' : 'none');
+      text('outbox-oldest', m.outboxOldestUnsentSeconds ? m.outboxOldestUnsentSeconds + ' s' : 'none');
       text('pushback-backlog', number(m.pushbackBacklog));
       var body = $('consumer-lag').tBodies[0];
       clear(body);

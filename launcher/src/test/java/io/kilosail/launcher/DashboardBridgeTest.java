@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -100,9 +101,16 @@ class DashboardBridgeTest {
     JsonObject refused = next(f -> "err".equals(f.getString("type")));
     assertThat(refused.getString("body")).isEqualTo("rejected");
 
-    socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "dashboard.throughput").encode());
-    JsonObject update = next(f -> "dashboard.throughput".equals(f.getString("address")));
-    assertThat(update.getJsonObject("body").containsKey("pushedTotal")).isTrue();
+    // Every topic the page listens to arrives, each with the fields the page reads.
+    Map<String, String> fieldByTopic = Map.of("dashboard.throughput", "pushedTotal", "dashboard.orders", "byState",
+        "dashboard.couriers", "couriers", "dashboard.quotes", "perSec", "dashboard.sagas", "latestFailures",
+        "dashboard.messaging", "outboxBacklog");
+    fieldByTopic.keySet().forEach(topic -> socket.writeTextMessage(new JsonObject().put("type", "register")
+        .put("address", topic).encode()));
+    for (Map.Entry<String, String> topic : fieldByTopic.entrySet()) {
+      JsonObject update = next(f -> topic.getKey().equals(f.getString("address")));
+      assertThat(update.getJsonObject("body").containsKey(topic.getValue())).as(update.encode()).isTrue();
+    }
   }
 
   @Test

@@ -212,7 +212,7 @@ public class DashboardVerticle extends VerticleBase {
     }
     return new JsonObject()
         .put("outboxBacklog", (long) sum("kilosail.outbox.backlog", m -> true))
-        .put("outboxOldestUnsentMs", (long) sum("kilosail.outbox.oldest.unsent.age", m -> true))
+        .put("outboxOldestUnsentSeconds", round(max("kilosail.outbox.oldest.unsent.age")))
         .put("pushbackBacklog", (long) sum("kilosail.pushback.backlog", m -> true))
         .put("consumerLag", lag);
   }
@@ -249,6 +249,14 @@ public class DashboardVerticle extends VerticleBase {
       }
     }
     return total;
+  }
+
+  private double max(String gauge) {
+    double max = 0;
+    for (Meter meter : registry.find(gauge).meters()) {
+      max = Math.max(max, value(meter));
+    }
+    return max;
   }
 
   private static double count(Meter meter) {
