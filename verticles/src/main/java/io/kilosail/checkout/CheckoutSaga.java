@@ -52,6 +52,8 @@ public final class CheckoutSaga {
   public static final String PAYMENT_SUCCEEDED = "payment.succeeded";
   public static final String PAYMENT_FAILED = "payment.failed";
   public static final String PAYMENT_EXPIRED = "payment.expired";
+  /** Told, not awaited: the order's payment was refunded (by a compensation, or by hand at the provider). */
+  public static final String PAYMENT_REFUNDED = "payment.refunded";
   public static final String DELIVERY_DELIVERED = "delivery.delivered";
   public static final String DELIVERY_CANCELLED = "delivery.cancelled";
 
