@@ -80,7 +80,7 @@ class CheckoutFlowTest {
     assertThat(done.getJsonObject("delivery").getString("state")).isEqualTo("DELIVERED");
     assertThat(done.getJsonObject("delivery").getJsonObject("courier")).as(done.encodePrettily()).isNotNull();
     assertThat(levels(sku)).containsExactly(3, 0, 2);
-    assertThat(node.awaitSaga(order.getString("orderId"), "COMPLETED")).isNotNull();
+    assertThat(awaitCheckoutSaga(order.getString("orderId"), "COMPLETED").getString("state")).isEqualTo("COMPLETED");
   }
 
   @Test
@@ -125,7 +125,7 @@ class CheckoutFlowTest {
     JsonObject ended = awaitState(order.getString("orderId"), "PAYMENT_FAILED");
     assertThat(ended.getString("endReason")).startsWith("payment-failed");
     assertThat(levels(sku)).startsWith(3, 0);
-    assertCompensatedOnce(order.getString("orderId"), "reserve-stock", "create-payment", "open");
+    assertCompensatedOnce(order.getString("orderId"), "create-payment", "reserve-stock", "open");
   }
 
   @Test
@@ -137,7 +137,7 @@ class CheckoutFlowTest {
 
     awaitState(order.getString("orderId"), "EXPIRED");
     assertThat(levels(sku)).startsWith(2, 0);
-    assertCompensatedOnce(order.getString("orderId"), "reserve-stock", "create-payment", "open");
+    assertCompensatedOnce(order.getString("orderId"), "create-payment", "reserve-stock", "open");
   }
 
   @Test
@@ -158,7 +158,7 @@ class CheckoutFlowTest {
     assertThat(ended.getJsonObject("delivery").getString("state")).isEqualTo("CANCELLED");
     assertThat(refunds(order)).as("refunds at Stripe").isEqualTo(1);
     assertThat(levels(sku)).containsExactly(4, 0, 0);
-    assertCompensatedOnce(orderId, "deliver", "reserve-stock", "create-payment", "open");
+    assertCompensatedOnce(orderId, "deliver", "create-payment", "reserve-stock", "open");
     HttpResponse<String> again = node.send("POST", node.api("/v1/checkout/" + orderId + "/cancel"), new JsonObject());
     assertThat(again.statusCode()).as("a second cancel answers the ended order").isEqualTo(200);
     assertThat(refunds(order)).isEqualTo(1);
@@ -252,21 +252,26 @@ class CheckoutFlowTest {
     return order;
   }
 
-  /** The checkout saga compensated exactly these steps, each once, in this order. */
-  private static void assertCompensatedOnce(String orderId, String... steps) throws Exception {
+  /** The order's checkout saga (a delivered order also has a delivery saga under the same key) once in {@code state}. */
+  private static JsonObject awaitCheckoutSaga(String orderId, String state) throws Exception {
     JsonObject saga = null;
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
       HttpResponse<String> answer = node.send("GET", node.api("/v1/admin/sagas?businessKey=" + orderId), null);
-      JsonArray sagas = new JsonArray(answer.body());
-      saga = sagas.stream().map(JsonObject.class::cast).filter(s -> "checkout".equals(s.getString("sagaType")))
-          .findFirst().orElse(null);
-      if (saga != null && "COMPENSATED".equals(saga.getString("state"))) {
+      saga = new JsonArray(answer.body()).stream().map(JsonObject.class::cast)
+          .filter(s -> "checkout".equals(s.getString("sagaType"))).findFirst().orElse(null);
+      if (saga != null && state.equals(saga.getString("state"))) {
         break;
       }
       Thread.sleep(100);
     }
     assertThat(saga).as("checkout saga of " + orderId).isNotNull();
+    return saga;
+  }
+
+  /** The checkout saga compensated exactly these steps, each once, in this order (the reverse of their actions). */
+  private static void assertCompensatedOnce(String orderId, String... steps) throws Exception {
+    JsonObject saga = awaitCheckoutSaga(orderId, "COMPENSATED");
     assertThat(saga.getString("state")).as(saga.encodePrettily()).isEqualTo("COMPENSATED");
     List<String> compensated = saga.getJsonArray("timeline").stream().map(JsonObject.class::cast)
         .filter(e -> "COMPENSATION".equals(e.getString("phase")) && "SUCCEEDED".equals(e.getString("outcome")))

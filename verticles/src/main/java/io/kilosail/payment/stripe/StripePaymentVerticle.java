@@ -133,7 +133,10 @@ public class StripePaymentVerticle extends VerticleBase implements PaymentChanne
             .compose(now -> now.state() == PaymentState.CANCELLED ? Future.succeededFuture(now.toSession())
                 : undo(now, 1));
       }
-      return payment.paymentId() == null ? Future.succeededFuture(payment.toSession()) : undo(payment, 1);
+      // Failed, expired, refunded or cancelled: nothing is left to undo. (Stripe alone could not tell a failed delayed
+      // payment from one still processing: both are a complete, unpaid session.)
+      return payment.paymentId() == null || payment.state().terminal() ? Future.succeededFuture(payment.toSession())
+          : undo(payment, 1);
     });
   }
 
