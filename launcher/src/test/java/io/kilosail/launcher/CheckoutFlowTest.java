@@ -165,6 +165,41 @@ class CheckoutFlowTest {
   }
 
   @Test
+  void duplicatedReorderedAndReplayedWebhooksPayTheOrderOnce() throws Exception {
+    HttpResponse<String> shaky = node.send("PUT", node.simulator("/_control/stripe/webhooks"),
+        new JsonObject().put("duplicates", 2).put("reorder", true));
+    assertThat(shaky.statusCode()).as(shaky.body()).isEqualTo(200);
+    try {
+      String sku = newSku(3, 1_200);
+      JsonObject order = new JsonObject(checkout(UUID.randomUUID().toString(), sku, 2).body());
+      String orderId = order.getString("orderId");
+
+      // A delayed method: completed (unpaid) then async_payment_succeeded, each sent three times, the pair swapped.
+      pay(order, "async_paid");
+      awaitState(orderId, "COMPLETED");
+
+      JsonObject atStripe = new JsonObject(node.send("GET", node.simulator("/_control/stripe/sessions/"
+          + sessionId(order)), null).body());
+      JsonObject succeeded = atStripe.getJsonArray("events").stream().map(JsonObject.class::cast)
+          .filter(e -> "checkout.session.async_payment_succeeded".equals(e.getString("type"))).findFirst()
+          .orElseThrow();
+      HttpResponse<String> replay = node.send("POST", node.simulator("/_control/stripe/events/"
+          + succeeded.getString("id") + "/resend"), new JsonObject());
+      assertThat(replay.statusCode()).as(replay.body()).isEqualTo(202);
+
+      JsonObject saga = awaitCheckoutSaga(orderId, "COMPLETED");
+      long confirmations = saga.getJsonArray("timeline").stream().map(JsonObject.class::cast)
+          .filter(e -> "confirm".equals(e.getString("step")) && "SUCCEEDED".equals(e.getString("outcome"))).count();
+      assertThat(confirmations).as(saga.encodePrettily()).isEqualTo(1);
+      assertThat(levels(sku)).containsExactly(1, 0, 2);
+      assertThat(node.order(orderId).getString("state")).isEqualTo("COMPLETED");
+    } finally {
+      node.send("PUT", node.simulator("/_control/stripe/webhooks"),
+          new JsonObject().put("duplicates", 0).put("reorder", false));
+    }
+  }
+
+  @Test
   void aRepeatedKeyAnswersTheFirstOrderAndAnotherBodyIsAConflict() throws Exception {
     String sku = newSku(10, 700);
     String key = UUID.randomUUID().toString();
