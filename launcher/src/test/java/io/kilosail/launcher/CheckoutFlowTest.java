@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -88,8 +89,7 @@ class CheckoutFlowTest {
     String sku = newSku(100, 1_000);
     List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
-      answers.add(node.sendAsync("POST", node.api("/v1/checkout"), body(sku, 1),
-          "Idempotency-Key", UUID.randomUUID().toString()));
+      answers.add(checkoutLikeAClient(UUID.randomUUID().toString(), sku, 1, 10));
     }
     CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).join();
 
@@ -274,6 +274,17 @@ class CheckoutFlowTest {
 
   private static HttpResponse<String> checkout(String key, String sku, int quantity) throws Exception {
     return node.send("POST", node.api("/v1/checkout"), body(sku, quantity), "Idempotency-Key", key);
+  }
+
+  /** As a client should: a 503 (a burst beyond what the node takes at once) is sent again after its Retry-After. */
+  private static CompletableFuture<HttpResponse<String>> checkoutLikeAClient(String key, String sku, int quantity,
+                                                                             int attemptsLeft) {
+    return node.sendAsync("POST", node.api("/v1/checkout"), body(sku, quantity), "Idempotency-Key", key)
+        .thenCompose(answer -> answer.statusCode() != 503 || attemptsLeft <= 1
+            ? CompletableFuture.completedFuture(answer)
+            : CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(
+                    Long.parseLong(answer.headers().firstValue("Retry-After").orElse("1")), TimeUnit.SECONDS))
+                .thenCompose(x -> checkoutLikeAClient(key, sku, quantity, attemptsLeft - 1)));
   }
 
   private static JsonObject awaitState(String orderId, String state) throws Exception {
