@@ -96,6 +96,8 @@ final class StripeSimSession {
         .put("currency", currency)
         .put("client_reference_id", clientReferenceId)
         .put("customer_email", customerEmail)
+        // What the customer entered on the page: Stripe fills it once the session completes.
+        .put("customer_details", "complete".equals(status) ? new JsonObject().put("email", customerEmail) : null)
         .put("metadata", metadata.copy())
         .put("expires_at", expiresAt)
         .put("created", created)

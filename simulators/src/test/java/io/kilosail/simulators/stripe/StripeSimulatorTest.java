@@ -266,6 +266,7 @@ class StripeSimulatorTest {
     assertThat(completed.object().getString("status")).isEqualTo("complete");
     assertThat(completed.object().getString("payment_intent")).isEqualTo(paid.getString("payment_intent"));
     assertThat(completed.object().getString("client_reference_id")).isEqualTo("o-paid");
+    assertThat(completed.object().getJsonObject("customer_details").getString("email")).isEqualTo("buyer@example.com");
 
     HttpResponse<String> again = send("POST", sim + "/_control/stripe/sessions/" + id + "/pay",
         new JsonObject().put("outcome", "paid").encode(), Map.of("Content-Type", "application/json"));
@@ -492,6 +493,14 @@ class StripeSimulatorTest {
           .withThrowableOfType(ExecutionException.class)
           .withMessageContaining(bad.getKey());
     }
+  }
+
+  @Test
+  void showsAmountsInTheCurrencysMajorUnit() {
+    assertThat(StripeSimulator.money(2800, "usd")).isEqualTo("28.00 USD");
+    assertThat(StripeSimulator.money(5, "eur")).isEqualTo("0.05 EUR");
+    assertThat(StripeSimulator.money(500, "jpy")).isEqualTo("500 JPY");
+    assertThat(StripeSimulator.money(1234, "kwd")).isEqualTo("1.234 KWD");
   }
 
   // ------------------------------------------------------------------------------------------------ helpers
