@@ -163,7 +163,7 @@ public final class StripeSimulator {
     this.expirySweepMs = expirySweepMs;
     this.webhooks = webhooks;
     // Created on the mounting verticle's event loop, so the sweep runs there too.
-    this.sweepTimer = vertx.setPeriodic(expirySweepMs, id -> sweepExpired());
+    this.sweepTimer = vertx.setPeriodic(expirySweepMs, id -> sweepExpired(nowSeconds()));
   }
 
   /**
@@ -681,11 +681,11 @@ public final class StripeSimulator {
     emit(session, "checkout.session.expired", session.toJson());
   }
 
-  private void sweepExpired() {
+  /** Expires the open sessions whose {@code expires_at} is at or before {@code now} (the clock is passed in for tests). */
+  void sweepExpired(long now) {
     if (closed || open.isEmpty()) {
       return;
     }
-    long now = nowSeconds();
     List<StripeSimSession> due = new ArrayList<>();
     for (StripeSimSession session : open.values()) {
       if (session.expiresAt <= now) {

@@ -57,6 +57,7 @@ class StripeSimulatorTest {
   private static Vertx vertx;
   private static String sim;
   private static String rotatingSim;
+  private static String hookBase;
   private static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   /** Every post the receiver got, answered or not. */
@@ -97,6 +98,7 @@ class StripeSimulatorTest {
       request.response().setStatusCode(status).end();
     })).listen(0, "127.0.0.1"));
     String hook = "http://127.0.0.1:" + receiver.actualPort();
+    hookBase = hook;
 
     CourierSimulatorVerticle one = new CourierSimulatorVerticle();
     await(vertx.deployVerticle(one, new DeploymentOptions().setConfig(new JsonObject()
@@ -185,8 +187,10 @@ class StripeSimulatorTest {
   void replaysAnIdempotentRequestAndRefusesAKeyReusedWithOtherParameters() throws Exception {
     long createdBefore = control("GET", "/_control/stripe", null).getJsonObject("sessions").getLong("created");
     String key = "idem-" + System.nanoTime();
-    HttpResponse<String> first = stripe("POST", sim, "/v1/checkout/sessions", KEY, key, sessionForm("o-idem"));
-    HttpResponse<String> second = stripe("POST", sim, "/v1/checkout/sessions", KEY, key, sessionForm("o-idem"));
+    // One form for both: a retry re-sends the same bytes (expires_at included, which a new form would move on).
+    String form = sessionForm("o-idem");
+    HttpResponse<String> first = stripe("POST", sim, "/v1/checkout/sessions", KEY, key, form);
+    HttpResponse<String> second = stripe("POST", sim, "/v1/checkout/sessions", KEY, key, form);
     assertThat(first.statusCode()).isEqualTo(200);
     assertThat(second.statusCode()).isEqualTo(200);
     assertThat(second.body()).isEqualTo(first.body());
@@ -195,7 +199,8 @@ class StripeSimulatorTest {
     long createdAfter = control("GET", "/_control/stripe", null).getJsonObject("sessions").getLong("created");
     assertThat(createdAfter).as("one session for two requests with one key").isEqualTo(createdBefore + 1);
 
-    HttpResponse<String> other = stripe("POST", sim, "/v1/checkout/sessions", KEY, key, sessionForm("o-other"));
+    HttpResponse<String> other = stripe("POST", sim, "/v1/checkout/sessions", KEY, key,
+        form.replace("o-idem", "o-other"));
     assertThat(other.statusCode()).isEqualTo(400);
     assertThat(error(other).getString("type")).isEqualTo("idempotency_error");
     assertThat(error(other).getString("message"))
@@ -284,8 +289,11 @@ class StripeSimulatorTest {
     JsonObject recorded = view.getJsonArray("events").getJsonObject(0);
     assertThat(recorded.getString("id")).isEqualTo(event.getString("id"));
     assertThat(recorded.getString("type")).isEqualTo("checkout.session.completed");
-    awaitTrue(() -> control("GET", "/_control/stripe/sessions/" + id, null).getJsonArray("events").getJsonObject(0)
-        .getJsonArray("deliveries").getJsonObject(0).getInteger("status", 0) == 200, "delivery recorded as 200");
+    awaitTrue(() -> {
+      JsonArray deliveries = control("GET", "/_control/stripe/sessions/" + id, null).getJsonArray("events")
+          .getJsonObject(0).getJsonArray("deliveries");
+      return deliveries.size() == 1 && deliveries.getJsonObject(0).getInteger("status", 0) == 200;
+    }, "delivery recorded as 200");
   }
 
   @Test
@@ -492,6 +500,68 @@ class StripeSimulatorTest {
           .failsWithin(Duration.ofSeconds(10))
           .withThrowableOfType(ExecutionException.class)
           .withMessageContaining(bad.getKey());
+    }
+  }
+
+  @Test
+  void theSweepExpiresOpenSessionsPastTheirExpiresAt() throws Exception {
+    // Its own simulator on its own server, so the test can run its sweep with a clock a day ahead.
+    SweepHost host = new SweepHost(new JsonObject().put("secretKey", KEY).put("webhookSecrets", new JsonArray().add(SECRET))
+        .put("webhookUrl", hookBase + "/one"));
+    await(vertx.deployVerticle(host));
+    String base = "http://127.0.0.1:" + host.port;
+    String due = createSession(base, "o-sweep-due");
+    long later = System.currentTimeMillis() / 1000 + 7_200;
+    HttpResponse<String> longer = stripe("POST", base, "/v1/checkout/sessions", KEY, null,
+        sessionForm("o-sweep-later").replaceAll("expires_at=\\d+", "expires_at=" + (later + 3_600)));
+    assertThat(longer.statusCode()).as(longer.body()).isEqualTo(200);
+    String notDue = new JsonObject(longer.body()).getString("id");
+    await(host.sweepAt(later));
+    assertThat(new JsonObject(stripe("GET", base, "/v1/checkout/sessions/" + due, KEY, null, null).body())
+        .getString("status")).isEqualTo("expired");
+    assertThat(new JsonObject(stripe("GET", base, "/v1/checkout/sessions/" + notDue, KEY, null, null).body())
+        .getString("status")).isEqualTo("open");
+    Received expired = awaitOne(r -> due.equals(r.objectId()), "checkout.session.expired");
+    assertThat(expired.signatureProblem()).isNull();
+    await(host.sweepAt(later));
+    Thread.sleep(200);
+    assertThat(received.stream().filter(r -> due.equals(r.objectId())).count()).as("expired once").isEqualTo(1);
+    await(vertx.undeploy(host.deploymentID()));
+  }
+
+  /** Hosts a StripeSimulator alone, on its event loop, and runs its expiry sweep with a given clock. */
+  private static final class SweepHost extends io.vertx.core.VerticleBase {
+    private final JsonObject config;
+    private StripeSimulator stripe;
+    private int port;
+
+    SweepHost(JsonObject config) {
+      this.config = config;
+    }
+
+    @Override
+    public Future<?> start() {
+      stripe = StripeSimulator.create(vertx, config, null);
+      io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+      router.route().handler(io.vertx.ext.web.handler.BodyHandler.create());
+      stripe.mount(router);
+      return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+          .onSuccess(server -> port = server.actualPort());
+    }
+
+    @Override
+    public Future<?> stop() {
+      stripe.close();
+      return Future.succeededFuture();
+    }
+
+    Future<Void> sweepAt(long nowSeconds) {
+      io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+      context.runOnContext(v -> {
+        stripe.sweepExpired(nowSeconds);
+        done.complete();
+      });
+      return done.future();
     }
   }
 
