@@ -267,7 +267,7 @@ public final class StripeSimulator {
     router.get("/_control/stripe/sessions/:id").handler(ctx -> withSession(ctx, session ->
         ctx.json(sessionView(session))));
     router.post("/_control/stripe/sessions/:id/pay").handler(ctx -> withSession(ctx, session -> {
-      JsonObject body = jsonBody(ctx, false);
+      JsonObject body = jsonBody(ctx);
       if (body == null) {
         return;
       }
@@ -305,7 +305,7 @@ public final class StripeSimulator {
       ctx.json(new JsonObject().put("resent", event.id).put("type", event.type));
     }));
     router.put("/_control/stripe/webhooks").handler(ctx -> {
-      JsonObject body = jsonBody(ctx, false);
+      JsonObject body = jsonBody(ctx);
       if (body == null) {
         return;
       }
@@ -325,7 +325,7 @@ public final class StripeSimulator {
       ctx.json(webhooks.settingsJson());
     });
     router.put("/_control/stripe/down").handler(ctx -> {
-      JsonObject body = jsonBody(ctx, false);
+      JsonObject body = jsonBody(ctx);
       if (body == null) {
         return;
       }
@@ -965,9 +965,9 @@ public final class StripeSimulator {
     then.accept(event);
   }
 
-  /** The body as a JSON object (an empty body is {} when {@code required} is false), or null after answering 400. */
-  private static JsonObject jsonBody(RoutingContext ctx, boolean required) {
-    if (!required && (ctx.body().isEmpty() || ctx.body().asString().isBlank())) {
+  /** The body as a JSON object (an empty body reads as {}), or null after answering 400. */
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    if (ctx.body().isEmpty() || ctx.body().asString().isBlank()) {
       return new JsonObject();
     }
     try {
