@@ -23,6 +23,9 @@ import io.kilosail.saga.SagaCatalog;
 import io.kilosail.saga.SagaCoordinatorVerticle;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.simulators.courier.CourierSimulatorVerticle;
+import io.kilosail.payment.stripe.StripePaymentVerticle;
+import io.kilosail.payment.stripe.StripeSettings;
+import io.kilosail.webhooks.stripe.StripeWebhook;
 import io.kilosail.webhooks.courier.CourierWebhookVerticle;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.SettingException;
@@ -33,6 +36,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -237,6 +241,8 @@ public final class KilosailNode {
           .compose(x -> vertx.deployVerticle(new CheckoutDeliveryWatcher(), options))
           .mapEmpty();
       case STOCK -> vertx.deployVerticle(new StockVerticle(), options).mapEmpty();
+      // Each channel at its own address; Stripe is the first (docs/stripe.md).
+      case PAYMENT -> vertx.deployVerticle(new StripePaymentVerticle(), options).mapEmpty();
       // The dashboard's publishers and the consumers of its commands; the page and the bridge are on ingress.
       case ADMIN -> vertx.deployVerticle(new DashboardVerticle(), options)
           .compose(x -> vertx.deployVerticle(new AdminCommandsVerticle(), options)).mapEmpty();
@@ -286,11 +292,27 @@ public final class KilosailNode {
     CourierSimulatorVerticle simulator = new CourierSimulatorVerticle();
     return vertx.deployVerticle(simulator, new DeploymentOptions().setConfig(new JsonObject()
             .put("host", "127.0.0.1").put("port", settings.simulatorCourierPort()).put("platforms", platforms)
-            .put("food", foodSimulatorSection(settings, ingress))))
+            .put("food", foodSimulatorSection(settings, ingress))
+            .put("stripe", stripeSimulatorSection(settings, webhooks))))
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(new SettingException(Setting.SIMULATOR_COURIER_PORT.label(),
             "cannot start the courier simulator on port " + settings.simulatorCourierPort() + ": "
                 + rootMessage(err))));
+  }
+
+  /**
+   * The simulator's {@code stripe} section: the API key and webhook secrets the Stripe channel and webhook use, and
+   * this node's webhook server as the endpoint (none without the {@code webhooks} role: events are then only kept).
+   */
+  private static JsonObject stripeSimulatorSection(KilosailSettings settings,
+                                                   List<CourierWebhookVerticle> webhooks) {
+    StripeSettings stripe = StripeSettings.fromJson(settings.verticleSections());
+    JsonObject section = new JsonObject().put("secretKey", stripe.secretKey())
+        .put("webhookSecrets", new JsonArray(stripe.webhookSecrets()));
+    if (!webhooks.isEmpty()) {
+      section.put("webhookUrl", "http://127.0.0.1:" + webhooks.get(0).actualPort() + StripeWebhook.PATH);
+    }
+    return section;
   }
 
   /** The simulator's {@code food} section: this node's intake URL and the platforms' secrets, as intake knows them. */

@@ -144,6 +144,7 @@ public final class SettingsLoader {
     }
     platformSecretsFromEnv(merged, sections);
     courierSecretsFromEnv(merged, sections);
+    stripeSecretsFromEnv(merged, sections);
     webhooksPortOverride(merged, sections);
     adminKeysFromEnv(merged, sections);
     return sections;
@@ -207,6 +208,24 @@ public final class SettingsLoader {
       JsonObject courier = couriers.getValue(id) instanceof JsonObject json ? json : new JsonObject();
       couriers.put(id, courier.put(secret.getValue(), String.valueOf(merged.getValue(key))));
     }
+  }
+
+  /**
+   * {@code KILOSAIL_STRIPE_SECRET_KEY} and {@code KILOSAIL_STRIPE_WEBHOOK_SECRETS} (comma-separated, two while rolling)
+   * set {@code payments.stripe.secretKey} and {@code .webhookSecrets}, so production keys never go into a file.
+   */
+  private static void stripeSecretsFromEnv(JsonObject merged, JsonObject sections) {
+    Map<String, String> fields = Map.of("KILOSAIL_STRIPE_SECRET_KEY", "secretKey",
+        "KILOSAIL_STRIPE_WEBHOOK_SECRETS", "webhookSecrets");
+    fields.forEach((key, field) -> {
+      if (!merged.containsKey(key)) {
+        return;
+      }
+      JsonObject payments = sections.getValue("payments") instanceof JsonObject json ? json : new JsonObject();
+      sections.put("payments", payments);
+      JsonObject stripe = payments.getValue("stripe") instanceof JsonObject json ? json : new JsonObject();
+      payments.put("stripe", stripe.put(field, String.valueOf(merged.getValue(key))));
+    });
   }
 
   /**

@@ -32,7 +32,9 @@ final class LiveNode implements AutoCloseable {
   static final String SECRET = "dev-only-meituan-secret-change-me";
   static final List<String> PLATFORMS = List.of("uu", "shansong", "sf", "fengniao");
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  // HTTP/1.1: the JDK client would otherwise upgrade to h2c and multiplex a burst of requests over one connection,
+  // where the server's stream limit (100) refuses the rest; a browser or a load balancer opens connections instead.
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final KilosailNode node;
   private final int simulatorPort;
 

@@ -131,6 +131,7 @@ public final class CheckoutRoutes {
           // Always (re)start: the start is idempotent, and a node that died after storing the order left no saga.
           Future<Void> ready = awaitAnswer(order.id());
           return coordinator.start(CheckoutSaga.TYPE, order.id(), CheckoutSaga.dataOf(order, answers))
+              .recover(err -> Future.failedFuture(new NotStarted(order.id(), err)))
               .compose(sagaId -> ready)
               .compose(x -> orders.find(order.id()))
               .compose(now -> answer(ctx, now, creation.created()));
@@ -310,10 +311,27 @@ public final class CheckoutRoutes {
       Problems.send(ctx, "unknown-sku".equals(unpriceable.type()) ? 422 : 400, unpriceable.type(),
           "unknown-sku".equals(unpriceable.type()) ? "Unprocessable Content" : "Bad Request",
           "field '" + unpriceable.field() + "': " + unpriceable.getMessage());
+    } else if (err instanceof NotStarted notStarted) {
+      // The order is stored, its saga not (yet) started: the same key again starts it, and nothing is held meanwhile.
+      log.warn("checkout saga not started orderId={} cause={}", notStarted.orderId, notStarted.getCause().toString());
+      ctx.response().putHeader("Retry-After", "1");
+      Problems.send(ctx, 503, "checkout-busy", "Service Unavailable", "order " + notStarted.orderId
+          + " is stored but could not be started now (" + notStarted.getCause().getMessage()
+          + "); send the same request with the same Idempotency-Key again");
     } else if (err instanceof DecodeException) {
       Problems.send(ctx, 400, "invalid-request", "Bad Request", "request body is not valid JSON");
     } else {
       Problems.sendServiceFailure(ctx, err);
+    }
+  }
+
+  /** The checkout saga could not be started (the coordinator busy or unreachable): answered 503, retry with the key. */
+  private static final class NotStarted extends RuntimeException {
+    final String orderId;
+
+    NotStarted(String orderId, Throwable cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.orderId = orderId;
     }
   }
 }

@@ -52,11 +52,18 @@ public final class CheckoutSaga {
   public static final String PAYMENT_SUCCEEDED = "payment.succeeded";
   public static final String PAYMENT_FAILED = "payment.failed";
   public static final String PAYMENT_EXPIRED = "payment.expired";
+  /** Told, not awaited: the order's payment was refunded (by a compensation, or by hand at the provider). */
+  public static final String PAYMENT_REFUNDED = "payment.refunded";
   public static final String DELIVERY_DELIVERED = "delivery.delivered";
   public static final String DELIVERY_CANCELLED = "delivery.cancelled";
 
   /** The order ended (cancelled before the saga got to it, or while it was being handed to delivery). */
   static final int ORDER_ENDED = 4410;
+  /**
+   * The local steps write our own tables, idempotently (forward-only moves): a database hiccup under load (no pooled
+   * connection in time) is retried rather than ending a customer's order.
+   */
+  private static final RetryPolicy LOCAL_RETRY = RetryPolicy.DEFAULT.notRetrying(ORDER_ENDED);
 
   private static final Logger log = LoggerFactory.getLogger(CheckoutSaga.class);
 
@@ -105,6 +112,7 @@ public final class CheckoutSaga {
         .step("open").invokeLocal(this::open)
             .onFailure(ORDER_ENDED, (d, ended) -> { })
             .withCompensation(this::end)
+            .retry(LOCAL_RETRY)
         .step("reserve-stock").invokeParticipant((d, step) -> stock.reserve(step, stockRequest(d)))
             .onFailure(StockService.OUT_OF_STOCK, (d, refusal) -> d.endReason =
                 EndReason.of(EndReason.OUT_OF_STOCK, refusal.getMessage()))
@@ -122,7 +130,7 @@ public final class CheckoutSaga {
             .withCompensation((d, step) -> channel(d).cancelPayment(step, d.orderId))
             .timeout(Duration.ofSeconds(10))
             .retry(RetryPolicy.DEFAULT.notRetrying(PaymentChannel.INVALID_REQUEST, PaymentChannel.REFUSED_BY_PROVIDER))
-        .step("offer-payment").invokeLocal(this::offerPayment)
+        .step("offer-payment").invokeLocal(this::offerPayment).retry(LOCAL_RETRY)
         .step("await-payment").awaitEvent(PAYMENT_SUCCEEDED, settings.paymentWindow().plus(settings.paymentGrace()),
                 (d, fact) -> d.paid = true)
             .failOn(PAYMENT_FAILED, (d, fact) -> d.endReason = EndReason.of(EndReason.PAYMENT_FAILED,
@@ -130,16 +138,19 @@ public final class CheckoutSaga {
             .failOn(PAYMENT_EXPIRED, (d, fact) -> d.endReason = EndReason.of(EndReason.PAYMENT_EXPIRED,
                 fact.getString("reason")))
         .step("confirm").invokeLocal((d, step) -> orders.move(d.orderId, CheckoutState.PAID, null, null, null))
+            .retry(LOCAL_RETRY)
         .step("commit-stock").invokeParticipant((d, step) -> stock.commit(step, d.orderId))
             .timeout(Duration.ofSeconds(5))
             .retry(RetryPolicy.DEFAULT)
         .step("deliver").invokeLocal(this::deliver)
             .onFailure(ORDER_ENDED, (d, ended) -> { })
             .withCompensation(this::cancelDelivery)
+            .retry(LOCAL_RETRY)
         .step("await-delivery").awaitEvent(DELIVERY_DELIVERED, settings.deliveryWait(), (d, fact) -> { })
             .failOn(DELIVERY_CANCELLED, (d, fact) -> d.endReason = EndReason.of(EndReason.NOT_DELIVERED,
                 fact.getString("reason")))
         .step("complete").invokeLocal((d, step) -> orders.move(d.orderId, CheckoutState.COMPLETED, null, null, null))
+            .retry(LOCAL_RETRY)
         .build();
   }
 

@@ -44,7 +44,7 @@ public record CheckoutSettings(String platform, String paymentChannel, long deli
         s.text("paymentChannel", "stripe"),
         s.integer("deliveryFeeMinor", 600, 0, 1_000_000),
         s.integer("weightGrams", 1000, 1, 100_000),
-        Duration.ofSeconds(s.integer("paymentWindowSeconds", 1800, 10, 24 * 3600)),
+        Duration.ofSeconds(s.integer("paymentWindowSeconds", 1920, 10, 24 * 3600)),
         Duration.ofSeconds(s.integer("paymentGraceSeconds", 120, 0, 3600)),
         Duration.ofMillis(s.integer("answerWaitMs", 10_000, 0, 60_000)),
         Duration.ofMillis(s.integer("deliveryWaitMs", 5 * 3_600_000, 1_000, 48 * 3_600_000)),

@@ -2,6 +2,7 @@ package io.kilosail.simulators.courier;
 
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.simulators.food.FoodPlatformSimulator;
+import io.kilosail.simulators.stripe.StripeSimulator;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -40,6 +41,11 @@ import java.util.Random;
  * kilosail's intake and receives kilosail's status callbacks. Its optional config section is {@code food}
  * ({@code intakeUrl}, {@code platforms.<name>.secret}, {@code randomSeed}, {@code maxInFlight}).
  *
+ * <p>It plays Stripe too ({@link StripeSimulator}): Checkout Sessions, Refunds, the hosted payment page and signed
+ * webhook events, under {@code /stripe} (API base {@code http://<host>:<port>/stripe}). Its optional config section is
+ * {@code stripe} ({@code secretKey}, {@code webhookUrl}, {@code webhookSecrets}, {@code webhook.*},
+ * {@code asyncDelayMs}, {@code expirySweepMs}); see {@code docs/stripe-simulator.md}.
+ *
  * <p>All state lives on this verticle's event loop; nothing blocks it (latency and progress are timers).
  */
 public class CourierSimulatorVerticle extends VerticleBase {
@@ -55,6 +61,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
   private long sequence = 1;
   private WebClient webClient;
   private FoodPlatformSimulator food;
+  private StripeSimulator stripe;
   private HttpServer server;
 
   /** Everything the simulator holds for one platform. */
@@ -121,7 +128,12 @@ public class CourierSimulatorVerticle extends VerticleBase {
       }
       food = FoodPlatformSimulator.create(vertx, config.getJsonObject("food", new JsonObject()),
           config.getValue("randomSeed") instanceof Number seed ? seed : null);
+      stripe = StripeSimulator.create(vertx, config.getJsonObject("stripe", new JsonObject()),
+          config.getValue("randomSeed") instanceof Number seed ? seed : null);
     } catch (IllegalArgumentException | ClassCastException e) {
+      if (food != null) {
+        food.close(); // its client is open; stop() is not called when start() fails
+      }
       return Future.failedFuture(new IllegalArgumentException("courier simulator config is invalid: " + e.getMessage(), e));
     }
     random = config.getValue("randomSeed") instanceof Number seed ? new Random(seed.longValue()) : new Random();
@@ -133,8 +145,10 @@ public class CourierSimulatorVerticle extends VerticleBase {
       state.dialect.operations().forEach((subPath, operation) ->
           router.post("/" + state.dialect.platform().id() + subPath).handler(ctx -> handle(state, operation, ctx)));
     }
-    // Before the courier control routes: /_control/:platform/down would otherwise take "food" for a courier.
+    // Before the courier control routes: /_control/:platform/down would otherwise take "food" or "stripe" for a
+    // courier.
     food.mount(router);
+    stripe.mount(router);
     controlRoutes(router);
     router.errorHandler(404, ctx -> problem(ctx, 404, "not-found",
         "no simulated endpoint at " + ctx.request().method() + " " + ctx.request().path()));
@@ -153,8 +167,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
         .listen(port, host)
         .onSuccess(s -> {
           server = s;
-          log.info("courier simulator listening on http://{}:{} platforms={} food: {}", host, s.actualPort(),
-              platforms.keySet(), food.describe());
+          log.info("courier simulator listening on http://{}:{} platforms={} food: {} stripe: {}", host,
+              s.actualPort(), platforms.keySet(), food.describe(), stripe.describe());
         });
   }
 
@@ -170,6 +184,9 @@ public class CourierSimulatorVerticle extends VerticleBase {
     }
     if (food != null) {
       food.close();
+    }
+    if (stripe != null) {
+      stripe.close();
     }
     return server == null ? Future.succeededFuture() : server.close();
   }
@@ -428,7 +445,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
    *       happen now, sending its callback (for out-of-order and exception tests; with autoProgress false the
    *       order moves only this way)</li>
    *   <li>{@code POST /_control/reset} — forget orders and quotes, behaviour back to config, every platform up (the
-   *       food side too: runs and callbacks forgotten, callbacks answered again)</li>
+   *       food side too: runs and callbacks forgotten, callbacks answered again; the Stripe side: sessions, events and
+   *       idempotency keys forgotten, webhook settings back to config, the API up)</li>
    * </ul>
    */
   private void controlRoutes(Router router) {
@@ -447,6 +465,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
         state.behaviour = SimBehaviour.fromConfig(state.configuredBehaviour);
       });
       food.reset();
+      stripe.reset();
       log.info("courier simulator reset");
       ctx.json(new JsonObject().put("reset", true));
     });

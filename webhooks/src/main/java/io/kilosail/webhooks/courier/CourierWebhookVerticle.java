@@ -7,8 +7,10 @@ import io.kilosail.courier.wire.CourierWire;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.payment.stripe.StripeSettings;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.web.Problems;
+import io.kilosail.webhooks.stripe.StripeWebhook;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -35,6 +37,8 @@ import java.util.Set;
  * is stored and applied by {@link CourierCallbackStore} in one transaction, and only after that commit is the
  * platform answered with its {@link CourierWire#callbackReply()}. A database failure answers 500, so the platform
  * retries; the retry is de-duplicated.
+ *
+ * <p>The same server takes Stripe's webhook, {@code POST /webhooks/stripe} ({@link StripeWebhook}).
  */
 public class CourierWebhookVerticle extends VerticleBase {
 
@@ -61,8 +65,10 @@ public class CourierWebhookVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    StripeSettings stripe;
     try {
       settings = CourierWebhookSettings.fromJson(config(), clock);
+      stripe = StripeSettings.fromJson(config());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -90,14 +96,15 @@ public class CourierWebhookVerticle extends VerticleBase {
       }
       handle(platform, ctx);
     });
+    new StripeWebhook(stripe, mysql, Meters.registry(node), clock).mount(router, settings.maxBodyBytes());
 
     return vertx.createHttpServer()
         .requestHandler(router)
         .listen(settings.port(), settings.host())
         .onSuccess(s -> {
           server = s;
-          log.info("courier webhooks listening on http://{}:{}{} platforms={} node={}", settings.host(), s.actualPort(),
-              BASE_PATH, settings.wires().keySet(), node.id());
+          log.info("webhooks listening on http://{}:{} couriers at {} platforms={}, stripe at {} node={}",
+              settings.host(), s.actualPort(), BASE_PATH, settings.wires().keySet(), StripeWebhook.PATH, node.id());
         });
   }
 
