@@ -20,10 +20,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import static io.kilosail.launcher.TestNodes.await;
@@ -191,10 +189,10 @@ class DashboardBrowserTest {
 
   private static void screenshot() {
     try {
-      File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+      // Written afresh rather than copied: the driver's temporary file is readable by its owner only.
       Path target = Path.of("target", "dashboard.png");
       Files.createDirectories(target.getParent());
-      Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+      Files.write(target, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     } catch (Exception e) {
       System.err.println("no screenshot: " + e);
     }
