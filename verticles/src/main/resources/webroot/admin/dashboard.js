@@ -179,7 +179,10 @@
   // ------------------------------------------------------------------ order search
 
   function getJson(url) {
-    return fetch(url, { headers: { Accept: 'application/json' } }).then(function (r) {
+    var headers = { Accept: 'application/json' };
+    // The admin API (saga steps) is for operators: it needs the same token as the commands.
+    if (url.indexOf('/v1/admin/') === 0 && token()) { headers.Authorization = 'Bearer ' + token(); }
+    return fetch(url, { headers: headers }).then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) { throw new Error(body.detail || body.title || ('HTTP ' + r.status)); }
         return body;

@@ -1,5 +1,6 @@
 package io.kilosail.launcher;
 
+import io.kilosail.admin.AdminTokens;
 import io.kilosail.embedded.FreePort;
 import io.kilosail.intake.PlatformSignature;
 import io.kilosail.platform.settings.InfraSettings;
@@ -37,10 +38,18 @@ final class LiveNode implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final KilosailNode node;
   private final int simulatorPort;
+  private final String operatorToken;
 
   private LiveNode(KilosailNode node, int simulatorPort) {
     this.node = node;
     this.simulatorPort = simulatorPort;
+    this.operatorToken = AdminTokens.fromJson(node.vertx(), node.settings().verticleSections())
+        .issue("test-operator", Duration.ofHours(2));
+  }
+
+  /** An operator's token (the dev keys of conf/default.json), sent with every call to the admin API. */
+  String operatorToken() {
+    return operatorToken;
   }
 
   /** @param conf layered over conf/default.json like {@code --conf} */
@@ -185,8 +194,7 @@ final class LiveNode implements AutoCloseable {
 
   /** The order's delivery saga; null while it has not started. */
   JsonObject saga(String orderId) throws Exception {
-    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(api("/v1/admin/sagas?businessKey=" + orderId))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> answer = send("GET", api("/v1/admin/sagas?businessKey=" + orderId), null);
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     JsonArray sagas = new JsonArray(answer.body());
     assertThat(sagas.size()).as("sagas of order " + orderId).isLessThanOrEqualTo(1);
@@ -265,6 +273,9 @@ final class LiveNode implements AutoCloseable {
     }
     if (headers.length > 0) {
       request.headers(headers);
+    }
+    if (uri.getPath().startsWith("/v1/admin/")) {
+      request.header("Authorization", "Bearer " + operatorToken);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -1,5 +1,6 @@
 package io.kilosail.ingress;
 
+import io.kilosail.admin.AdminAuthentication;
 import io.kilosail.admin.AdminBridge;
 import io.kilosail.admin.AdminTokens;
 import io.kilosail.checkout.CheckoutRoutes;
@@ -57,6 +58,8 @@ public class IngressVerticle extends VerticleBase {
     router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(
         ReadinessChecks.create(vertx, mysql, kafkaAdmin, RedisAPI.api(redis))));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
+    AdminTokens tokens = adminTokens();
+    AdminAuthentication.mount(router, tokens, "admin.jwt.publicKey");
     SagaAdminRoutes.mount(router, SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS));
     SettlementRoutes.mount(router, mysql);
     if (node.roles().contains("admin")) {
@@ -72,6 +75,16 @@ public class IngressVerticle extends VerticleBase {
           server = s;
           log.info("ingress listening on http://{}:{} node={}", http.host(), s.actualPort(), node.id());
         });
+  }
+
+  /** The operators' token keys, or null when none are configured (the admin API then refuses everyone). */
+  private AdminTokens adminTokens() {
+    JsonObject jwt = config().getJsonObject("admin", new JsonObject()).getJsonObject("jwt", new JsonObject());
+    if (jwt.getString("publicKey") == null) {
+      log.warn("no admin.jwt.publicKey: the admin API (/v1/admin/*) refuses every request on this node");
+      return null;
+    }
+    return AdminTokens.fromJson(vertx, config());
   }
 
   /**

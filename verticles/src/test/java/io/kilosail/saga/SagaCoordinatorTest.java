@@ -1,5 +1,6 @@
 package io.kilosail.saga;
 
+import io.kilosail.admin.AdminTokens;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
@@ -310,43 +311,71 @@ class SagaCoordinatorTest {
 
   @Test
   void operatorsSeeAndActOnSagasOverHttp() throws Exception {
+    JsonObject config = options.getConfig().copy()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("admin", new JsonObject().put("jwt", operatorKeys()));
+    String token = AdminTokens.fromJson(vertx, config).issue("ops-test", Duration.ofMinutes(10));
     IngressVerticle ingress = new IngressVerticle();
-    String http = await(vertx.deployVerticle(ingress, new DeploymentOptions(options).setConfig(options.getConfig().copy()
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)))));
+    String http = await(vertx.deployVerticle(ingress, new DeploymentOptions(options).setConfig(config)));
     try {
       HttpClient client = HttpClient.newHttpClient();
+      java.util.function.Function<URI, HttpRequest.Builder> asOperator =
+          uri -> HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token);
       String base = "http://127.0.0.1:" + ingress.actualPort() + "/v1/admin/sagas";
       Data data = new Data(orderId(), "c", 0, 0, 0);
+      HttpResponse<String> anonymous = client.send(HttpRequest.newBuilder(URI.create(base + "?businessKey=x")).build(),
+          ofString());
+      assertThat(anonymous.statusCode()).as("no operator token").isEqualTo(401);
+      assertThat(new JsonObject(anonymous.body()).getString("type")).endsWith("/admin-token");
       String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
       awaitState(id, "WAITING");
 
-      HttpResponse<String> one = client.send(HttpRequest.newBuilder(URI.create(base + "/" + id)).build(), ofString());
+      HttpResponse<String> one = client.send(asOperator.apply(URI.create(base + "/" + id)).build(), ofString());
       assertThat(one.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(one.body()).getString("awaitingEvent")).isEqualTo("payment.succeeded");
-      HttpResponse<String> byKey = client.send(HttpRequest.newBuilder(URI.create(base + "?businessKey=" + data.orderId))
+      HttpResponse<String> byKey = client.send(asOperator.apply(URI.create(base + "?businessKey=" + data.orderId))
           .build(), ofString());
       assertThat(new JsonArray(byKey.body())).hasSize(1);
 
-      HttpResponse<String> retry = client.send(HttpRequest.newBuilder(URI.create(base + "/" + id + "/retry"))
+      HttpResponse<String> retry = client.send(asOperator.apply(URI.create(base + "/" + id + "/retry"))
           .POST(HttpRequest.BodyPublishers.noBody()).build(), ofString());
       assertThat(retry.statusCode()).as(retry.body()).isEqualTo(409);
       assertThat(retry.headers().firstValue("content-type")).hasValue("application/problem+json");
       assertThat(new JsonObject(retry.body()).getString("detail")).contains("is WAITING");
 
-      HttpResponse<String> compensate = client.send(HttpRequest.newBuilder(URI.create(base + "/" + id + "/compensate"))
+      HttpResponse<String> forged = client.send(HttpRequest.newBuilder(URI.create(base + "/" + id + "/compensate"))
+          .header("Authorization", "Bearer " + token.substring(0, token.length() - 4) + "AAAA")
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), ofString());
+      assertThat(forged.statusCode()).as(forged.body()).isEqualTo(401);
+      assertThat(await(coordinator.find(id)).getState()).as("a refused request changes nothing").isEqualTo("WAITING");
+
+      HttpResponse<String> compensate = client.send(asOperator.apply(URI.create(base + "/" + id + "/compensate"))
           .POST(HttpRequest.BodyPublishers.noBody()).build(), ofString());
       assertThat(compensate.statusCode()).as(compensate.body()).isEqualTo(200);
       assertThat(awaitTerminal(id).getState()).isEqualTo("COMPENSATED");
 
-      HttpResponse<String> missing = client.send(HttpRequest.newBuilder(URI.create(base + "/" + UUID.randomUUID()))
+      HttpResponse<String> missing = client.send(asOperator.apply(URI.create(base + "/" + UUID.randomUUID()))
           .build(), ofString());
       assertThat(missing.statusCode()).isEqualTo(404);
-      HttpResponse<String> noKey = client.send(HttpRequest.newBuilder(URI.create(base)).build(), ofString());
+      HttpResponse<String> noKey = client.send(asOperator.apply(URI.create(base)).build(), ofString());
       assertThat(noKey.statusCode()).isEqualTo(400);
       assertThat(new JsonObject(noKey.body()).getString("detail")).contains("businessKey");
     } finally {
       await(vertx.undeploy(http));
     }
+  }
+
+  /** A fresh RSA key pair as the admin.jwt section wants it (PEM). */
+  private static JsonObject operatorKeys() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    java.security.KeyPair pair = generator.generateKeyPair();
+    java.util.Base64.Encoder pem = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
+    return new JsonObject()
+        .put("publicKey", "-----BEGIN PUBLIC KEY-----\n" + pem.encodeToString(pair.getPublic().getEncoded())
+            + "\n-----END PUBLIC KEY-----\n")
+        .put("privateKey", "-----BEGIN PRIVATE KEY-----\n" + pem.encodeToString(pair.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
   }
 
   // ------------------------------------------------------------ crash recovery

@@ -1,6 +1,7 @@
 package io.kilosail.launcher.bench;
 
 import ch.qos.logback.classic.Level;
+import io.kilosail.admin.AdminTokens;
 import io.kilosail.checkout.CheckoutRepository;
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.embedded.FreePort;
@@ -96,7 +97,8 @@ public final class CheckoutBenchmark {
     KilosailNode node = startNode(bootstrap, infra, httpPort, simulatorPort);
     Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Customers customers = new Customers(load, httpPort, simulatorPort);
-    await(customers.putSku());
+    await(customers.putSku(AdminTokens.fromJson(node.vertx(), node.settings().verticleSections())
+        .issue("benchmark", Duration.ofHours(1))));
     Confirmations confirmations = new Confirmations(infra.kafkaBootstrapServers(), customers);
     Thread consumer = new Thread(confirmations, "bench-confirmations");
     consumer.setDaemon(true);
@@ -260,10 +262,11 @@ public final class CheckoutBenchmark {
           .build();
     }
 
-    Future<Void> putSku() {
+    /** The catalog is the admin API's: an operator's token (dev keys) sets the benchmark's SKU. */
+    Future<Void> putSku(String operatorToken) {
       JsonObject sku = new JsonObject().put("name", "Longjing tea 250 g").put("priceMinor", 8_800).put("currency", "CNY")
           .put("available", 100_000_000);
-      return send(api, HttpMethod.PUT, "/v1/admin/skus/" + SKU, sku, null).compose(r -> r.getInteger("status") == 200
+      return send(api, HttpMethod.PUT, "/v1/admin/skus/" + SKU, sku, null, operatorToken).compose(r -> r.getInteger("status") == 200
           ? Future.succeededFuture() : Future.failedFuture("PUT sku: " + r.encode()));
     }
 
@@ -331,10 +334,18 @@ public final class CheckoutBenchmark {
     /** status and body (JSON) of the answer. */
     private static Future<JsonObject> send(HttpClient client, HttpMethod method, String path, JsonObject body,
                                            String idempotencyKey) {
+      return send(client, method, path, body, idempotencyKey, null);
+    }
+
+    private static Future<JsonObject> send(HttpClient client, HttpMethod method, String path, JsonObject body,
+                                           String idempotencyKey, String operatorToken) {
       return client.request(method, path).compose(request -> {
         request.putHeader("Content-Type", "application/json");
         if (idempotencyKey != null) {
           request.putHeader("Idempotency-Key", idempotencyKey);
+        }
+        if (operatorToken != null) {
+          request.putHeader("Authorization", "Bearer " + operatorToken);
         }
         return request.send(body.encode()).compose(response -> response.body().map(b -> new JsonObject()
             .put("status", response.statusCode())
