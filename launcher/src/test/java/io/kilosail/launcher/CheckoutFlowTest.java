@@ -237,6 +237,10 @@ class CheckoutFlowTest {
     assertThat(unknown.body()).contains("items[0].sku");
     assertThat(missingEmail.statusCode()).isEqualTo(400);
     assertThat(missingEmail.body()).contains("email");
+    HttpResponse<String> otherChannel = node.send("POST", node.api("/v1/checkout"),
+        body(sku, 1).put("paymentChannel", "alipay"), "Idempotency-Key", UUID.randomUUID().toString());
+    assertThat(otherChannel.statusCode()).as(otherChannel.body()).isEqualTo(422);
+    assertThat(new JsonObject(otherChannel.body()).getString("detail")).contains("paymentChannel").contains("alipay");
     assertThat(levels(sku)).startsWith(10, 0);
   }
 

@@ -140,6 +140,12 @@ public final class CheckoutRoutes {
   }
 
   private Future<Priced> price(JsonObject body) {
+    String channel = body.getString("paymentChannel");
+    if (channel != null && !settings.paymentChannels().contains(channel)) {
+      // Caught here, not by a saga that would find no payment verticle at kilosail.payment.<channel> and give up.
+      return Future.failedFuture(new Unpriceable("unknown-payment-channel", "paymentChannel", "no payment channel '"
+          + channel + "'; this shop takes " + settings.paymentChannels()));
+    }
     List<Wanted> wanted = new ArrayList<>();
     JsonArray items = body.getJsonArray("items");
     for (int i = 0; i < items.size(); i++) {
@@ -308,8 +314,8 @@ public final class CheckoutRoutes {
     } else if (err instanceof ValidatorException invalid) {
       Problems.send(ctx, 400, "invalid-request", "Bad Request", ContractViolations.detail(invalid));
     } else if (err instanceof Unpriceable unpriceable) {
-      Problems.send(ctx, "unknown-sku".equals(unpriceable.type()) ? 422 : 400, unpriceable.type(),
-          "unknown-sku".equals(unpriceable.type()) ? "Unprocessable Content" : "Bad Request",
+      boolean unknown = unpriceable.type().startsWith("unknown-");
+      Problems.send(ctx, unknown ? 422 : 400, unpriceable.type(), unknown ? "Unprocessable Content" : "Bad Request",
           "field '" + unpriceable.field() + "': " + unpriceable.getMessage());
     } else if (err instanceof NotStarted notStarted) {
       // The order is stored, its saga not (yet) started: the same key again starts it, and nothing is held meanwhile.
