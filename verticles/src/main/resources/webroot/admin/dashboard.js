@@ -62,8 +62,16 @@
       var body = $('orders-by-state').tBodies[0];
       clear(body);
       var row = body.insertRow();
+      cell(row, 'deliveries', 'hint');
       Object.keys(m.byState).forEach(function (state) { cell(row, state + ': ' + number(m.byState[state])); });
-      if (!Object.keys(m.byState).length) { cell(row, 'no order in progress', 'hint'); }
+      if (!Object.keys(m.byState).length) { cell(row, 'none in progress', 'hint'); }
+      // The shop's own checkouts before delivery: waiting for payment, paid, handed to a courier.
+      var checkouts = m.checkoutsByState || {};
+      var shop = body.insertRow();
+      shop.id = 'checkouts-by-state';
+      cell(shop, 'shop checkouts', 'hint');
+      Object.keys(checkouts).forEach(function (state) { cell(shop, state + ': ' + number(checkouts[state])); });
+      if (!Object.keys(checkouts).length) { cell(shop, 'none open', 'hint'); }
     },
     'dashboard.couriers': function (m) {
       var body = $('couriers').tBodies[0];

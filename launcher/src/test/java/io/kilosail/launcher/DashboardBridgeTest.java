@@ -110,6 +110,10 @@ class DashboardBridgeTest {
     for (Map.Entry<String, String> topic : fieldByTopic.entrySet()) {
       JsonObject update = next(f -> topic.getKey().equals(f.getString("address")));
       assertThat(update.getJsonObject("body").containsKey(topic.getValue())).as(update.encode()).isTrue();
+      if (topic.getKey().equals("dashboard.orders")) {
+        assertThat(update.getJsonObject("body").containsKey("checkoutsByState")).as("the shop's open checkouts")
+            .isTrue();
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +43,8 @@ import java.util.function.Predicate;
  * role on a node that also runs ingress, quote, dispatch, saga and relay, or read the others' {@code /metrics}.
  * <ul>
  *   <li>{@code dashboard.throughput}: orders pushed, delivered and cancelled per second, and since start;</li>
- *   <li>{@code dashboard.orders}: orders in progress by state (from MySQL, every node's);</li>
+ *   <li>{@code dashboard.orders}: orders in progress by state, and the shop's open checkouts by state (from MySQL,
+ *   every node's);</li>
  *   <li>{@code dashboard.couriers}: each courier platform's circuit and calls per second, failures included;</li>
  *   <li>{@code dashboard.quotes}: quotes per second, their mean and max latency, the share that found a price;</li>
  *   <li>{@code dashboard.sagas}: started, completed, compensated, failed by type; running; the latest failures;</li>
@@ -57,6 +59,9 @@ public class DashboardVerticle extends VerticleBase {
   private static final String LIVE_ORDERS = "SELECT state, COUNT(*) AS n FROM delivery_order"
       + " WHERE state IN ('CREATED', 'DISPATCHING', 'ACCEPTED', 'ARRIVED_AT_SHOP', 'PICKED_UP', 'ABNORMAL')"
       + " GROUP BY state";
+  /** The shop's checkouts not ended yet (idx_checkout_state). */
+  private static final String LIVE_CHECKOUTS = "SELECT state, COUNT(*) AS n FROM checkout_order"
+      + " WHERE state IN ('CREATED', 'AWAITING_PAYMENT', 'PAID', 'DELIVERING') GROUP BY state";
   private static final String[] SAGA_ENDS = {"started", "completed", "compensated", "failed"};
   private static final int FAILURES_KEPT = 10;
 
@@ -223,22 +228,28 @@ public class DashboardVerticle extends VerticleBase {
       return;
     }
     ordersQueryRunning = true;
-    mysql.query(LIVE_ORDERS).execute()
+    Future<JsonObject> deliveries = mysql.query(LIVE_ORDERS).execute().map(DashboardVerticle::countsByState);
+    Future<JsonObject> checkouts = mysql.query(LIVE_CHECKOUTS).execute().map(DashboardVerticle::countsByState);
+    Future.all(deliveries, checkouts)
         .onComplete(result -> {
           ordersQueryRunning = false;
           if (result.failed()) {
             log.warn("dashboard: live orders not counted: {}", result.cause().toString());
             return;
           }
-          JsonObject byState = new JsonObject();
-          long inProgress = 0;
-          for (Row row : result.result()) {
-            byState.put(row.getString("state"), row.getLong("n"));
-            inProgress += row.getLong("n");
-          }
+          JsonObject byState = deliveries.result();
+          long inProgress = byState.stream().mapToLong(e -> ((Number) e.getValue()).longValue()).sum();
           publish(AdminAddresses.ORDERS, new JsonObject().put("inProgress", inProgress).put("byState", byState)
-              .put("at", at));
+              .put("checkoutsByState", checkouts.result()).put("at", at));
         });
+  }
+
+  private static JsonObject countsByState(RowSet<Row> rows) {
+    JsonObject byState = new JsonObject();
+    for (Row row : rows) {
+      byState.put(row.getString("state"), row.getLong("n"));
+    }
+    return byState;
   }
 
   private double sum(String name, Predicate<Meter> which) {
