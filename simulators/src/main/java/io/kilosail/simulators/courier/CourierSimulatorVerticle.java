@@ -1,5 +1,6 @@
 package io.kilosail.simulators.courier;
 
+
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.simulators.food.FoodPlatformSimulator;
 import io.kilosail.simulators.stripe.StripeSimulator;
@@ -20,10 +21,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+
+import static io.kilosail.simulators.SimulatorSupport.bounded;
+import static io.kilosail.simulators.SimulatorSupport.problem;
 
 /**
  * One HTTP server playing the four courier platforms, each under its own prefix ({@code /uu}, {@code /shansong},
@@ -72,8 +75,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
     long downUntilMillis;
     /** Platform API requests received (503s included), so a test can tell whether a caller sent one at all. */
     long requests;
-    final Map<String, Quote> quotes = bounded();
-    final Map<String, SimOrder> orders = bounded();
+    final Map<String, Quote> quotes = bounded(MAX_REMEMBERED);
+    final Map<String, SimOrder> orders = bounded(MAX_REMEMBERED);
     /** Live (unfinished) orders by our order id, so a repeated create answers with the same order. */
     final Map<String, SimOrder> liveByOrderId = new HashMap<>();
 
@@ -101,14 +104,6 @@ public class CourierSimulatorVerticle extends VerticleBase {
   private record Quote(String orderId, long priceFen) {
   }
 
-  private static <V> Map<String, V> bounded() {
-    return new LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-        return size() > MAX_REMEMBERED;
-      }
-    };
-  }
 
   @Override
   public Future<?> start() {
@@ -560,17 +555,4 @@ public class CourierSimulatorVerticle extends VerticleBase {
     then.accept(body);
   }
 
-  /** RFC 9457 problem details, as kilosail's own endpoints answer. */
-  private static void problem(RoutingContext ctx, int status, String type, String detail) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/problem+json")
-        .end(new JsonObject()
-            .put("type", "https://kilosail.io/problems/simulator/" + type)
-            .put("title", type.replace('-', ' '))
-            .put("status", status)
-            .put("detail", detail)
-            .put("instance", ctx.request().path())
-            .encode());
-  }
 }

@@ -1,5 +1,6 @@
 package io.kilosail.simulators.food;
 
+
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
@@ -24,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+
+import static io.kilosail.simulators.SimulatorSupport.bounded;
+import static io.kilosail.simulators.SimulatorSupport.problem;
 
 /**
  * An upstream food platform (meituan, eleme, jd, any configured): it pushes signed overflow orders to kilosail's
@@ -477,26 +481,5 @@ public final class FoodPlatformSimulator {
     return null;
   }
 
-  private static <K, V> Map<K, V> bounded(int max) {
-    return new LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
-        return size() > max;
-      }
-    };
-  }
 
-  /** RFC 9457 problem details, as kilosail's own endpoints and the courier side of the simulator answer. */
-  private static void problem(RoutingContext ctx, int status, String type, String detail) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/problem+json")
-        .end(new JsonObject()
-            .put("type", "https://kilosail.io/problems/simulator/" + type)
-            .put("title", type.replace('-', ' '))
-            .put("status", status)
-            .put("detail", detail)
-            .put("instance", ctx.request().path())
-            .encode());
-  }
 }

@@ -1,5 +1,6 @@
 package io.kilosail.simulators.stripe;
 
+
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -22,6 +23,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
+
+import static io.kilosail.simulators.SimulatorSupport.bounded;
+import static io.kilosail.simulators.SimulatorSupport.problem;
 
 /**
  * Stripe, as far as kilosail's checkout uses it: Checkout Sessions in mode {@code payment} (create, retrieve, expire),
@@ -147,8 +151,8 @@ public final class StripeSimulator {
       return true;
     }
   };
-  private final Map<String, StripeSimEvent> events = bounded();
-  private final Map<String, Remembered> idempotency = bounded();
+  private final Map<String, StripeSimEvent> events = bounded(MAX_REMEMBERED);
+  private final Map<String, Remembered> idempotency = bounded(MAX_REMEMBERED);
   private long downUntilMillis;
   private long sessionsCreated;
   private long refundsCreated;
@@ -997,26 +1001,5 @@ public final class StripeSimulator {
     return new String(id);
   }
 
-  private static <V> Map<String, V> bounded() {
-    return new LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-        return size() > MAX_REMEMBERED;
-      }
-    };
-  }
 
-  /** RFC 9457 problem details, as the rest of the simulator's control endpoints answer. */
-  private static void problem(RoutingContext ctx, int status, String type, String detail) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/problem+json")
-        .end(new JsonObject()
-            .put("type", "https://kilosail.io/problems/simulator/" + type)
-            .put("title", type.replace('-', ' '))
-            .put("status", status)
-            .put("detail", detail)
-            .put("instance", ctx.request().path())
-            .encode());
-  }
 }
