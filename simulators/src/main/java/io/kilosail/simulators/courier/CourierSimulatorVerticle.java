@@ -1,6 +1,5 @@
 package io.kilosail.simulators.courier;
 
-
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.simulators.food.FoodPlatformSimulator;
 import io.kilosail.simulators.stripe.StripeSimulator;

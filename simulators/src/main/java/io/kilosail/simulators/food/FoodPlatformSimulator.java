@@ -1,6 +1,5 @@
 package io.kilosail.simulators.food;
 
-
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;

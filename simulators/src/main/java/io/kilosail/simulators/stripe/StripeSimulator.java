@@ -1,6 +1,5 @@
 package io.kilosail.simulators.stripe;
 
-
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
