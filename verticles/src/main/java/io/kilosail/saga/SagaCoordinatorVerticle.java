@@ -54,6 +54,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private static final Logger log = LoggerFactory.getLogger(SagaCoordinatorVerticle.class);
 
   private final Map<String, SagaDefinition<?>> definitions;
+  /**
+   * The sagas this coordinator is driving, one copy per saga: a copy enters only once its transition has won the
+   * version guard (taking the place of a copy that thereby lost) and leaves only by itself (remove(id, copy)), so a
+   * losing contender never evicts the winner, which would otherwise stall until its lease ran out.
+   */
   private final Map<String, Running<?>> running = new HashMap<>();
   private NodeConfig node;
   private SagaSettings settings;
@@ -226,10 +231,14 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       log.info("saga wait failed id={} step={} error={}", saga.id, step.name(), error);
       event = "saga.compensating";
     }
-    running.put(saga.id, saga);
-    // The version guard decides between this event and a concurrent timeout or duplicate: only one transition wins.
+    // The version guard decides between this event and a concurrent timeout, duplicate or operator: only one
+    // transition wins, and only the winner may take the saga's place in memory (a loser that took it first would
+    // evict the winner, which then stops until its lease runs out).
     return checkpoint(saga, event)
-        .onSuccess(x -> advance(saga))
+        .onSuccess(x -> {
+          running.put(saga.id, saga);
+          advance(saga);
+        })
         .map(true)
         .recover(err -> err instanceof LostOwnership ? Future.succeededFuture(false) : Future.failedFuture(err));
   }
@@ -288,14 +297,15 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       } catch (IllegalStateException e) {
         return ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " is " + row.state());
       }
-      running.remove(sagaId);
-      running.put(sagaId, saga);
+      // Only if this transition wins does it take the place of the copy running here (which then stops: its next
+      // write finds the version moved on); if that copy wrote first, it goes on and the operator is told to look again.
       return checkpoint(saga, event)
           .recover(err -> err instanceof LostOwnership
               ? ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " moved on meanwhile; look again")
               : Future.failedFuture(err))
           .compose(x -> {
             log.info("saga taken over by an operator id={} event={}", sagaId, event);
+            running.put(sagaId, saga);
             advance(saga);
             return find(sagaId);
           });
@@ -326,7 +336,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
             saga.progress.compensatedAll();
             finish(saga, "saga.compensated");
           });
-      default -> running.remove(saga.id);
+      default -> running.remove(saga.id, saga);
     }
   }
 
@@ -392,7 +402,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private <D> void park(Running<D> saga, StepDefinition<D> step) {
     saga.progress.waitFor(step.awaitedEvent());
     saga.waitUntil = Instant.now().plus(step.timeout());
-    checkpoint(saga, "saga.waiting").onComplete(x -> running.remove(saga.id))
+    checkpoint(saga, "saga.waiting").onComplete(x -> running.remove(saga.id, saga))
         .onSuccess(x -> takeKeptSignal(saga, step));
   }
 
@@ -408,7 +418,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   private <D> void finish(Running<D> saga, String event) {
     checkpoint(saga, event).onSuccess(x -> {
-      running.remove(saga.id);
+      running.remove(saga.id, saga);
       repository.dropSignals(saga.definition.type(), saga.businessKey)
           .onFailure(err -> log.debug("kept signals of saga {} not dropped: {}", saga.id, err.toString()));
       State state = saga.progress.state();
