@@ -52,6 +52,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   public static final String EVENTS_TOPIC = "kilosail.saga-events";
 
   private static final Logger log = LoggerFactory.getLogger(SagaCoordinatorVerticle.class);
+  /** An operator's transition tries this often against a saga that keeps moving on (20, 40, 80, 160 ms apart). */
+  private static final int TAKE_OVER_ATTEMPTS = 5;
 
   private final Map<String, SagaDefinition<?>> definitions;
   /**
@@ -278,8 +280,18 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     });
   }
 
-  /** Loads a saga, applies an operator's transition under the version guard, and runs it here from then on. */
+  /**
+   * Loads a saga, applies an operator's transition under the version guard, and runs it here from then on. A saga that
+   * moves on meanwhile (its own step or a signal wrote first) is loaded again and the transition tried anew, so an
+   * operator's stop is not lost to a transition that was merely concurrent; only a saga whose new state no longer
+   * allows it is refused.
+   */
   private Future<SagaView> takeOver(String sagaId, State required, Function<Running<?>, String> transition) {
+    return takeOver(sagaId, required, transition, 1);
+  }
+
+  private Future<SagaView> takeOver(String sagaId, State required, Function<Running<?>, String> transition,
+                                    int attempt) {
     return repository.load(sagaId).compose(row -> {
       if (row == null) {
         return ServiceException.fail(SAGA_NOT_FOUND, "no saga " + sagaId);
@@ -299,16 +311,23 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       }
       // Only if this transition wins does it take the place of the copy running here (which then stops: its next
       // write finds the version moved on); if that copy wrote first, it goes on and the operator is told to look again.
-      return checkpoint(saga, event)
-          .recover(err -> err instanceof LostOwnership
-              ? ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " moved on meanwhile; look again")
-              : Future.failedFuture(err))
-          .compose(x -> {
-            log.info("saga taken over by an operator id={} event={}", sagaId, event);
-            running.put(sagaId, saga);
-            advance(saga);
-            return find(sagaId);
-          });
+      return checkpoint(saga, event).transform(written -> {
+        if (written.succeeded()) {
+          log.info("saga taken over by an operator id={} event={}", sagaId, event);
+          running.put(sagaId, saga);
+          advance(saga);
+          return find(sagaId);
+        }
+        if (!(written.cause() instanceof LostOwnership)) {
+          return Future.failedFuture(written.cause());
+        }
+        if (attempt >= TAKE_OVER_ATTEMPTS) {
+          return ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " kept moving on; look again");
+        }
+        Promise<Void> later = Promise.promise();
+        vertx.setTimer(10L << attempt, t -> later.complete());
+        return later.future().compose(t -> takeOver(sagaId, required, transition, attempt + 1));
+      });
     });
   }
 

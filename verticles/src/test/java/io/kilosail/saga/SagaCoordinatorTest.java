@@ -301,8 +301,9 @@ class SagaCoordinatorTest {
       if (saga.getState().equals("COMPLETED")) {
         assertThat(effects(id)).containsExactly("create", "approve");
       } else {
+        // The operator either stopped the wait, or (retrying a transition the event won) the run that followed it.
         assertThat(saga.getState()).isEqualTo("COMPENSATED");
-        assertThat(effects(id)).containsExactly("create", "reject");
+        assertThat(effects(id)).startsWith("create").endsWith("reject").doesNotHaveDuplicates();
       }
     }
     // The winner goes on at once; a winner evicted by the loser would sit until its lease (2 s here) ran out.
