@@ -48,6 +48,7 @@ final class IssueToken {
     }
     Vertx vertx = Vertx.vertx();
     try {
+      // The command line's own main thread, not an event loop: waiting here for the settings blocks nothing.
       KilosailSettings settings = SettingsLoader.load(vertx, conf, new JsonObject())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       out.println(AdminTokens.fromJson(vertx, settings.verticleSections()).issue(operator.trim(), ttl));
