@@ -38,4 +38,30 @@ public final class SimulatorSupport {
       }
     };
   }
+
+  /** A control call's body as a JSON object ({} when empty: every field has a default), or null once answered 400. */
+  public static JsonObject jsonBody(RoutingContext ctx) {
+    if (ctx.body().isEmpty() || ctx.body().asString().isBlank()) {
+      return new JsonObject();
+    }
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      if (body != null) {
+        return body;
+      }
+    } catch (RuntimeException e) {
+      // answered below
+    }
+    problem(ctx, 400, "bad-json", "the body must be a JSON object");
+    return null;
+  }
+
+  /** How long a simulated party stays down ({@code {"forMs": n}}, 0 brings it back), or null once answered 400. */
+  public static Long downPeriodMs(RoutingContext ctx, JsonObject body) {
+    if (!(body.getValue("forMs") instanceof Number forMs) || forMs.longValue() < 0) {
+      problem(ctx, 400, "bad-down-period", "field 'forMs': must be a non-negative number of milliseconds");
+      return null;
+    }
+    return forMs.longValue();
+  }
 }

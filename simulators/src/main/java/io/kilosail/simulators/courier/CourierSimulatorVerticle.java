@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Random;
 
 import static io.kilosail.simulators.SimulatorSupport.bounded;
+import static io.kilosail.simulators.SimulatorSupport.downPeriodMs;
+import static io.kilosail.simulators.SimulatorSupport.jsonBody;
 import static io.kilosail.simulators.SimulatorSupport.problem;
 
 /**
@@ -476,11 +478,11 @@ public class CourierSimulatorVerticle extends VerticleBase {
       ctx.json(state.toJson(System.currentTimeMillis()));
     })));
     router.post("/_control/:platform/down").handler(ctx -> withPlatform(ctx, state -> withJsonBody(ctx, body -> {
-      if (!(body.getValue("forMs") instanceof Number forMs) || forMs.longValue() < 0) {
-        problem(ctx, 400, "bad-down-period", "forMs must be a non-negative number of milliseconds");
+      Long forMs = downPeriodMs(ctx, body);
+      if (forMs == null) {
         return;
       }
-      state.downUntilMillis = System.currentTimeMillis() + forMs.longValue();
+      state.downUntilMillis = System.currentTimeMillis() + forMs;
       log.info("courier simulator platform down platform={} forMs={}", state.dialect.platform().id(), forMs);
       ctx.json(state.toJson(System.currentTimeMillis()));
     })));
@@ -540,18 +542,10 @@ public class CourierSimulatorVerticle extends VerticleBase {
   }
 
   private void withJsonBody(RoutingContext ctx, java.util.function.Consumer<JsonObject> then) {
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      problem(ctx, 400, "bad-json", "the body must be a JSON object");
-      return;
+    JsonObject body = jsonBody(ctx);
+    if (body != null) {
+      then.accept(body);
     }
-    if (body == null) {
-      problem(ctx, 400, "bad-json", "the body must be a JSON object");
-      return;
-    }
-    then.accept(body);
   }
 
 }

@@ -26,6 +26,8 @@ import java.util.Random;
 import java.util.Set;
 
 import static io.kilosail.simulators.SimulatorSupport.bounded;
+import static io.kilosail.simulators.SimulatorSupport.downPeriodMs;
+import static io.kilosail.simulators.SimulatorSupport.jsonBody;
 import static io.kilosail.simulators.SimulatorSupport.problem;
 
 /**
@@ -204,11 +206,11 @@ public final class FoodPlatformSimulator {
       if (body == null) {
         return;
       }
-      if (!(body.getValue("forMs") instanceof Number forMs) || forMs.longValue() < 0) {
-        problem(ctx, 400, "bad-down-period", "field 'forMs': must be a non-negative number of milliseconds");
+      Long forMs = downPeriodMs(ctx, body);
+      if (forMs == null) {
         return;
       }
-      downUntilMillis = System.currentTimeMillis() + forMs.longValue();
+      downUntilMillis = System.currentTimeMillis() + forMs;
       log.info("food simulator callbacks down forMs={}", forMs);
       ctx.json(summary());
     });
@@ -467,18 +469,6 @@ public final class FoodPlatformSimulator {
   }
 
   /** The body as a JSON object, or null after answering 400. */
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body != null) {
-        return body;
-      }
-    } catch (RuntimeException e) {
-      // answered below
-    }
-    problem(ctx, 400, "bad-json", "the body must be a JSON object");
-    return null;
-  }
 
 
 }

@@ -24,6 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
 
 import static io.kilosail.simulators.SimulatorSupport.bounded;
+import static io.kilosail.simulators.SimulatorSupport.downPeriodMs;
+import static io.kilosail.simulators.SimulatorSupport.jsonBody;
 import static io.kilosail.simulators.SimulatorSupport.problem;
 
 /**
@@ -332,11 +334,11 @@ public final class StripeSimulator {
       if (body == null) {
         return;
       }
-      if (!(body.getValue("forMs") instanceof Number forMs) || forMs.longValue() < 0) {
-        problem(ctx, 400, "bad-down-period", "field 'forMs': must be a non-negative number of milliseconds");
+      Long forMs = downPeriodMs(ctx, body);
+      if (forMs == null) {
         return;
       }
-      downUntilMillis = System.currentTimeMillis() + forMs.longValue();
+      downUntilMillis = System.currentTimeMillis() + forMs;
       log.info("stripe simulator API down forMs={}", forMs);
       ctx.json(summary());
     });
@@ -969,21 +971,6 @@ public final class StripeSimulator {
   }
 
   /** The body as a JSON object (an empty body reads as {}), or null after answering 400. */
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    if (ctx.body().isEmpty() || ctx.body().asString().isBlank()) {
-      return new JsonObject();
-    }
-    try {
-      JsonObject body = ctx.body().asJsonObject();
-      if (body != null) {
-        return body;
-      }
-    } catch (RuntimeException e) {
-      // answered below
-    }
-    problem(ctx, 400, "bad-json", "the body must be a JSON object");
-    return null;
-  }
 
   // ---------------------------------------------------------------- helpers
 
