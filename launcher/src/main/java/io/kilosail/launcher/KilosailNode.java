@@ -12,6 +12,7 @@ import io.kilosail.pushback.PushbackVerticle;
 import io.kilosail.quote.QuoteVerticle;
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.NodeLifecycle;
 import io.kilosail.ingress.HttpConfig;
 import io.kilosail.ingress.IngressVerticle;
 import io.kilosail.launcher.KilosailSettings.InfraMode;
@@ -66,14 +67,16 @@ public final class KilosailNode {
   private final EmbeddedInfrastructure embedded;
   private final Vertx vertx;
   private final int httpPort;
+  private final Deployments deployments;
 
   private KilosailNode(KilosailSettings settings, InfraSettings infra, EmbeddedInfrastructure embedded, Vertx vertx,
-                       int httpPort) {
+                       int httpPort, Deployments deployments) {
     this.settings = settings;
     this.infra = infra;
     this.embedded = embedded;
     this.vertx = vertx;
     this.httpPort = httpPort;
+    this.deployments = deployments;
   }
 
   /** Infrastructure ready and schema migrated, before any Vert.x instance of the node exists. */
@@ -192,37 +195,39 @@ public final class KilosailNode {
             .put("enabled", settings.simulators()));
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
 
-    Future<String> nodeInfo = vertx.deployVerticle(new NodeInfoVerticle(), options);
+    Deployments deployments = new Deployments();
+    Future<String> nodeInfo = deployments.track(StopPhase.EDGE, vertx.deployVerticle(new NodeInfoVerticle(), options));
     List<IngressVerticle> ingress = new ArrayList<>();
     List<CourierWebhookVerticle> webhooks = new ArrayList<>();
     Future<?> roles = nodeInfo;
     for (Role role : settings.roles()) {
-      roles = roles.compose(x -> deployRole(vertx, role, settings, options, ingress, webhooks));
+      roles = roles.compose(x -> deployRole(vertx, role, settings, options, ingress, webhooks, deployments));
     }
     if (settings.simulators()) {
-      roles = roles.compose(x -> deployCourierSimulator(vertx, settings, ingress, webhooks));
+      roles = roles.compose(x -> deployCourierSimulator(vertx, settings, ingress, webhooks, deployments));
     }
     return roles.map(x -> {
       int port = ingress.isEmpty() ? -1 : ingress.get(0).actualPort();
       log.info("kilosail node {} up: roles={} clustered={} http={} infra={}", settings.nodeId(), node.roles(),
           settings.cluster().enabled(), port < 0 ? "-" : "http://" + settings.httpHost() + ":" + port,
           prepared.embedded() != null ? prepared.embedded().describe() : "external");
-      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port);
+      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port, deployments);
     });
   }
 
   /** Deploys the verticles of one role. */
   private static Future<Void> deployRole(Vertx vertx, Role role, KilosailSettings settings, DeploymentOptions options,
-                                         List<IngressVerticle> ingress, List<CourierWebhookVerticle> webhooks) {
+                                         List<IngressVerticle> ingress, List<CourierWebhookVerticle> webhooks,
+                                         Deployments deployments) {
     return switch (role) {
       case INGRESS -> {
         int instances = settings.httpPort() == 0 ? 1
             : settings.httpInstances() == 0 ? Runtime.getRuntime().availableProcessors() : settings.httpInstances();
-        yield vertx.deployVerticle(() -> {
+        yield deployments.track(StopPhase.EDGE, vertx.deployVerticle(() -> {
               IngressVerticle verticle = new IngressVerticle();
               ingress.add(verticle);
               return verticle;
-            }, new DeploymentOptions(options).setInstances(instances))
+            }, new DeploymentOptions(options).setInstances(instances)))
             .<Void>mapEmpty()
             // A bad setting of a section ingress reads (admin.jwt) names itself; anything else is the port.
             .recover(err -> Future.failedFuture(err instanceof SettingException ? err
@@ -230,35 +235,42 @@ public final class KilosailNode {
                 "cannot listen on " + settings.httpHost() + ":" + settings.httpPort() + ": " + rootMessage(err))));
       }
       case RELAY -> Future.all(
-              vertx.deployVerticle(new OutboxRelayVerticle(), options),
-              vertx.deployVerticle(new DurableTimerVerticle(), options),
-              vertx.deployVerticle(new MessagingRetentionVerticle(), options),
-              vertx.deployVerticle(new PushbackVerticle(), options))
+              deployments.track(StopPhase.RELAY, vertx.deployVerticle(new OutboxRelayVerticle(), options)),
+              deployments.track(StopPhase.RELAY, vertx.deployVerticle(new DurableTimerVerticle(), options)),
+              deployments.track(StopPhase.RELAY, vertx.deployVerticle(new MessagingRetentionVerticle(), options)),
+              deployments.track(StopPhase.CONSUMERS, vertx.deployVerticle(new PushbackVerticle(), options)))
           .mapEmpty();
-      case SAGA -> vertx.deployVerticle(new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx, options.getConfig())),
-              options)
-          .compose(x -> vertx.deployVerticle(new DeliveryStarterVerticle(), options))
-          .compose(x -> vertx.deployVerticle(new CheckoutDeliveryWatcher(), options))
+      case SAGA -> deployments.track(StopPhase.SAGAS, vertx.deployVerticle(
+              new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx, options.getConfig())), options))
+          .compose(x -> deployments.track(StopPhase.CONSUMERS,
+              vertx.deployVerticle(new DeliveryStarterVerticle(), options)))
+          .compose(x -> deployments.track(StopPhase.CONSUMERS,
+              vertx.deployVerticle(new CheckoutDeliveryWatcher(), options)))
           .mapEmpty();
-      case STOCK -> vertx.deployVerticle(new StockVerticle(), options).mapEmpty();
+      case STOCK -> deployments.track(StopPhase.PARTICIPANTS, vertx.deployVerticle(new StockVerticle(), options))
+          .mapEmpty();
       // Each channel at its own address; Stripe is the first (docs/stripe.md).
-      case PAYMENT -> vertx.deployVerticle(new StripePaymentVerticle(), options).mapEmpty();
+      case PAYMENT -> deployments.track(StopPhase.PARTICIPANTS,
+          vertx.deployVerticle(new StripePaymentVerticle(), options)).mapEmpty();
       // The dashboard's publishers and the consumers of its commands; the page and the bridge are on ingress.
-      case ADMIN -> vertx.deployVerticle(new DashboardVerticle(), options)
-          .compose(x -> vertx.deployVerticle(new AdminCommandsVerticle(), options)).mapEmpty();
+      case ADMIN -> deployments.track(StopPhase.CONSUMERS, vertx.deployVerticle(new DashboardVerticle(), options))
+          .compose(x -> deployments.track(StopPhase.CONSUMERS,
+              vertx.deployVerticle(new AdminCommandsVerticle(), options))).mapEmpty();
       // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
       case WEBHOOKS -> {
         CourierWebhookVerticle verticle = new CourierWebhookVerticle();
         webhooks.add(verticle);
-        yield vertx.deployVerticle(verticle, options).mapEmpty();
+        yield deployments.track(StopPhase.EDGE, vertx.deployVerticle(verticle, options)).mapEmpty();
       }
       // Quote and dispatch both call the couriers through the gateway; one per node, since each instance would keep
       // its own circuits: a node with both roles deploys it for quote only.
-      case QUOTE -> vertx.deployVerticle(new CourierGatewayVerticle(), options)
-          .compose(x -> vertx.deployVerticle(new QuoteVerticle(), options)).mapEmpty();
+      case QUOTE -> deployments.track(StopPhase.GATEWAY, vertx.deployVerticle(new CourierGatewayVerticle(), options))
+          .compose(x -> deployments.track(StopPhase.PARTICIPANTS, vertx.deployVerticle(new QuoteVerticle(), options)))
+          .mapEmpty();
       case DISPATCH -> (settings.roles().contains(Role.QUOTE) ? Future.succeededFuture()
-              : vertx.deployVerticle(new CourierGatewayVerticle(), options))
-          .compose(x -> vertx.deployVerticle(new DispatchVerticle(), options))
+              : deployments.track(StopPhase.GATEWAY, vertx.deployVerticle(new CourierGatewayVerticle(), options)))
+          .compose(x -> deployments.track(StopPhase.PARTICIPANTS,
+              vertx.deployVerticle(new DispatchVerticle(), options)))
           .mapEmpty();
       default -> {
         log.info("role {}: nothing to deploy in this build yet", role.id());
@@ -276,7 +288,8 @@ public final class KilosailNode {
    */
   private static Future<Void> deployCourierSimulator(Vertx vertx, KilosailSettings settings,
                                                      List<IngressVerticle> ingress,
-                                                     List<CourierWebhookVerticle> webhooks) {
+                                                     List<CourierWebhookVerticle> webhooks,
+                                                     Deployments deployments) {
     JsonObject couriers = settings.verticleSections().getJsonObject("couriers", new JsonObject());
     JsonObject platforms = new JsonObject();
     for (CourierPlatform platform : CourierPlatform.values()) {
@@ -290,10 +303,11 @@ public final class KilosailNode {
           .put("behaviour", behaviour));
     }
     CourierSimulatorVerticle simulator = new CourierSimulatorVerticle();
-    return vertx.deployVerticle(simulator, new DeploymentOptions().setConfig(new JsonObject()
-            .put("host", "127.0.0.1").put("port", settings.simulatorCourierPort()).put("platforms", platforms)
-            .put("food", foodSimulatorSection(settings, ingress))
-            .put("stripe", stripeSimulatorSection(settings, webhooks))))
+    return deployments.track(StopPhase.THIRD_PARTIES, vertx.deployVerticle(simulator, new DeploymentOptions()
+            .setConfig(new JsonObject()
+                .put("host", "127.0.0.1").put("port", settings.simulatorCourierPort()).put("platforms", platforms)
+                .put("food", foodSimulatorSection(settings, ingress))
+                .put("stripe", stripeSimulatorSection(settings, webhooks)))))
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(new SettingException(Setting.SIMULATOR_COURIER_PORT.label(),
             "cannot start the courier simulator on port " + settings.simulatorCourierPort() + ": "
@@ -338,10 +352,18 @@ public final class KilosailNode {
     return version != null ? version : "dev";
   }
 
-  /** Undeploys everything, leaves the cluster, then stops the embedded servers (if any). */
+  /**
+   * An orderly stop (SIGTERM): the node first stops taking work (ingress answers 503 with Retry-After), then undeploys
+   * its verticles phase by phase in {@link StopPhase} order, each finishing or handing back what it has in flight
+   * while the ones it depends on still run (consumers before the saga engine, the saga engine before its participants,
+   * those before the courier gateway, the HTTP servers last); only then does it leave the cluster and close the shared
+   * clients and pool, and stop the embedded servers (if any).
+   */
   public Future<Void> stop() {
     log.info("kilosail node {} stopping", settings.nodeId());
-    return vertx.close()
+    NodeLifecycle.startDraining(vertx);
+    return deployments.undeployInOrder(vertx)
+        .eventually(vertx::close)
         .eventually(() -> embedded == null ? Future.succeededFuture()
             : Future.fromCompletionStage(CompletableFuture.runAsync(embedded::close)))
         .onComplete(x -> log.info("kilosail node {} stopped", settings.nodeId()));

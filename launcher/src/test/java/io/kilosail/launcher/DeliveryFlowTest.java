@@ -127,6 +127,23 @@ class DeliveryFlowTest {
   }
 
   @Test
+  void aPlacementWhoseAnswerIsLostIsAnUnknownOutcomeAndNoSecondCourierIsPlaced() throws Exception {
+    // UU creates the order and its courier accepts, but UU's answer to the create comes after the gateway's timeout:
+    // dispatch must not take that for a refusal and place Shansong (both couriers would deliver).
+    node.behave("uu", new JsonObject().put("createLatencyMs", 4_000).put("acceptDelayMs", 300));
+    try {
+      String orderId = node.push("shanghai");
+      node.assertDeliveredBy(orderId, "uu", null);
+      node.awaitSaga(orderId, "COMPLETED");
+      for (String other : List.of("shansong", "sf", "fengniao")) {
+        assertThat(node.simulatorOrders(other, orderId)).as("orders placed with " + other).isEmpty();
+      }
+    } finally {
+      node.behave("uu", new JsonObject().put("createLatencyMs", 0));
+    }
+  }
+
+  @Test
   void aPlatformThatIsDownIsSkippedAndTheOrderStillDelivered() throws Exception {
     node.down("uu", 60_000);
     try {

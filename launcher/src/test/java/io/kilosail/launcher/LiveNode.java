@@ -213,6 +213,14 @@ final class LiveNode implements AutoCloseable {
     return saga;
   }
 
+  /** Every order the simulated platform holds for our order (none when it was never placed there). */
+  JsonArray simulatorOrders(String platform, String orderId) throws Exception {
+    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(simulator("/_control/" + platform
+        + "/orders?orderId=" + orderId)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    return new JsonArray(answer.body());
+  }
+
   /** The platform's order id for our order, as the simulated platform knows it. */
   String placement(String orderId, String platform) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -152,6 +152,20 @@ public final class Dispatch {
     return List.of();
   }
 
+  /**
+   * The placement's answer never came (a timeout, a connection closed after the request left, a gateway node that
+   * died mid-call): the platform may hold the order. The candidate stays live, so its courier's first callback still
+   * claims the order; the round's acceptance timeout is the bound after which dispatch moves on, and a courier of
+   * this platform that turns up after that is not the holder and is called off (see {@link #notHolder}).
+   */
+  public List<DispatchCommand> placementUnknown(String platform, String error) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c != null && c.status == Candidate.Status.PLACING) {
+      c.lastError = "placement outcome unknown: " + error;
+    }
+    return List.of();
+  }
+
   /** Placing failed (refused, down, circuit open…): go on with the next candidate. */
   public List<DispatchCommand> placeFailed(String platform, String error) {
     Candidate c = candidate(platform).orElse(null);
@@ -189,6 +203,63 @@ public final class Dispatch {
       if (other != c && other.status.live()) {
         commands.addAll(withdrawCandidate(other, "another courier accepted the order"));
       }
+    }
+    return commands;
+  }
+
+  /**
+   * The order's row names {@code platform} as its holder: the courier webhook decided that under the order's lock, and
+   * the row is the truth. Dispatch follows it whatever it believed of that candidate (its placement may have been
+   * answered as lost or failed while the platform did take it), and calls every other live placement off. A dispatch
+   * the saga withdrew calls the claimer off instead.
+   */
+  public List<DispatchCommand> claimed(String platform, String platformOrderId) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null) {
+      return List.of();
+    }
+    if (c.platformOrderId == null) {
+      c.platformOrderId = platformOrderId;
+    }
+    if (c.status == Candidate.Status.HOLDER) {
+      return List.of();
+    }
+    if (state == State.WITHDRAWN) {
+      return cancelIfKnown(c, "order called off");
+    }
+    List<DispatchCommand> commands = new ArrayList<>();
+    for (Candidate other : candidates) {
+      if (other != c && other.status == Candidate.Status.HOLDER) {
+        commands.addAll(withdrawCandidate(other, "the order is held by " + platform));
+      }
+    }
+    c.status = Candidate.Status.HOLDER;
+    state = State.ASSIGNED;
+    commands.add(new Assigned(platform, c.platformOrderId, c.offer.priceFen()));
+    for (Candidate other : candidates) {
+      if (other != c && other.status.live()) {
+        commands.addAll(withdrawCandidate(other, "another courier accepted the order"));
+      }
+    }
+    return commands;
+  }
+
+  /**
+   * The order ended without dispatch being told (its row is DELIVERED or CANCELLED): nothing more is placed, and
+   * every live placement that is not the holder is called off.
+   */
+  public List<DispatchCommand> orderEnded(String orderState) {
+    if (state == State.WITHDRAWN || state == State.EXHAUSTED) {
+      return List.of();
+    }
+    List<DispatchCommand> commands = new ArrayList<>();
+    for (Candidate c : candidates) {
+      if (c.status.live()) {
+        commands.addAll(withdrawCandidate(c, "order already " + orderState));
+      }
+    }
+    if (holder().isEmpty()) {
+      state = State.WITHDRAWN;
     }
     return commands;
   }

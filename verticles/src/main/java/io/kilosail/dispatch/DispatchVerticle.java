@@ -2,6 +2,7 @@ package io.kilosail.dispatch;
 
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.Penalties;
+import io.kilosail.contracts.courier.CourierCallOutcome;
 import io.kilosail.contracts.courier.CourierGateway;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.CourierState;
@@ -77,6 +78,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   private static final String COURIER_STATE_CHANGED = OrderRepository.COURIER_STATE_CHANGED;
   private static final String COURIER_FACT = OrderRepository.COURIER_FACT;
   private static final int CANCEL_ATTEMPTS = 5;
+  /** How long a stopping node waits for its placements' answers: above the gateway's own bound on a call. */
+  private static final long EFFECTS_DRAIN_MS = 12_000;
 
   private static final Logger log = LoggerFactory.getLogger(DispatchVerticle.class);
 
@@ -87,6 +90,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   private MeterRegistry registry;
   private MessageConsumer<JsonObject> binding;
   private IdempotentConsumer facts;
+  /** Placements and cancels sent whose outcome is not stored yet (on this verticle's event loop). */
+  private int effectsInFlight;
 
   @Override
   public Future<?> start() {
@@ -107,9 +112,27 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
             settings.rules().size()));
   }
 
+  /**
+   * Takes no new dispatches or facts, then waits (bounded) for the placements and cancels in flight to get their
+   * answers and store them: an answer dropped here would leave the platform holding an order dispatch does not know.
+   */
   @Override
   public Future<?> stop() {
-    return Future.join(binding.unregister(), facts.stop());
+    long deadline = System.currentTimeMillis() + EFFECTS_DRAIN_MS;
+    return Future.join(binding.unregister(), facts.stop())
+        .eventually(() -> effectsDrained(deadline))
+        .onComplete(x -> {
+          if (effectsInFlight > 0) {
+            log.warn("dispatch stopping with {} placements or cancels in flight", effectsInFlight);
+          }
+        });
+  }
+
+  private Future<Void> effectsDrained(long deadlineMillis) {
+    if (effectsInFlight == 0 || System.currentTimeMillis() >= deadlineMillis) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(20).compose(x -> effectsDrained(deadlineMillis));
   }
 
   // ---------------------------------------------------------------- service
@@ -221,10 +244,12 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     String platformOrderId = p.getString("platformOrderId");
     CourierState from = CourierState.valueOf(p.getString("from"));
     CourierState to = CourierState.valueOf(p.getString("to"));
+    // The webhook made this platform the holder on the order's row: dispatch follows the row.
+    boolean claims = p.getBoolean("claims", !from.isAfter(CourierState.CREATED) && to != CourierState.CANCELLED);
     return d -> {
       List<DispatchCommand> commands = new ArrayList<>();
-      if (!from.isAfter(CourierState.CREATED) && to != CourierState.CANCELLED) {
-        commands.addAll(d.accepted(platform, platformOrderId));
+      if (claims) {
+        commands.addAll(d.claimed(platform, platformOrderId));
       }
       if (to == CourierState.DELIVERED) {
         commands.addAll(d.delivered(platform));
@@ -265,15 +290,42 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
       }
       Dispatch dispatch = stored.dispatch();
       Dispatch.State before = dispatch.state();
-      List<DispatchCommand> commands = decide.apply(dispatch);
-      if (dispatch.state() != before) {
-        count(dispatch.state().name().toLowerCase(), dispatch.strategy().name());
-      }
-      Instant now = Instant.now();
-      return DispatchRepository.save(conn, dispatch, now)
-          .compose(x -> durableEffects(conn, dispatch, commands, now))
-          .map(afterCommit -> new Done(stored.delivery(), afterCommit));
+      return OrderRepository.holding(conn, orderId).compose(order -> {
+        List<DispatchCommand> commands = new ArrayList<>(followOrder(dispatch, order));
+        commands.addAll(decide.apply(dispatch));
+        return store(conn, stored, before, commands);
+      });
     });
+  }
+
+  /**
+   * What the order's own row says first: a courier the webhook made holder, or an order that already ended, wins over
+   * whatever dispatch believed, so dispatch never places an order that is held, delivered or cancelled.
+   */
+  private static List<DispatchCommand> followOrder(Dispatch dispatch, OrderRepository.Holding order) {
+    if (order == null) {
+      return List.of();
+    }
+    List<DispatchCommand> commands = new ArrayList<>();
+    if (order.courierPlatform() != null) {
+      commands.addAll(dispatch.claimed(order.courierPlatform(), order.courierOrderId()));
+    }
+    if (order.ended()) {
+      commands.addAll(dispatch.orderEnded(order.state()));
+    }
+    return commands;
+  }
+
+  private Future<Done> store(SqlConnection conn, DispatchRepository.Stored stored, Dispatch.State before,
+                             List<DispatchCommand> commands) {
+    Dispatch dispatch = stored.dispatch();
+    if (dispatch.state() != before) {
+      count(dispatch.state().name().toLowerCase(), dispatch.strategy().name());
+    }
+    Instant now = Instant.now();
+    return DispatchRepository.save(conn, dispatch, now)
+        .compose(x -> durableEffects(conn, dispatch, commands, now))
+        .map(afterCommit -> new Done(stored.delivery(), afterCommit));
   }
 
   /** Writes the commands that must commit with the transition; answers the ones to send after the commit. */
@@ -347,17 +399,23 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
 
   private void place(String orderId, JsonObject delivery, Place place) {
     DeliveryRequest request = new DeliveryRequest(delivery.copy()).setQuoteToken(place.quoteToken());
+    effectsInFlight++;
     gateway.placeOrder(place.platform(), request).onComplete(ar -> {
-      count("place-" + (ar.succeeded() ? "succeeded" : "failed"), place.platform());
+      count("place-" + (ar.succeeded() ? "succeeded" : "answered"), place.platform());
       Function<Dispatch, List<DispatchCommand>> decide;
       if (ar.succeeded()) {
         log.debug("dispatch placed orderId={} platform={} platformOrderId={}", orderId, place.platform(),
             ar.result().getPlatformOrderId());
         decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId());
-      } else {
+      } else if (CourierCallOutcome.certainlyFailed(ar.cause())) {
         log.info("dispatch placing failed orderId={} platform={} error={}", orderId, place.platform(),
             ar.cause().getMessage());
         decide = d -> d.placeFailed(place.platform(), ar.cause().getMessage());
+      } else {
+        count("place-unknown", place.platform());
+        log.warn("dispatch placing outcome unknown orderId={} platform={} error={}; the platform may hold the order:"
+            + " its callback or the acceptance timeout decides", orderId, place.platform(), ar.cause().toString());
+        decide = d -> d.placementUnknown(place.platform(), ar.cause().getMessage());
       }
       List<DispatchCommand> next = new ArrayList<>();
       pool.withTransaction(conn -> transition(conn, orderId, decide)
@@ -367,6 +425,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
                 }
               }))
           .onSuccess(x -> send(orderId, delivery, next))
+          .onComplete(x -> effectsInFlight--)
           // The placement's outcome is lost; the acceptance timeout moves the dispatch on.
           .onFailure(err -> log.warn("dispatch placement outcome not stored orderId={} platform={} error={}", orderId,
               place.platform(), err.toString()));
@@ -375,7 +434,9 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
 
   /** Cancelling is retried a few times while the platform is down; a refusal means it has already ended there. */
   private void cancel(String orderId, Cancel cancel, int attempt) {
+    effectsInFlight++;
     gateway.cancel(cancel.platform(), orderId, cancel.platformOrderId(), cancel.reason()).onComplete(ar -> {
+      effectsInFlight--;
       if (ar.succeeded()) {
         count("cancel-succeeded", cancel.platform());
         Penalties.courierCancelled(pool, cancellation, orderId, cancel.platform(), ar.result().getPenaltyFen())

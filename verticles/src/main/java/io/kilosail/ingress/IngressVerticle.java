@@ -7,6 +7,7 @@ import io.kilosail.checkout.CheckoutRoutes;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.NodeLifecycle;
 import io.kilosail.intake.OrderIntakeRoutes;
 import io.kilosail.ledger.SettlementRoutes;
 import io.kilosail.platform.settings.InfraSettings;
@@ -18,6 +19,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
@@ -53,6 +55,7 @@ public class IngressVerticle extends VerticleBase {
     kafkaAdmin = Clients.kafkaAdmin(vertx, infra);
 
     Router router = Problems.withProblemErrors(Router.router(vertx));
+    router.route().handler(this::refuseWhileDraining);
     router.get("/health").handler(ctx -> ctx.json(new JsonObject()
         .put("status", "UP").put("node", node.id()).put("roles", node.roles())));
     router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(
@@ -75,6 +78,22 @@ public class IngressVerticle extends VerticleBase {
           server = s;
           log.info("ingress listening on http://{}:{} node={}", http.host(), s.actualPort(), node.id());
         });
+  }
+
+  /**
+   * A stopping node takes no new work: 503 with Retry-After, so a platform or a load balancer tries another node (or
+   * this one once restarted). Liveness and metrics still answer; readiness says it is going.
+   */
+  private void refuseWhileDraining(RoutingContext ctx) {
+    String path = ctx.request().path();
+    if (!NodeLifecycle.draining(vertx) || path.equals("/health") || path.equals("/metrics")) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("Retry-After", String.valueOf(NodeLifecycle.RETRY_AFTER_SECONDS))
+        .putHeader("Connection", "close");
+    Problems.send(ctx, 503, "node-stopping", "Node stopping",
+        "this node is shutting down; retry in " + NodeLifecycle.RETRY_AFTER_SECONDS + " s");
   }
 
   /** The operators' token keys, or null when none are configured (the admin API then refuses everyone). */

@@ -12,6 +12,7 @@ import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 /** The {@code delivery_order} table: the order row and its {@code order.received} event in one transaction. */
@@ -50,6 +51,31 @@ public final class OrderRepository {
       + " WHERE platform = ? AND platform_order_id = ?";
 
   private final Pool pool;
+
+  /** Who holds an order and whether it has ended, as its row says. */
+  public record Holding(String state, String courierPlatform, String courierOrderId) {
+
+    public boolean ended() {
+      return "DELIVERED".equals(state) || "CANCELLED".equals(state);
+    }
+  }
+
+  private static final String HOLDING = "SELECT state, courier_platform, courier_order_id FROM delivery_order"
+      + " WHERE id = ? FOR UPDATE";
+
+  /**
+   * The order's holder and state, locked until the caller's transaction ends, so no courier webhook claims or moves
+   * it in between; null when there is no such order.
+   */
+  public static Future<Holding> holding(SqlConnection conn, String orderId) {
+    return conn.preparedQuery(HOLDING).execute(Tuple.of(orderId)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row r = rows.iterator().next();
+      return new Holding(r.getString("state"), r.getString("courier_platform"), r.getString("courier_order_id"));
+    });
+  }
 
   public OrderRepository(Pool pool) {
     this.pool = pool;

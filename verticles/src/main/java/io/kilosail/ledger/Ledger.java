@@ -26,6 +26,7 @@ public final class Ledger {
   // Entry types: why a posting was written.
   public static final String DELIVERY_COMPLETED = "delivery.completed";
   public static final String COURIER_PENALTY = "penalty.courier";
+  public static final String EXTRA_COURIER_DELIVERY = "delivery.extra-courier";
   public static final String PLATFORM_PENALTY = "penalty.platform";
   public static final String REVERSAL_SUFFIX = ".reversal";
 
@@ -78,6 +79,17 @@ public final class Ledger {
     List<Posting> postings = new ArrayList<>(4);
     pair(postings, orderId, DELIVERY_COMPLETED, RECEIVABLE_PLATFORM, REVENUE_DELIVERY, foodPlatform, deliveryFeeFen, at);
     pair(postings, orderId, DELIVERY_COMPLETED, COST_COURIER, PAYABLE_COURIER, courierPlatform, courierFeeFen, at);
+    return List.copyOf(postings);
+  }
+
+  /**
+   * A courier that did not hold the order delivered it anyway (it was called off too late, or never heard of it): its
+   * platform charges its fee all the same, so it is a cost and a payable with no revenue beside it.
+   */
+  public static List<Posting> extraCourierDelivery(String orderId, String courierPlatform, long courierFeeFen,
+                                                   Instant at) {
+    List<Posting> postings = new ArrayList<>(2);
+    pair(postings, orderId, EXTRA_COURIER_DELIVERY, COST_COURIER, PAYABLE_COURIER, courierPlatform, courierFeeFen, at);
     return List.copyOf(postings);
   }
 

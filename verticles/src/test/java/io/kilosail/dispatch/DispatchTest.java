@@ -141,4 +141,56 @@ class DispatchTest {
     assertThat(other.state()).isEqualTo(Dispatch.State.WITHDRAWN);
     assertThat(other.withdraw("again")).isEmpty();
   }
+
+  @Test
+  void aLostPlacementAnswerKeepsTheCandidateLiveSoNoSecondCourierIsPlacedUntilTheTimeout() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    // sf's answer never came (the gateway node stopped mid-call): sf may hold the order.
+    assertThat(d.placementUnknown("sf", "connection lost")).isEmpty();
+    assertThat(d.state()).isEqualTo(Dispatch.State.ACTIVE);
+    assertThat(d.candidates().get(0).status()).isEqualTo(Status.PLACING);
+    // Its courier's acceptance still claims the order; nobody else was ever placed.
+    assertThat(d.claimed("sf", "SF-9")).containsExactly(new Assigned("sf", "SF-9", 1200));
+    assertThat(d.candidates().stream().filter(c -> c.status() == Status.PLACING || c.status() == Status.PLACED))
+        .isEmpty();
+  }
+
+  @Test
+  void aLostPlacementAnswerWithoutAnyCallbackMovesOnAtTheAcceptanceTimeoutAndALaterCourierIsCalledOff() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    d.placementUnknown("sf", "timeout");
+    assertThat(d.timedOut(1)).containsExactly(new Place("uu", "uu-token"), new ArmTimeout(2, 30_000));
+    d.placed("uu", "UU-1");
+    d.claimed("uu", "UU-1");
+    // sf did take the order after all and its courier shows up: it does not hold it and is called off at once.
+    assertThat(d.notHolder("sf", "SF-9")).containsExactly(new Cancel("sf", "SF-9", "order held by another courier"));
+    assertThat(d.holder()).map(Dispatch.Candidate::platform).contains("uu");
+  }
+
+  @Test
+  void theOrderRowsHolderWinsOverWhatDispatchBelievedOfThatCandidate() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    // sf's placement was answered as failed and uu was placed, but the webhook had already made sf the holder.
+    d.placeFailed("sf", "HTTP 503");
+    d.placed("uu", "UU-1");
+    assertThat(d.claimed("sf", "SF-1")).containsExactly(new Assigned("sf", "SF-1", 1200),
+        new Cancel("uu", "UU-1", "another courier accepted the order"));
+    assertThat(d.holder()).map(Dispatch.Candidate::platform).contains("sf");
+    // Nothing more is placed: the round's timer finds the order held.
+    assertThat(d.timedOut(2)).isEmpty();
+  }
+
+  @Test
+  void anOrderThatEndedIsNeverPlacedAgain() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    d.placed("sf", "SF-1");
+    assertThat(d.orderEnded("CANCELLED")).containsExactly(new Cancel("sf", "SF-1", "order already CANCELLED"));
+    assertThat(d.state()).isEqualTo(Dispatch.State.WITHDRAWN);
+    assertThat(d.timedOut(1)).isEmpty();
+    assertThat(d.placeFailed("sf", "late")).isEmpty();
+  }
 }

@@ -37,6 +37,11 @@ public interface CourierGateway {
   /** The platform did not answer within the call's timeout. */
   int TIMEOUT = 4504;
   /**
+   * The connection closed after the request had left (reset, closed by a stopping node): the platform may have acted
+   * on it. Like {@link #TIMEOUT} an unknown outcome, see {@link CourierCallOutcome}.
+   */
+  int CONNECTION_LOST = 4505;
+  /**
    * The platform's circuit is open after repeated failures: the call failed at once and no request was sent. Distinct
    * from {@link #PLATFORM_DOWN} (same HTTP 503 to an adapter) so a caller can tell "not even tried" from "tried".
    */

@@ -214,7 +214,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
       ctx.response().setStatusCode(refusal.httpStatus).putHeader("Content-Type", "application/json").end(refusal.body);
       return;
     }
-    long latency = state.behaviour.latencyMs();
+    long latency = state.behaviour.latencyMs() + (operation == SimOperation.CREATE ? state.behaviour.createLatencyMs() : 0);
     if (latency > 0) {
       vertx.setTimer(latency, id -> answer(ctx, answer));
     } else {

@@ -26,6 +26,8 @@ final class SimBehaviour {
     field("priceFen", Kind.NON_NEGATIVE, 1000L);
     field("etaSeconds", Kind.NON_NEGATIVE, 1800L);
     field("latencyMs", Kind.NON_NEGATIVE, 0L);
+    // A platform slow to answer an order's creation after it has created it: the caller's timeout loses the answer.
+    field("createLatencyMs", Kind.NON_NEGATIVE, 0L);
     field("acceptDelayMs", Kind.NON_NEGATIVE, 200L);
     field("arriveDelayMs", Kind.NON_NEGATIVE, 200L);
     field("pickupDelayMs", Kind.NON_NEGATIVE, 200L);
@@ -113,6 +115,8 @@ final class SimBehaviour {
   long priceFen() { return values.getLong("priceFen"); }
   int etaSeconds() { return values.getLong("etaSeconds").intValue(); }
   long latencyMs() { return values.getLong("latencyMs"); }
+
+  long createLatencyMs() { return values.getLong("createLatencyMs"); }
   long acceptDelayMs() { return values.getLong("acceptDelayMs"); }
   long arriveDelayMs() { return values.getLong("arriveDelayMs"); }
   long pickupDelayMs() { return values.getLong("pickupDelayMs"); }

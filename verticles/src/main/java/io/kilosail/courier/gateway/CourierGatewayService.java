@@ -11,9 +11,11 @@ import io.kilosail.courier.wire.CourierCancelRequest;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierPlace;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.serviceproxy.ServiceException;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@link CourierGateway} over the per-platform clients: translates the bus data objects to the wire's records and
@@ -22,6 +24,7 @@ import java.util.Map;
 public final class CourierGatewayService implements CourierGateway {
 
   private final Map<CourierPlatform, CourierPlatformClient> clients;
+  private int inFlight;
 
   public CourierGatewayService(Map<CourierPlatform, CourierPlatformClient> clients) {
     this.clients = Map.copyOf(clients);
@@ -29,17 +32,17 @@ public final class CourierGatewayService implements CourierGateway {
 
   @Override
   public Future<CourierQuoteResult> quote(String platform, DeliveryRequest delivery) {
-    return client(platform).compose(client -> toOrder(delivery).compose(client::quote)
+    return tracked(() -> client(platform).compose(client -> toOrder(delivery).compose(client::quote)
         .map(q -> new CourierQuoteResult().setPlatform(platform).setPriceFen(q.priceFen())
-            .setEtaSeconds(q.etaSeconds()).setQuoteToken(q.quoteToken())));
+            .setEtaSeconds(q.etaSeconds()).setQuoteToken(q.quoteToken()))));
   }
 
   @Override
   public Future<CourierPlacement> placeOrder(String platform, DeliveryRequest delivery) {
-    return client(platform).compose(client -> toOrder(delivery).compose(order -> withToken(client, order))
+    return tracked(() -> client(platform).compose(client -> toOrder(delivery).compose(order -> withToken(client, order))
         .compose(client::placeOrder)
         .map(placed -> new CourierPlacement().setPlatform(platform).setOrderId(delivery.getOrderId())
-            .setPlatformOrderId(placed.platformOrderId()).setPriceFen(placed.priceFen())));
+            .setPlatformOrderId(placed.platformOrderId()).setPriceFen(placed.priceFen()))));
   }
 
   /**
@@ -59,10 +62,28 @@ public final class CourierGatewayService implements CourierGateway {
     if (orderId == null || platformOrderId == null) {
       return ServiceException.fail(INVALID_REQUEST, "orderId and platformOrderId are required");
     }
-    return client(platform).compose(client -> client.cancel(new CourierCancelRequest(orderId, platformOrderId, reason))
+    return tracked(() -> client(platform).compose(client -> client.cancel(new CourierCancelRequest(orderId, platformOrderId, reason))
         .map(cancelled -> new CourierCancellation().setPlatform(platform).setOrderId(orderId)
             .setPlatformOrderId(cancelled.platformOrderId() != null ? cancelled.platformOrderId() : platformOrderId)
-            .setPenaltyFen(cancelled.penaltyFen())));
+            .setPenaltyFen(cancelled.penaltyFen()))));
+  }
+
+  /** Calls whose answer has not come yet (all on the gateway verticle's event loop). */
+  int inFlight() {
+    return inFlight;
+  }
+
+  /** Completes once no call is in flight, or at {@code deadlineMillis}. */
+  Future<Void> drained(Vertx vertx, long deadlineMillis) {
+    if (inFlight == 0 || System.currentTimeMillis() >= deadlineMillis) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(20).compose(x -> drained(vertx, deadlineMillis));
+  }
+
+  private <T> Future<T> tracked(Supplier<Future<T>> call) {
+    inFlight++;
+    return call.get().andThen(x -> inFlight--);
   }
 
   private Future<CourierPlatformClient> client(String platform) {

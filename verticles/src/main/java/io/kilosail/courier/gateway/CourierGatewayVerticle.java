@@ -32,6 +32,9 @@ public class CourierGatewayVerticle extends VerticleBase {
   private WebClient web;
   private Map<CourierPlatform, CourierPlatformClient> clients;
   private MessageConsumer<JsonObject> consumer;
+  private CourierGatewayService service;
+  /** Longest a stopping node waits for the answers of calls in flight: above every platform's HTTP timeout. */
+  private static final long DRAIN_MS = 10_000;
 
   @Override
   public Future<?> start() {
@@ -41,8 +44,8 @@ public class CourierGatewayVerticle extends VerticleBase {
     web = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(2_000));
     clients = new EnumMap<>(CourierPlatform.class);
     settings.platforms().forEach((platform, s) -> clients.put(platform, new CourierPlatformClient(vertx, web, s, registry)));
-    consumer = new ServiceBinder(vertx).setAddress(CourierGateway.ADDRESS)
-        .register(CourierGateway.class, new CourierGatewayService(clients));
+    service = new CourierGatewayService(clients);
+    consumer = new ServiceBinder(vertx).setAddress(CourierGateway.ADDRESS).register(CourierGateway.class, service);
     return consumer.completion().onSuccess(x -> settings.platforms().values().forEach(s ->
         log.info("courier gateway platform={} baseUrl={} timeoutMs={} maxFailures={} resetTimeoutMs={}",
             s.platform().id(), s.baseUrl(), s.timeoutMs(), s.circuit().maxFailures(), s.circuit().resetTimeoutMs())));
@@ -53,11 +56,22 @@ public class CourierGatewayVerticle extends VerticleBase {
     return Map.copyOf(clients);
   }
 
+  /**
+   * Takes no new calls, then lets the calls in flight get their answers before the HTTP client closes: closing it
+   * under a create that the platform already acted on turns a placed order into a lost answer.
+   */
   @Override
   public Future<?> stop() {
-    return consumer.unregister().onComplete(x -> {
-      clients.values().forEach(CourierPlatformClient::close);
-      web.close();
-    });
+    long deadline = System.currentTimeMillis() + DRAIN_MS;
+    return consumer.unregister()
+        .eventually(() -> service.drained(vertx, deadline))
+        .onComplete(x -> {
+          if (service.inFlight() > 0) {
+            log.warn("courier gateway stopping with {} calls still in flight after {} ms", service.inFlight(),
+                DRAIN_MS);
+          }
+          clients.values().forEach(CourierPlatformClient::close);
+          web.close();
+        });
   }
 }

@@ -176,8 +176,22 @@ public final class CourierPlatformClient {
     if (err instanceof io.vertx.circuitbreaker.TimeoutException || err instanceof TimeoutException) {
       return failure(CourierGateway.TIMEOUT, id + " did not answer " + operation + " in time", null);
     }
-    // Connection refused or reset, DNS, TLS: the platform could not be reached.
-    return failure(CourierGateway.PLATFORM_DOWN, id + " unreachable: " + err, null);
+    if (neverSent(err)) {
+      return failure(CourierGateway.PLATFORM_DOWN, id + " unreachable: " + err, null);
+    }
+    // The request may have reached the platform before the connection went (reset, closed by a stopping node).
+    return failure(CourierGateway.CONNECTION_LOST, id + " connection lost during " + operation + ": " + err, null);
+  }
+
+  /** Connection refused or timed out, unknown host: no byte of the request reached the platform. */
+  private static boolean neverSent(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.NoRouteToHostException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private ServiceException failure(int code, String message, JsonObject debug) {
@@ -211,6 +225,7 @@ public final class CourierPlatformClient {
       case CourierGateway.BAD_ANSWER -> "bad_answer";
       case CourierGateway.PLATFORM_DOWN -> "platform_down";
       case CourierGateway.TIMEOUT -> "timeout";
+      case CourierGateway.CONNECTION_LOST -> "connection_lost";
       case CourierGateway.CIRCUIT_OPEN -> "circuit_open";
       default -> "error";
     };

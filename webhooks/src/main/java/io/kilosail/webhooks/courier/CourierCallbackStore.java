@@ -158,6 +158,14 @@ public final class CourierCallbackStore {
         moved = moved.compose(x -> LedgerRepository.write(conn, money.delivered(cb, decision)));
       }
     }
+    if (decision.outcome() == CourierCallbackRules.Outcome.NOT_HOLDER && cb.state() == CourierState.DELIVERED
+        && money != null) {
+      // What really happened wins: this courier carried the order too, and its platform will bill it.
+      log.warn("courier delivered an order it did not hold orderId={} platform={} platformOrderId={} feeFen={}",
+          cb.orderId(), cb.platform().id(), cb.platformOrderId(), money.candidatePriceFen());
+      moved = moved.compose(x -> LedgerRepository.write(conn, Ledger.extraCourierDelivery(cb.orderId(),
+          cb.platform().id(), money.candidatePriceFen() == null ? 0 : money.candidatePriceFen(), cb.occurredAt())));
+    }
     String type = decision.eventType();
     if (type == null) {
       return moved;

@@ -199,6 +199,31 @@ class CourierWebhookVerticleTest {
   }
 
   @Test
+  void aCourierThatDeliversAnOrderItDidNotHoldIsBookedAsACostAsWell() throws Exception {
+    await(control("/fengniao", new JsonObject().put("autoProgress", false)));
+    await(control("/sf", new JsonObject().put("autoProgress", false)));
+    String orderId = newOrder();
+    offer(orderId, CourierPlatform.FENGNIAO, 700);
+    String fengniaoOrderId = place(CourierPlatform.FENGNIAO, orderId).platformOrderId();
+    await(control("/fengniao/orders/" + fengniaoOrderId + "/events", new JsonObject().put("event", "ACCEPTED")));
+    eventually(() -> "ACCEPTED".equals(stateOf(orderId)), "held by fengniao");
+    // SF had the order too (its placement's answer was lost) and its courier delivered it before being called off.
+    await(pool.preparedQuery("INSERT INTO courier_placement (order_id, platform, position, state, price_fen, updated_at)"
+        + " VALUES (?, 'sf', 1, 'WITHDRAWN', 900, ?)").execute(Tuple.of(orderId, Times.toDb(Instant.now()))));
+    String sfOrderId = place(CourierPlatform.SF, orderId).platformOrderId();
+    await(control("/sf/orders/" + sfOrderId + "/events", new JsonObject().put("event", "DELIVERED")));
+    eventually(() -> count("SELECT COUNT(*) FROM ledger_entry WHERE order_id = ?", orderId) == 2, "sf booked");
+
+    List<Posting> postings = await(LedgerRepository.perOrder(pool, orderId));
+    assertThat(postings).extracting(Posting::entryType, Posting::account, Posting::counterparty, Posting::amountFen)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(Ledger.EXTRA_COURIER_DELIVERY, Ledger.COST_COURIER, "sf", 900L),
+            org.assertj.core.groups.Tuple.tuple(Ledger.EXTRA_COURIER_DELIVERY, Ledger.PAYABLE_COURIER, "sf", -900L));
+    // The order is still fengniao's: the loser's delivery moved nothing.
+    assertThat(stateOf(orderId)).isEqualTo("ACCEPTED");
+  }
+
+  @Test
   void pickedUpBeforeAcceptedNeverMovesTheOrderBack() throws Exception {
     await(control("/fengniao", new JsonObject().put("autoProgress", false)));
     String orderId = newOrder();
