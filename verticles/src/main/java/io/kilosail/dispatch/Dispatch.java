@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
  */
 public final class Dispatch {
 
-  public enum State { ACTIVE, ASSIGNED, EXHAUSTED, WITHDRAWN }
+  /** COMPLETED: the holder delivered the order; nothing is placed or cancelled any more, a withdraw included. */
+  public enum State { ACTIVE, ASSIGNED, COMPLETED, EXHAUSTED, WITHDRAWN }
 
   /** A platform's price for the order, as quoting found it. */
   public record Offer(String platform, long priceFen, Integer etaSeconds, String quoteToken) {
@@ -249,7 +250,7 @@ public final class Dispatch {
    * every live placement that is not the holder is called off.
    */
   public List<DispatchCommand> orderEnded(String orderState) {
-    if (state == State.WITHDRAWN || state == State.EXHAUSTED) {
+    if (state == State.WITHDRAWN || state == State.EXHAUSTED || state == State.COMPLETED) {
       return List.of();
     }
     List<DispatchCommand> commands = new ArrayList<>();
@@ -260,6 +261,9 @@ public final class Dispatch {
     }
     if (holder().isEmpty()) {
       state = State.WITHDRAWN;
+    } else if ("DELIVERED".equals(orderState)) {
+      // Its holder delivered it while dispatch was not told (a lost fact): it is done, and must never be withdrawn.
+      state = State.COMPLETED;
     }
     return commands;
   }
@@ -325,7 +329,11 @@ public final class Dispatch {
   /** The holder delivered the order. */
   public List<DispatchCommand> delivered(String platform) {
     Candidate c = candidate(platform).orElse(null);
-    return c != null && c.status == Candidate.Status.HOLDER ? List.of(new Delivered(platform)) : List.of();
+    if (c == null || c.status != Candidate.Status.HOLDER) {
+      return List.of();
+    }
+    state = State.COMPLETED;
+    return List.of(new Delivered(platform));
   }
 
   /** The holder's platform cancelled the order after acceptance: nobody carries it any more. */
@@ -342,7 +350,7 @@ public final class Dispatch {
 
   /** The saga calls the dispatch off (the order is cancelled): every placement, the holder's too, is cancelled. */
   public List<DispatchCommand> withdraw(String reason) {
-    if (state == State.WITHDRAWN) {
+    if (state == State.WITHDRAWN || state == State.COMPLETED) {
       return List.of();
     }
     state = State.WITHDRAWN;

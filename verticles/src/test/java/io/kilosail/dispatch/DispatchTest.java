@@ -193,4 +193,27 @@ class DispatchTest {
     assertThat(d.timedOut(1)).isEmpty();
     assertThat(d.placeFailed("sf", "late")).isEmpty();
   }
+
+  @Test
+  void aDeliveredOrderIsNeverWithdrawnSoItsCourierIsNeverCalledOff() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    d.placed("sf", "SF-1");
+    d.claimed("sf", "SF-1");
+    assertThat(d.delivered("sf")).containsExactly(new Delivered("sf"));
+    assertThat(d.state()).isEqualTo(Dispatch.State.COMPLETED);
+    // A saga that timed out anyway compensates: nothing is cancelled at SF.
+    assertThat(d.withdraw("order cancelled")).isEmpty();
+  }
+
+  @Test
+  void aDeliveryDispatchWasNeverToldOfCompletesItWhenTheOrderRowSaysDelivered() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    d.placed("sf", "SF-1");
+    d.claimed("sf", "SF-1");
+    assertThat(d.orderEnded("DELIVERED")).isEmpty();
+    assertThat(d.state()).isEqualTo(Dispatch.State.COMPLETED);
+    assertThat(d.withdraw("order cancelled")).isEmpty();
+  }
 }
