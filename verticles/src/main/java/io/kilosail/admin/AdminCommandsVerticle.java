@@ -6,6 +6,7 @@ import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Proxies;
 import io.kilosail.intake.DeliveryOrder;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.platform.settings.InfraSettings;
@@ -40,7 +41,7 @@ public class AdminCommandsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
-    coordinator = SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS);
+    coordinator = Proxies.sagaCoordinator(vertx);
     orders = new OrderRepository(mysql);
     cancellations = new OrderCancellations(mysql, CancellationPolicy.fromJson(config()),
         Meters.registry(NodeConfig.fromJson(config())));

@@ -7,6 +7,7 @@ import io.kilosail.checkout.StockRepository.Sku;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Proxies;
 import io.kilosail.intake.ContractViolations;
 import io.kilosail.intake.DeliveryOrder;
 import io.kilosail.intake.OrderRepository;
@@ -86,7 +87,7 @@ public final class CheckoutRoutes {
     this.orders = new CheckoutRepository(pool);
     this.stock = new StockRepository(pool);
     this.deliveries = new OrderRepository(pool);
-    this.coordinator = SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS);
+    this.coordinator = Proxies.sagaCoordinator(vertx);
     this.answers = answers;
   }
 

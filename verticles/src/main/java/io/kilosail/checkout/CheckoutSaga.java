@@ -10,6 +10,7 @@ import io.kilosail.contracts.saga.SagaStep;
 import io.kilosail.contracts.stock.StockLine;
 import io.kilosail.contracts.stock.StockRequest;
 import io.kilosail.contracts.stock.StockService;
+import io.kilosail.infra.Proxies;
 import io.kilosail.intake.DeliveryOrder;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.saga.RetryPolicy;
@@ -103,7 +104,7 @@ public final class CheckoutSaga {
     this.orders = new CheckoutRepository(pool);
     this.deliveries = new OrderRepository(pool);
     this.cancellations = cancellations;
-    this.stock = StockService.createProxy(vertx, StockService.ADDRESS);
+    this.stock = Proxies.stock(vertx);
     this.settings = settings;
   }
 
@@ -171,7 +172,7 @@ public final class CheckoutSaga {
   }
 
   private PaymentChannel channel(Data d) {
-    return channels.computeIfAbsent(d.channel, name -> PaymentChannel.createProxy(vertx, name));
+    return channels.computeIfAbsent(d.channel, name -> Proxies.paymentChannel(vertx, name));
   }
 
   private static StockRequest stockRequest(Data d) {

@@ -6,6 +6,7 @@ import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Proxies;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
@@ -32,7 +33,7 @@ public class DeliveryStarterVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     InfraSettings infra = InfraSettings.fromJson(config());
-    coordinator = SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS);
+    coordinator = Proxies.sagaCoordinator(vertx);
     consumer = IdempotentConsumer.create(vertx, Clients.mysqlPool(vertx, infra.mysql()), infra,
         NodeConfig.fromJson(config()), ConsumerSettings.of("delivery-starter", OrderRepository.ORDER_EVENTS_TOPIC)
             .onlyTypes(OrderRepository.ORDER_RECEIVED, OrderRepository.ORDER_CANCELLED),

@@ -21,6 +21,7 @@ import io.kilosail.dispatch.DispatchCommand.Released;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Proxies;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.intake.OrderTimeline;
@@ -101,7 +102,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     InfraSettings infra = InfraSettings.fromJson(config());
     pool = Clients.mysqlPool(vertx, infra.mysql());
     registry = Meters.registry(node);
-    gateway = CourierGateway.createProxy(vertx, CourierGateway.ADDRESS);
+    gateway = Proxies.courierGateway(vertx, config());
     binding = new ServiceBinder(vertx).setAddress(ADDRESS).register(DispatchService.class, this);
     facts = IdempotentConsumer.create(vertx, pool, infra, node,
         ConsumerSettings.of("dispatch", OrderRepository.ORDER_EVENTS_TOPIC, TIMER_TOPIC)

@@ -4,10 +4,10 @@ import io.kilosail.admin.AdminAuthentication;
 import io.kilosail.admin.AdminBridge;
 import io.kilosail.admin.AdminTokens;
 import io.kilosail.checkout.CheckoutRoutes;
-import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.NodeLifecycle;
+import io.kilosail.infra.Proxies;
 import io.kilosail.intake.OrderIntakeRoutes;
 import io.kilosail.ledger.SettlementRoutes;
 import io.kilosail.platform.settings.InfraSettings;
@@ -63,7 +63,7 @@ public class IngressVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
     AdminTokens tokens = adminTokens();
     AdminAuthentication.mount(router, tokens, "admin.jwt.publicKey");
-    SagaAdminRoutes.mount(router, SagaCoordinatorService.createProxy(vertx, SagaCoordinatorService.ADDRESS));
+    SagaAdminRoutes.mount(router, Proxies.sagaCoordinator(vertx));
     SettlementRoutes.mount(router, mysql);
     if (node.roles().contains("admin")) {
       mountAdminDashboard(router);

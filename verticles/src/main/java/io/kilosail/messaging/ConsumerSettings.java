@@ -20,10 +20,11 @@ import java.util.Set;
  * @param keyParallelism     records of one partition handled at once, never two of one key (aggregate) together
  * @param types              the envelope types this consumer acts on (empty: all); any other record is acknowledged
  *                           without a transaction or an inbox row, since it would change nothing
+ * @param stopGraceMs        how long {@code stop()} lets records already running finish before it closes the consumer
  */
 public record ConsumerSettings(String group, List<String> topics, int maxInFlight, int maxQueuedPerPartition,
                                int maxAttempts, Backoff retryBackoff, String deadLetterSuffix, int commitIntervalMs,
-                               int lagIntervalMs, int keyParallelism, Set<String> types) {
+                               int lagIntervalMs, int keyParallelism, Set<String> types, int stopGraceMs) {
 
   public ConsumerSettings {
     Objects.requireNonNull(group, "group");
@@ -39,27 +40,30 @@ public record ConsumerSettings(String group, List<String> topics, int maxInFligh
       throw new IllegalArgumentException(
           "maxInFlight, maxQueuedPerPartition, maxAttempts and keyParallelism must be positive");
     }
+    if (stopGraceMs < 0) {
+      throw new IllegalArgumentException("stopGraceMs must not be negative");
+    }
   }
 
   /**
    * Defaults: 256 in flight, 64 queued per partition, up to 4 keys of a partition at once, 5 attempts 100 ms..5 s
-   * apart, "{topic}.dlt", commit every 200 ms.
+   * apart, "{topic}.dlt", commit every 200 ms, 5 s for running records to finish on stop.
    */
   public static ConsumerSettings of(String group, String... topics) {
     return new ConsumerSettings(group, List.of(topics), 256, 64, 5, new Backoff(100, 5_000), ".dlt", 200, 5_000,
-        4, Set.of());
+        4, Set.of(), 5_000);
   }
 
   /** Acts only on these envelope types; others are acknowledged without effect (and without a MySQL round trip). */
   public ConsumerSettings onlyTypes(String... envelopeTypes) {
     return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, retryBackoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, Set.of(envelopeTypes));
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, Set.of(envelopeTypes), stopGraceMs);
   }
 
   /** One record of a partition at a time: strict partition order, for consumers that need more than per-key order. */
   public ConsumerSettings oneAtATime() {
     return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, retryBackoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs, 1, types);
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, 1, types, stopGraceMs);
   }
 
   public boolean actsOn(String envelopeType) {
@@ -68,16 +72,21 @@ public record ConsumerSettings(String group, List<String> topics, int maxInFligh
 
   public ConsumerSettings withMaxAttempts(int attempts) {
     return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, attempts, retryBackoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types);
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types, stopGraceMs);
   }
 
   public ConsumerSettings withRetryBackoff(Backoff backoff) {
     return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, backoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types);
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types, stopGraceMs);
   }
 
   public ConsumerSettings withMaxInFlight(int inFlight, int queuedPerPartition) {
     return new ConsumerSettings(group, topics, inFlight, queuedPerPartition, maxAttempts, retryBackoff,
-        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types);
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types, stopGraceMs);
+  }
+
+  public ConsumerSettings withStopGraceMs(int graceMs) {
+    return new ConsumerSettings(group, topics, maxInFlight, maxQueuedPerPartition, maxAttempts, retryBackoff,
+        deadLetterSuffix, commitIntervalMs, lagIntervalMs, keyParallelism, types, graceMs);
   }
 }

@@ -139,6 +139,10 @@ public class DurableTimerVerticle extends VerticleBase {
         .onFailure(e -> log.warn("timer gauge refresh failed node={} error={}", node.id(), e.toString()));
   }
 
+  /**
+   * Stops claiming, lets the round in flight commit (bounded), and leaves the MySQL pool open: it is the node's, and
+   * closing it under other verticles still working made their records fail (the launcher closes it last).
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
@@ -146,7 +150,6 @@ public class DurableTimerVerticle extends VerticleBase {
     vertx.cancelTimer(metricsTimer);
     meters.forEach(registry::remove);
     return idle.future().timeout(5, TimeUnit.SECONDS).recover(e -> Future.succeededFuture())
-        .compose(x -> mysql.close())
         .onComplete(x -> log.info("durable timers stopped node={}", node.id()));
   }
 }

@@ -56,7 +56,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *   with the error in its headers and a row in {@code dead_letter}; never silently dropped.</li>
  * </ul>
  *
- * <p>Attempt counts live in memory: after a restart a failing record gets {@code maxAttempts} fresh attempts.
+ * <p>Attempt counts live in memory: after a restart a failing record gets {@code maxAttempts} fresh attempts. Only a
+ * failure of the record itself spends an attempt: an infrastructure failure (MySQL or a service unreachable, a pool
+ * closed, a call unanswered; see {@link InfrastructureFailures}) is retried with backoff for as long as it lasts.
+ *
+ * <p>Rebalancing is cooperative (see {@link Clients#kafkaConsumerGroup}): a partition gets a fresh lane when it is
+ * assigned and loses it when it is revoked, each listed on its own; records the stream still delivers for a partition
+ * this member no longer owns are dropped, so their offsets are never committed over the new owner's.
+ *
+ * <p>{@link #stop()} is an orderly hand-over: nothing new starts, records waiting for a retry and those not started are
+ * handed back (their offsets stay uncommitted), running ones finish within {@code stopGraceMs}, what was applied is
+ * committed, and closing the consumer leaves the group so the partitions move at once. A failure while stopping is
+ * never counted as an attempt and never dead-lettered: the node stopping is not the record's fault.
  */
 public final class IdempotentConsumer {
 
@@ -98,6 +109,9 @@ public final class IdempotentConsumer {
   private int inFlight;
   private boolean fetchingPaused;
   private boolean stopping;
+  private boolean closed;
+  /** Records waiting out a retry backoff: stop() hands them back at once instead of waiting for their timers. */
+  private final Set<Promise<Void>> waitingRetries = new HashSet<>();
   private long commitTimer = -1;
   private long lagTimer = -1;
 
@@ -106,6 +120,7 @@ public final class IdempotentConsumer {
   private final Counter duplicatesSkipped;
   private final Counter deadLettered;
   private final Counter retries;
+  private final Counter infrastructureRetries;
   private final Counter ignored;
   private final AtomicLong lag = new AtomicLong();
   private final Meter lagGauge;
@@ -118,8 +133,7 @@ public final class IdempotentConsumer {
     this.handler = handler;
     this.effect = effect;
     this.node = node;
-    Map<String, String> consumerConfig = Clients.kafkaCommon(infra);
-    consumerConfig.put("group.id", settings.group());
+    Map<String, String> consumerConfig = Clients.kafkaConsumerGroup(infra, settings.group());
     consumerConfig.put("enable.auto.commit", "false");
     consumerConfig.put("auto.offset.reset", "earliest");
     // Bounds what one poll can add beyond the in-flight limit.
@@ -138,6 +152,9 @@ public final class IdempotentConsumer {
     deadLettered = Counter.builder("kilosail.consumer.dead.lettered").tags(group)
         .description("Records sent to the dead-letter topic").register(registry);
     retries = Counter.builder("kilosail.consumer.retries").tags(group).register(registry);
+    infrastructureRetries = Counter.builder("kilosail.consumer.infrastructure.retries").tags(group)
+        .description("Attempts failed by MySQL or a service being unreachable, retried without spending the record's"
+            + " attempts").register(registry);
     ignored = Counter.builder("kilosail.consumer.ignored").tags(group)
         .description("Records of types this consumer does not act on, acknowledged without a transaction")
         .register(registry);
@@ -163,6 +180,7 @@ public final class IdempotentConsumer {
   public Future<Void> start() {
     consumer.handler(this::receive);
     consumer.exceptionHandler(e -> log.warn("consumer error group={} error={}", settings.group(), e.toString()));
+    consumer.partitionsAssignedHandler(this::assigned);
     consumer.partitionsRevokedHandler(this::revoked);
     commitTimer = vertx.setPeriodic(settings.commitIntervalMs(), t -> commitApplied());
     lagTimer = vertx.setPeriodic(settings.lagIntervalMs(), t -> refreshLag());
@@ -173,7 +191,12 @@ public final class IdempotentConsumer {
 
   private void receive(KafkaConsumerRecord<String, String> record) {
     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-    Lane lane = lanes.computeIfAbsent(partition, Lane::new);
+    Lane lane = lanes.get(partition);
+    if (lane == null || stopping) {
+      // Fetched before its partition was revoked (the stream delivers what it had buffered), or arriving while
+      // stopping: the partition's owner reads it from the committed offset.
+      return;
+    }
     lane.received(record.offset());
     lane.queue.add(record);
     inFlight++;
@@ -229,18 +252,18 @@ public final class IdempotentConsumer {
 
   /** Runs one record whose key {@link #drain} has reserved in {@code lane.runningKeys}. */
   private void start(Lane lane, KafkaConsumerRecord<String, String> record, String key) {
-    process(record, 1).onComplete(done -> {
+    process(record, 1, 0).onComplete(done -> {
       lane.runningKeys.remove(key);
       inFlight--;
       // process() only fails when stopping; then the offset stays outstanding, uncommitted, and the record comes again.
       if (done.succeeded()) {
         lane.done(record.offset());
       }
-      if (lane.paused && lane.queue.isEmpty() && !lane.revoked) {
+      if (lane.paused && lane.queue.isEmpty() && !lane.revoked && !stopping) {
         lane.paused = false;
         consumer.resume(lane.partition);
       }
-      if (fetchingPaused && inFlight <= settings.maxInFlight() / 2) {
+      if (fetchingPaused && inFlight <= settings.maxInFlight() / 2 && !stopping) {
         fetchingPaused = false;
         consumer.resume();
       }
@@ -252,7 +275,13 @@ public final class IdempotentConsumer {
     return record.key() == null ? "" : record.key();
   }
 
-  private Future<Outcome> process(KafkaConsumerRecord<String, String> record, int attempt) {
+  /**
+   * One try of a record: {@code attempt} counts the tries its own failures used up, {@code infrastructureFailures} the
+   * consecutive ones the infrastructure caused (they only lengthen the backoff). Fails only when the consumer is
+   * stopping: the record is then handed back, neither done nor dead-lettered.
+   */
+  private Future<Outcome> process(KafkaConsumerRecord<String, String> record, int attempt,
+                                  int infrastructureFailures) {
     Envelope envelope;
     try {
       envelope = EnvelopeCodec.decode(record.value());
@@ -265,7 +294,14 @@ public final class IdempotentConsumer {
     }
     return applyOnce(record, envelope).recover(failure -> {
       if (stopping) {
-        return Future.failedFuture(failure);
+        return handBack(record, failure);
+      }
+      if (InfrastructureFailures.isInfrastructure(failure)) {
+        infrastructureRetries.increment();
+        long delay = settings.retryBackoff().delayAfter(infrastructureFailures + 1);
+        log.warn("message not applied, infrastructure failing group={} messageId={} type={} attempt={} retryInMs={}"
+            + " error={}", settings.group(), envelope.id(), envelope.type(), attempt, delay, String.valueOf(failure));
+        return retryAfter(delay).compose(x -> process(record, attempt, infrastructureFailures + 1));
       }
       if (attempt >= settings.maxAttempts()) {
         return deadLetter(record, envelope, attempt, failure);
@@ -274,8 +310,26 @@ public final class IdempotentConsumer {
       long delay = settings.retryBackoff().delayAfter(attempt);
       log.warn("message failed group={} messageId={} type={} attempt={} retryInMs={} error={}", settings.group(),
           envelope.id(), envelope.type(), attempt, delay, String.valueOf(failure));
-      return vertx.timer(delay).compose(x -> process(record, attempt + 1));
+      return retryAfter(delay).compose(x -> process(record, attempt + 1, 0));
     });
+  }
+
+  /** Completes after {@code delayMs}, or fails at once when the consumer starts stopping. */
+  private Future<Void> retryAfter(long delayMs) {
+    Promise<Void> due = Promise.promise();
+    waitingRetries.add(due);
+    long timer = vertx.setTimer(delayMs, t -> {
+      waitingRetries.remove(due);
+      due.tryComplete();
+    });
+    return due.future().onFailure(stopped -> vertx.cancelTimer(timer));
+  }
+
+  /** The record is left uncommitted for the partition's next owner: a node stopping is not the record's failure. */
+  private Future<Outcome> handBack(KafkaConsumerRecord<String, String> record, Throwable failure) {
+    log.info("message handed back, consumer stopping group={} source={}/{}/{} lastError={}", settings.group(),
+        record.topic(), record.partition(), record.offset(), String.valueOf(failure));
+    return Future.failedFuture(new IllegalStateException("consumer stopping", failure));
   }
 
   private Future<Outcome> applyOnce(KafkaConsumerRecord<String, String> record, Envelope envelope) {
@@ -305,6 +359,9 @@ public final class IdempotentConsumer {
    */
   private Future<Outcome> deadLetter(KafkaConsumerRecord<String, String> record, Envelope envelope, int attempts,
                                      Throwable error) {
+    if (stopping) {
+      return handBack(record, error);
+    }
     String topic = record.topic() + settings.deadLetterSuffix();
     String reason = String.valueOf(error);
     String shortReason = reason.length() > 2000 ? reason.substring(0, 2000) : reason;
@@ -334,7 +391,7 @@ public final class IdempotentConsumer {
           }
           log.warn("dead-lettering failed, retrying group={} source={}/{}/{} error={}", settings.group(),
               record.topic(), record.partition(), record.offset(), failure.toString());
-          return vertx.timer(settings.retryBackoff().maxMs())
+          return retryAfter(settings.retryBackoff().maxMs())
               .compose(x -> deadLetter(record, envelope, attempts, error));
         });
   }
@@ -369,7 +426,35 @@ public final class IdempotentConsumer {
         .mapEmpty();
   }
 
+  /**
+   * Under cooperative rebalancing only the partitions newly given to this member are listed. Each starts with a fresh
+   * lane: a lane left from an earlier ownership (revoked, then given back) may still have records running, which finish
+   * into the inbox and are skipped when read again from the committed offset.
+   */
+  private void assigned(Set<TopicPartition> partitions) {
+    if (closed) {
+      return;
+    }
+    for (TopicPartition partition : partitions) {
+      Lane stale = lanes.put(partition, new Lane(partition));
+      if (stale != null) {
+        stale.revoked = true;
+        inFlight -= stale.queue.size();
+        stale.queue.clear();
+      }
+    }
+  }
+
+  /**
+   * Only the partitions taken from this member are listed (cooperative rebalancing); the others keep going. The
+   * listener runs after the Kafka client has already let go of them (vertx-kafka-client calls it asynchronously), so
+   * the commit below may be refused; the next owner then reads from the last commit and the inbox skips what was
+   * applied.
+   */
   private void revoked(Set<TopicPartition> partitions) {
+    if (closed) {
+      return;
+    }
     // Commit what is applied while we still own it; records queued behind go to the partition's next owner, and a
     // handler still running finishes into the inbox, so the next owner skips it.
     commitApplied();
@@ -403,32 +488,42 @@ public final class IdempotentConsumer {
         .onFailure(e -> log.debug("lag refresh failed group={} error={}", settings.group(), e.toString()));
   }
 
-  /** Stops fetching, lets running handlers finish (bounded), commits what they applied, closes the clients. */
+  /**
+   * Hands the partitions over in order: stops fetching and starting records, hands back those not started and those
+   * waiting for a retry, lets running ones finish for up to {@code stopGraceMs}, commits what was applied, then closes
+   * (leaving the group, so the partitions move at once). Does not touch the MySQL pool: it is the node's, closed last.
+   */
   public Future<Void> stop() {
+    stopping = true;
     vertx.cancelTimer(commitTimer);
     vertx.cancelTimer(lagTimer);
     consumer.pause();
+    new ArrayList<>(waitingRetries).forEach(retry -> retry.tryFail("consumer stopping"));
+    waitingRetries.clear();
+    lanes.values().forEach(lane -> {
+      inFlight -= lane.queue.size();
+      lane.queue.clear();
+    });
     Promise<Void> idle = Promise.promise();
-    waitIdle(idle, System.currentTimeMillis() + 5_000);
+    waitIdle(idle, System.currentTimeMillis() + settings.stopGraceMs());
     return idle.future()
-        .compose(x -> {
-          stopping = true;
-          return commitApplied();
+        .compose(x -> commitApplied())
+        .eventually(() -> {
+          closed = true;
+          return Future.join(consumer.close(), deadLetters.close());
         })
-        .eventually(() -> Future.join(consumer.close(), deadLetters.close()))
         .andThen(x -> {
           registry.remove(lagGauge);
-          log.info("idempotent consumer stopped group={} node={}", settings.group(), node.id());
+          log.info("idempotent consumer stopped group={} node={} handedBack={}", settings.group(), node.id(),
+              lanes.values().stream().mapToLong(lane -> lane.outstanding.size()).sum());
         })
         .mapEmpty();
   }
 
   private void waitIdle(Promise<Void> idle, long deadline) {
     boolean running = lanes.values().stream().anyMatch(lane -> !lane.runningKeys.isEmpty());
-    if (!running || System.currentTimeMillis() > deadline) {
-      // Queued records that did not start are left for the next owner; their offsets are not committed.
-      lanes.values().forEach(lane -> lane.queue.clear());
-      stopping = true;
+    if (!running || System.currentTimeMillis() >= deadline) {
+      // Records still running past the grace finish into the inbox (or not); their offsets stay uncommitted.
       idle.complete();
     } else {
       vertx.setTimer(20, t -> waitIdle(idle, deadline));

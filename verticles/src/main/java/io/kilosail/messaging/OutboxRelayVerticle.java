@@ -295,12 +295,14 @@ public class OutboxRelayVerticle extends VerticleBase {
       boolean aborted = workers.stream().anyMatch(w -> w.inFlight);
       meters.forEach(registry::remove);
       log.info("outbox relay stopping node={} abortedBatches={}", node.id(), aborted);
-      // With batches still in flight, closing the pool rolls their transactions back: the rows stay unsent.
+      // A batch still in flight past the grace cannot mark its rows sent once its sends are cut short: its transaction
+      // rolls back (at the latest when the launcher closes the node's MySQL pool, last) and the rows stay unsent for
+      // the next claim. The pool is not closed here: other verticles of the node may still be finishing their work.
       Duration closeTimeout = Duration.ofMillis(aborted ? 0 : 5_000);
-      return Future.join(vertx.executeBlocking(() -> {
+      return vertx.executeBlocking(() -> {
         producer.close(closeTimeout);
         return null;
-      }), mysql.close());
+      });
     });
   }
 

@@ -1,7 +1,6 @@
 package io.kilosail.quote;
 
 import io.kilosail.contracts.courier.CourierGateway;
-import io.kilosail.contracts.courier.CourierGatewayVertxEBProxy;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.DeliveryRequest;
@@ -11,6 +10,7 @@ import io.kilosail.contracts.quote.QuoteSet;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Proxies;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.SettingException;
 import io.micrometer.core.instrument.Counter;
@@ -22,7 +22,6 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -82,8 +81,7 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
     registry = Meters.registry(NodeConfig.fromJson(config()));
     redisClient = Clients.redis(vertx, InfraSettings.fromJson(config()).redisUrl());
     redis = RedisAPI.api(redisClient);
-    gateway = new CourierGatewayVertxEBProxy(vertx, CourierGateway.ADDRESS,
-        new DeliveryOptions().setSendTimeout(settings.callTimeoutMs()));
+    gateway = Proxies.courierGateway(vertx, settings.callTimeoutMs());
     return loadRules().compose(x -> {
       consumer = new ServiceBinder(vertx).setAddress(ADDRESS).register(QuoteService.class, this);
       return consumer.completion();

@@ -4,13 +4,12 @@ import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.checkout.CheckoutSaga;
 import io.kilosail.checkout.CheckoutSettings;
-import io.kilosail.contracts.dispatch.DispatchService;
-import io.kilosail.contracts.quote.QuoteService;
 import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.dispatch.DispatchSettings;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Proxies;
 import io.kilosail.platform.settings.InfraSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -32,8 +31,8 @@ public final class SagaCatalog {
     Pool pool = Clients.mysqlPool(vertx, InfraSettings.fromJson(config).mysql());
     OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config),
         Meters.registry(NodeConfig.fromJson(config)));
-    DeliverySaga delivery = new DeliverySaga(pool, cancellations, QuoteService.createProxy(vertx, QuoteService.ADDRESS),
-        DispatchService.createProxy(vertx, DispatchService.ADDRESS),
+    DeliverySaga delivery = new DeliverySaga(pool, cancellations, Proxies.quote(vertx, config),
+        Proxies.dispatch(vertx),
         DispatchSettings.fromJson(config));
     CheckoutSaga checkout = new CheckoutSaga(vertx, pool, cancellations, CheckoutSettings.fromJson(config));
     return List.of(delivery.definition(), checkout.definition());
