@@ -11,6 +11,7 @@ import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.pushback.PushbackVerticle;
 import io.kilosail.quote.QuoteVerticle;
 import io.kilosail.embedded.EmbeddedInfrastructure;
+import io.kilosail.infra.Clients;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.NodeLifecycle;
 import io.kilosail.ingress.HttpConfig;
@@ -40,6 +41,7 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.Label;
+import io.vertx.sqlclient.Pool;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -68,15 +70,21 @@ public final class KilosailNode {
   private final Vertx vertx;
   private final int httpPort;
   private final Deployments deployments;
+  /**
+   * The node's own hold on the MySQL pool its verticles share by name: a shared pool closes with its last holder, so
+   * a verticle that stops early never closes it under those still finishing their work.
+   */
+  private final Pool sharedPool;
 
   private KilosailNode(KilosailSettings settings, InfraSettings infra, EmbeddedInfrastructure embedded, Vertx vertx,
-                       int httpPort, Deployments deployments) {
+                       int httpPort, Deployments deployments, Pool sharedPool) {
     this.settings = settings;
     this.infra = infra;
     this.embedded = embedded;
     this.vertx = vertx;
     this.httpPort = httpPort;
     this.deployments = deployments;
+    this.sharedPool = sharedPool;
   }
 
   /** Infrastructure ready and schema migrated, before any Vert.x instance of the node exists. */
@@ -196,6 +204,7 @@ public final class KilosailNode {
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
 
     Deployments deployments = new Deployments();
+    Pool sharedPool = Clients.mysqlPool(vertx, prepared.infra().mysql());
     Future<String> nodeInfo = deployments.track(StopPhase.EDGE, vertx.deployVerticle(new NodeInfoVerticle(), options));
     List<IngressVerticle> ingress = new ArrayList<>();
     List<CourierWebhookVerticle> webhooks = new ArrayList<>();
@@ -211,7 +220,7 @@ public final class KilosailNode {
       log.info("kilosail node {} up: roles={} clustered={} http={} infra={}", settings.nodeId(), node.roles(),
           settings.cluster().enabled(), port < 0 ? "-" : "http://" + settings.httpHost() + ":" + port,
           prepared.embedded() != null ? prepared.embedded().describe() : "external");
-      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port, deployments);
+      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port, deployments, sharedPool);
     });
   }
 
@@ -363,6 +372,7 @@ public final class KilosailNode {
     log.info("kilosail node {} stopping", settings.nodeId());
     NodeLifecycle.startDraining(vertx);
     return deployments.undeployInOrder(vertx)
+        .eventually(sharedPool::close)
         .eventually(vertx::close)
         .eventually(() -> embedded == null ? Future.succeededFuture()
             : Future.fromCompletionStage(CompletableFuture.runAsync(embedded::close)))
