@@ -128,11 +128,6 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     return settings;
   }
 
-  /** The mariadbd process, or -1 when it could not be told (then it has no watchdog and no pid file either). */
-  public long pid() {
-    return guard != null ? guard.pid() : -1;
-  }
-
   @Override
   public void close() {
     try {

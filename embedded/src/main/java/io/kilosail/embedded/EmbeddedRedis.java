@@ -65,11 +65,6 @@ public final class EmbeddedRedis implements AutoCloseable {
     return "redis://127.0.0.1:" + port;
   }
 
-  /** The redis-server process, or -1 when it could not be told (then it has no watchdog and no pid file either). */
-  public long pid() {
-    return guard != null ? guard.pid() : -1;
-  }
-
   @Override
   public void close() {
     try {

@@ -126,10 +126,6 @@ final class ServerProcessGuard {
     deleteQuietly(pidFile);
   }
 
-  long pid() {
-    return process.pid();
-  }
-
   /** The watchdog's pid, -1 when there is none. */
   long watchdogPid() {
     return watchdog != null ? watchdog.pid() : -1;
