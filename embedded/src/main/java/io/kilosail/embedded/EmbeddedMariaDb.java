@@ -18,12 +18,18 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedMariaDb.class);
 
+  private static final String NAME = "embedded MariaDB";
+  /** Where mariadbd writes its pid (its own --pid-file), from which the node learns which child to guard. */
+  private static final String MARIADBD_PID_FILE = "mariadbd.pid";
+
   private final DB db;
   private final MySqlSettings settings;
+  private final ServerProcessGuard guard;
 
-  private EmbeddedMariaDb(DB db, MySqlSettings settings) {
+  private EmbeddedMariaDb(DB db, MySqlSettings settings, ServerProcessGuard guard) {
     this.db = db;
     this.settings = settings;
+    this.guard = guard;
   }
 
   /**
@@ -33,6 +39,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
    * @param port    0 for any free port
    */
   public static EmbeddedMariaDb start(Path dataDir, int port, String database, String user, String password) {
+    // A mariadbd that outlived an earlier node here holds the port, the socket and the Aria/InnoDB locks.
+    ServerProcessGuard.stopLeftOver(NAME, dataDir);
     try {
       return startOnce(dataDir, port, database, user, password);
     } catch (IllegalStateException first) {
@@ -62,15 +70,19 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         .addArg("--collation-server=utf8mb4_bin")
         .addArg("--max-connections=500")
         .addArg("--innodb-buffer-pool-size=256M")
-        .addArg("--skip-name-resolve");
+        .addArg("--skip-name-resolve")
+        .addArg("--pid-file=" + dataDir.resolve(MARIADBD_PID_FILE).toAbsolutePath());
     if ("root".equals(System.getProperty("user.name"))) {
       // mariadbd refuses to run as root unless told to.
       config.addArg("--user=root");
     }
     DB db = null;
+    ServerProcessGuard guard = null;
     try {
       db = DB.newEmbeddedDB(config.build());
       db.start();
+      guard = ServerProcessGuard.pidWrittenBy(NAME, dataDir.resolve(MARIADBD_PID_FILE))
+          .flatMap(pid -> ServerProcessGuard.guard(NAME, dataDir, pid)).orElse(null);
       db.run("CREATE DATABASE IF NOT EXISTS `" + database + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;"
           + "CREATE USER IF NOT EXISTS '" + user + "'@'%' IDENTIFIED BY '" + password + "';"
           + "CREATE USER IF NOT EXISTS '" + user + "'@'localhost' IDENTIFIED BY '" + password + "';"
@@ -79,9 +91,12 @@ public final class EmbeddedMariaDb implements AutoCloseable {
       log.info("embedded MariaDB up port={} dataDir={} in {} ms", actualPort, dataDir,
           (System.nanoTime() - started) / 1_000_000);
       return new EmbeddedMariaDb(db, new MySqlSettings("127.0.0.1", actualPort, database, user, password,
-          MySqlSettings.DEFAULT_POOL_SIZE));
+          MySqlSettings.DEFAULT_POOL_SIZE), guard);
     } catch (ManagedProcessException e) {
       stopQuietly(db);
+      if (guard != null) {
+        guard.serverStopped();
+      }
       throw new IllegalStateException("embedded MariaDB failed to start on port " + actualPort + ": " + e.getMessage(), e);
     }
   }
@@ -120,6 +135,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
       log.info("embedded MariaDB stopped port={}", settings.port());
     } catch (ManagedProcessException e) {
       log.warn("embedded MariaDB did not stop cleanly: {}", e.getMessage());
+    }
+    if (guard != null) {
+      guard.serverStopped();
     }
   }
 }

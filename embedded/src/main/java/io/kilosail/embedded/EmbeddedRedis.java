@@ -17,16 +17,24 @@ public final class EmbeddedRedis implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedRedis.class);
 
+  private static final String NAME = "embedded Redis";
+  /** Where redis-server writes its pid (its own pidfile setting), from which the node learns which child to guard. */
+  private static final String REDIS_PID_FILE = "redis-server.pid";
+
   private final RedisServer server;
   private final int port;
+  private final ServerProcessGuard guard;
 
-  private EmbeddedRedis(RedisServer server, int port) {
+  private EmbeddedRedis(RedisServer server, int port, ServerProcessGuard guard) {
     this.server = server;
     this.port = port;
+    this.guard = guard;
   }
 
   /** @param port 0 for any free port */
   public static EmbeddedRedis start(Path dataDir, int port) {
+    // A redis-server that outlived an earlier node here holds the port and appends to the same file.
+    ServerProcessGuard.stopLeftOver(NAME, dataDir);
     int actualPort = FreePort.orPick(port);
     try {
       Files.createDirectories(dataDir);
@@ -37,10 +45,13 @@ public final class EmbeddedRedis implements AutoCloseable {
           .setting("appendonly yes")
           .setting("appendfsync everysec")
           .setting("save \"\"")
+          .setting("pidfile " + dataDir.resolve(REDIS_PID_FILE).toAbsolutePath())
           .build();
       server.start();
+      ServerProcessGuard guard = ServerProcessGuard.pidWrittenBy(NAME, dataDir.resolve(REDIS_PID_FILE))
+          .flatMap(pid -> ServerProcessGuard.guard(NAME, dataDir, pid)).orElse(null);
       log.info("embedded Redis up port={} dataDir={}", actualPort, dataDir);
-      return new EmbeddedRedis(server, actualPort);
+      return new EmbeddedRedis(server, actualPort, guard);
     } catch (IOException e) {
       throw new UncheckedIOException("embedded Redis failed to start on port " + actualPort, e);
     }
@@ -61,6 +72,9 @@ public final class EmbeddedRedis implements AutoCloseable {
       log.info("embedded Redis stopped port={}", port);
     } catch (IOException e) {
       log.warn("embedded Redis did not stop cleanly: {}", e.getMessage());
+    }
+    if (guard != null) {
+      guard.serverStopped();
     }
   }
 }

@@ -85,6 +85,17 @@ final class NodeProcess implements AutoCloseable {
     return awaitExit(timeoutSeconds);
   }
 
+  /** SIGKILL, as {@code kill -9} or the OOM killer would send: no shutdown hook runs. Waits for the exit. */
+  void kill(long timeoutSeconds) throws InterruptedException {
+    process.destroyForcibly();
+    awaitExit(timeoutSeconds);
+  }
+
+  /** The processes the node started itself and that still run (its embedded servers and their watchdogs). */
+  List<ProcessHandle> children() {
+    return process.children().toList();
+  }
+
   List<String> stdout() {
     return lines(stdoutFile);
   }
