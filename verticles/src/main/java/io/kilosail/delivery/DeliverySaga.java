@@ -46,6 +46,10 @@ import java.util.Map;
  * its timeline. Quoting that finds nobody (no eligible platform, none answered after retries) cancels the order too.
  * A food platform's cancel ends the order first and then forces this saga to compensate (see
  * {@link DeliveryStarterVerticle}); the saga's own cancel then finds the order ended and changes nothing.
+ *
+ * <p>What really happened wins over a signal that never came: at a wait's timeout, and before compensating for any
+ * reason, the saga reads the order's row. A DELIVERED order completes the saga; a courier holding the order when the
+ * courier wait runs out ends that wait. A delivered order is never cancelled, nor its dispatch withdrawn.
  */
 public final class DeliverySaga {
 
