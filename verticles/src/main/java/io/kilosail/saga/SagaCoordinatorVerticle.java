@@ -58,8 +58,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   /** An operator's transition tries this often against a saga that keeps moving on (20, 40, 80, 160 ms apart). */
   private static final int TAKE_OVER_ATTEMPTS = 5;
   /**
-   * Answered to {@code start}, {@code signal} and operators' calls while this coordinator stops: nothing was done, try
-   * again (the proxy's next call reaches another node). 4503: HTTP 503 to the HTTP adapters.
+   * Answered to {@code start} and operators' calls while this coordinator stops (to {@code signal} once it has handed
+   * its sagas back): nothing was done, try again (the proxy's next call reaches another node). 4503: HTTP 503.
    */
   public static final int COORDINATOR_STOPPING = 4503;
   /** A kept fact whose reading failed after the park is read again this often, 200 ms to 5 s apart. */
@@ -225,7 +225,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    */
   @Override
   public Future<Boolean> signal(String sagaType, String businessKey, String eventType, JsonObject payload) {
-    if (stopping) {
+    // A fact is still applied while the node stops (its consumer drains, and a refused fact retried a few times would be
+    // dead-lettered); whatever saga it moves is handed back with the rest. Only after the hand-back is it refused.
+    if (handedBack) {
       return refuseWhileStopping();
     }
     JsonObject fact = payload == null ? new JsonObject() : payload;
