@@ -16,11 +16,14 @@ import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.saga.RetryPolicy;
 import io.kilosail.saga.Saga;
 import io.kilosail.saga.SagaDefinition;
+import io.kilosail.saga.StepDefinition;
+import io.kilosail.intake.DeliveryOrder;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Duration;
@@ -43,6 +46,10 @@ import java.util.Map;
  * its timeline. Quoting that finds nobody (no eligible platform, none answered after retries) cancels the order too.
  * A food platform's cancel ends the order first and then forces this saga to compensate (see
  * {@link DeliveryStarterVerticle}); the saga's own cancel then finds the order ended and changes nothing.
+ *
+ * <p>What really happened wins over a signal that never came: at a wait's timeout, and before compensating for any
+ * reason, the saga reads the order's row. A DELIVERED order completes the saga; a courier holding the order when the
+ * courier wait runs out ends that wait. A delivered order is never cancelled, nor its dispatch withdrawn.
  */
 public final class DeliverySaga {
 
@@ -99,7 +106,7 @@ public final class DeliverySaga {
               d.strategy = plan.getStrategy();
               d.candidates = plan.getCandidates();
             })
-            .withCompensation((d, step) -> dispatch.withdraw(step, d.orderId, "order cancelled"))
+            .withCompensation(this::withdrawUnlessDelivered)
             .timeout(Duration.ofSeconds(5))
             .retry(RetryPolicy.DEFAULT.notRetrying(DispatchService.NO_CANDIDATE, DispatchService.INVALID_REQUEST))
         .step("await-courier").awaitEvent(DispatchVerticle.COURIER_ASSIGNED, settings.courierWait(), (d, fact) -> {
@@ -108,9 +115,12 @@ public final class DeliverySaga {
               d.courierFeeFen = fact.getLong("priceFen");
             })
             .failOn(DispatchVerticle.NO_COURIER)
+            .resolveTimeoutWith(this::courierFoundMeanwhile)
         .step("await-delivery").awaitEvent(DispatchVerticle.DELIVERED, settings.deliveryWait(),
                 (d, fact) -> d.deliveredAt = Instant.now().toString())
             .failOn(DispatchVerticle.NO_COURIER)
+            .resolveTimeoutWith(this::deliveredMeanwhile)
+        .beforeCompensating(this::deliveredAnyway)
         .build();
   }
 
@@ -141,6 +151,71 @@ public final class DeliverySaga {
 
   private static DeliveryRequest delivery(Data d) {
     return new DeliveryRequest(new JsonObject(d.delivery));
+  }
+
+  /** The order as dispatch and the courier callbacks left it; null if it is not stored. */
+  private record OrderNow(DeliveryOrder.State state, String courierPlatform, String courierOrderId, Long courierFeeFen) {
+
+    boolean heldByCourier() {
+      return courierPlatform != null && (state == DeliveryOrder.State.ACCEPTED
+          || state == DeliveryOrder.State.ARRIVED_AT_SHOP || state == DeliveryOrder.State.PICKED_UP);
+    }
+
+    StepDefinition.Fact courierAssigned() {
+      return new StepDefinition.Fact(DispatchVerticle.COURIER_ASSIGNED, new JsonObject().put("platform", courierPlatform)
+          .put("platformOrderId", courierOrderId).put("priceFen", courierFeeFen));
+    }
+
+    StepDefinition.Fact delivered() {
+      return new StepDefinition.Fact(DispatchVerticle.DELIVERED, new JsonObject().put("platform", courierPlatform));
+    }
+  }
+
+  private Future<OrderNow> orderNow(String orderId) {
+    return pool.preparedQuery("SELECT state, courier_platform, courier_order_id, courier_fee_fen FROM delivery_order"
+            + " WHERE id = ?").execute(Tuple.of(orderId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row row = rows.iterator().next();
+          return new OrderNow(DeliveryOrder.State.valueOf(row.getString(0)), row.getString(1), row.getString(2),
+              row.getLong(3));
+        });
+  }
+
+  /**
+   * The courier wait ran out: its signal may have been lost while the order moved on. A courier holding it means the
+   * wait is over (the saga goes on to wait for the delivery); a delivered order also brings its delivery.
+   */
+  private Future<List<StepDefinition.Fact>> courierFoundMeanwhile(Data d) {
+    return orderNow(d.orderId).map(order -> {
+      if (order == null) {
+        return List.of();
+      }
+      if (order.state() == DeliveryOrder.State.DELIVERED) {
+        return List.of(order.courierAssigned(), order.delivered());
+      }
+      return order.heldByCourier() ? List.of(order.courierAssigned()) : List.of();
+    });
+  }
+
+  /** The delivery wait ran out: a delivered order is delivered, whatever happened to its signal. */
+  private Future<List<StepDefinition.Fact>> deliveredMeanwhile(Data d) {
+    return orderNow(d.orderId).map(order -> order != null && order.state() == DeliveryOrder.State.DELIVERED
+        ? List.of(order.delivered()) : List.of());
+  }
+
+  /** A delivered order is never given up, whatever made the saga want to compensate: it completes instead. */
+  private Future<Boolean> deliveredAnyway(Data d) {
+    return orderNow(d.orderId).map(order -> order != null && order.state() == DeliveryOrder.State.DELIVERED);
+  }
+
+  /** Calls the couriers off, unless the order was delivered: there is nobody to call off, and nothing to cancel. */
+  private Future<Void> withdrawUnlessDelivered(Data d, SagaStep step) {
+    return orderNow(d.orderId).compose(order -> order != null && order.state() == DeliveryOrder.State.DELIVERED
+        ? Future.succeededFuture()
+        : dispatch.withdraw(step, d.orderId, "order cancelled"));
   }
 
   /** The saga gives the order up: CANCELLED by the system unless it already ended (delivered, or cancelled). */

@@ -48,6 +48,7 @@ public final class Saga<D> {
   private SagaDefinition.Hook<D> completed;
   private SagaDefinition.Hook<D> compensated;
   private SagaDefinition.Hook<D> failed;
+  private SagaDefinition.CompensationGuard<D> compensationGuard;
 
   private Saga(String type, Class<D> dataType) {
     this.type = type;
@@ -103,6 +104,12 @@ public final class Saga<D> {
     return this;
   }
 
+  /** See {@link SagaDefinition.CompensationGuard}: asked before this saga undoes anything. */
+  public Saga<D> beforeCompensating(SagaDefinition.CompensationGuard<D> guard) {
+    this.compensationGuard = guard;
+    return this;
+  }
+
   public SagaDefinition<D> build() {
     closeStep();
     if (openGroup != null) {
@@ -111,7 +118,8 @@ public final class Saga<D> {
     if (groups.isEmpty()) {
       throw new IllegalStateException("saga " + type + " has no steps");
     }
-    return new SagaDefinition<>(type, dataType, groups, new SagaDefinition.Hooks<>(completed, compensated, failed));
+    return new SagaDefinition<>(type, dataType, groups, new SagaDefinition.Hooks<>(completed, compensated, failed),
+        compensationGuard);
   }
 
   private void closeStep() {
@@ -145,6 +153,7 @@ public final class Saga<D> {
     private String awaitedEvent;
     private EventHandler<D> eventHandler;
     private final Map<String, EventHandler<D>> failingEvents = new LinkedHashMap<>();
+    private StepDefinition.TimeoutResolver<D> timeoutResolver;
 
     private StepBuilder(String name, boolean inBranch) {
       if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,63}")) {
@@ -205,6 +214,18 @@ public final class Saga<D> {
         throw new IllegalStateException("step " + name + ": failOn applies to awaitEvent steps only");
       }
       failingEvents.put(eventType, handler);
+      return this;
+    }
+
+    /**
+     * When the wait times out, ask the real world first (see {@link StepDefinition.TimeoutResolver}): a fact found there
+     * is taken as if it had been signalled, and the saga compensates only if none is.
+     */
+    public StepBuilder resolveTimeoutWith(StepDefinition.TimeoutResolver<D> resolver) {
+      if (this.kind != Kind.AWAIT_EVENT) {
+        throw new IllegalStateException("step " + name + ": resolveTimeoutWith applies to awaitEvent steps only");
+      }
+      this.timeoutResolver = resolver;
       return this;
     }
 
@@ -276,6 +297,10 @@ public final class Saga<D> {
       return Saga.this.onFailed(hook);
     }
 
+    public Saga<D> beforeCompensating(SagaDefinition.CompensationGuard<D> guard) {
+      return Saga.this.beforeCompensating(guard);
+    }
+
     public SagaDefinition<D> build() {
       return Saga.this.build();
     }
@@ -286,7 +311,7 @@ public final class Saga<D> {
       }
       return new StepDefinition<>(name, kind, action, compensation, Map.copyOf(failureHandlers),
           List.copyOf(replyHandlers), timeout, retry, compensationRetry, awaitedEvent, eventHandler,
-          Map.copyOf(failingEvents));
+          Map.copyOf(failingEvents), timeoutResolver);
     }
   }
 }

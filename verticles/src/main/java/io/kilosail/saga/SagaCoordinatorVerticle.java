@@ -31,8 +31,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,6 +57,17 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private static final Logger log = LoggerFactory.getLogger(SagaCoordinatorVerticle.class);
   /** An operator's transition tries this often against a saga that keeps moving on (20, 40, 80, 160 ms apart). */
   private static final int TAKE_OVER_ATTEMPTS = 5;
+  /**
+   * Answered to {@code start} and operators' calls while this coordinator stops (to {@code signal} once it has handed
+   * its sagas back): nothing was done, try again (the proxy's next call reaches another node). 4503: HTTP 503.
+   */
+  public static final int COORDINATOR_STOPPING = 4503;
+  /** A kept fact whose reading failed after the park is read again this often, 200 ms to 5 s apart. */
+  private static final int KEPT_SIGNAL_READS = 8;
+  /** The scan leaves kept facts this young to the signal and the park, which deliver them at once. */
+  private static final Duration KEPT_SIGNAL_GRACE = Duration.ofSeconds(1);
+  /** How long a definition's compensation guard or a wait's timeout resolver may take to answer. */
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
 
   private final Map<String, SagaDefinition<?>> definitions;
   /**
@@ -73,6 +87,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private long scanTimer;
   private boolean scanning;
   private boolean stopping;
+  /** Set once a stopping coordinator has handed its sagas back: from then on it writes nothing more. */
+  private boolean handedBack;
+  /** Step calls, kept-signal reads and questions to the real world under way; stop() lets them finish (bounded). */
+  private int inFlight;
+  /** The (type, awaited event, event) combinations a waiting saga takes, for the scan's kept-signal query. */
+  private List<SagaRepository.TakenEvent> takenEvents;
 
   public SagaCoordinatorVerticle(List<SagaDefinition<?>> definitions) {
     this.definitions = definitions.stream().collect(Collectors.toMap(SagaDefinition::type, Function.identity()));
@@ -86,6 +106,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     repository = new SagaRepository(pool);
     writer = new TransitionWriter(pool, repository, node.id(), settings.writeBatch(), settings.writeConcurrency());
     metrics = new SagaMetrics(Meters.registry(node), running::size);
+    takenEvents = definitions.values().stream().flatMap(SagaCoordinatorVerticle::takenEvents).toList();
     consumer = new ServiceBinder(vertx).setAddress(settings.address()).register(SagaCoordinatorService.class, this);
     scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
     signals = IdempotentConsumer.create(vertx, pool, InfraSettings.fromJson(config()), node,
@@ -94,20 +115,72 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         node.id(), definitions.keySet(), settings.lease().toMillis()));
   }
 
+  private static <D> java.util.stream.Stream<SagaRepository.TakenEvent> takenEvents(SagaDefinition<D> definition) {
+    return definition.steps().filter(step -> step.kind() == Kind.AWAIT_EVENT)
+        .flatMap(step -> java.util.stream.Stream.concat(java.util.stream.Stream.of(step.awaitedEvent()),
+                step.failingEvents().keySet().stream())
+            .map(event -> new SagaRepository.TakenEvent(definition.type(), step.awaitedEvent(), event)));
+  }
+
+  /**
+   * An orderly stop: no more claiming (scan, starts, signals), the steps and writes in flight may finish (at most
+   * {@code saga.stopDrainMs}), then every saga still held here is handed back with its wake-up set to now, so another
+   * node resumes it within a scan interval instead of a lease; it re-runs the current group, which the participants'
+   * barriers make safe. The MySQL pool is shared by every verticle of the node: the launcher closes it last.
+   */
   @Override
   public Future<?> stop() {
-    // Sagas in flight keep their leases: whoever resumes them (this node after a restart, or another) re-runs their
-    // current group, which the participants' barriers make safe.
     stopping = true;
     vertx.cancelTimer(scanTimer);
-    log.info("saga coordinator stopping node={} inFlight={}", node.id(), running.size());
-    return Future.join(consumer.unregister(), signals.stop()).eventually(() -> pool.close());
+    log.info("saga coordinator stopping node={} held={} inFlight={}", node.id(), running.size(), inFlight);
+    Promise<Void> drained = Promise.promise();
+    awaitDrained(drained, System.currentTimeMillis() + settings.stopDrain().toMillis());
+    return Future.join(consumer.unregister(), signals.stop(), drained.future())
+        .eventually(this::handBack);
+  }
+
+  private void awaitDrained(Promise<Void> drained, long deadline) {
+    if ((inFlight == 0 && writer.idle() && !scanning) || System.currentTimeMillis() >= deadline) {
+      drained.complete();
+    } else {
+      vertx.setTimer(20, t -> awaitDrained(drained, deadline));
+    }
+  }
+
+  private Future<Void> handBack() {
+    handedBack = true;
+    List<io.vertx.sqlclient.Tuple> held = running.values().stream()
+        .map(saga -> io.vertx.sqlclient.Tuple.of(saga.id, saga.version)).toList();
+    running.clear();
+    return repository.handBack(held, Instant.now())
+        .timeout(5, TimeUnit.SECONDS)
+        .onSuccess(count -> log.info("saga coordinator stopped node={}: handed back {} of {} sagas", node.id(), count,
+            held.size()))
+        .<Void>mapEmpty()
+        .recover(err -> {
+          log.warn("saga coordinator stopped node={}: {} sagas not handed back ({}); they resume when their leases"
+              + " run out", node.id(), held.size(), err.toString());
+          return Future.succeededFuture();
+        });
+  }
+
+  private static <T> Future<T> refuseWhileStopping() {
+    return ServiceException.fail(COORDINATOR_STOPPING, "saga coordinator is stopping; try again");
+  }
+
+  /** Counts {@code work} as in flight until it ends, so that stop() can let it finish. */
+  private <T> Future<T> tracked(Future<T> work) {
+    inFlight++;
+    return work.andThen(x -> inFlight--);
   }
 
   // ---------------------------------------------------------------- service operations
 
   @Override
   public Future<String> start(String sagaType, String businessKey, JsonObject data) {
+    if (stopping) {
+      return refuseWhileStopping();
+    }
     SagaDefinition<?> definition = definitions.get(sagaType);
     if (definition == null) {
       return ServiceException.fail(UNKNOWN_SAGA_TYPE, "no saga type '" + sagaType + "'; known: " + definitions.keySet());
@@ -152,6 +225,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    */
   @Override
   public Future<Boolean> signal(String sagaType, String businessKey, String eventType, JsonObject payload) {
+    // A fact is still applied while the node stops (its consumer drains, and a refused fact retried a few times would be
+    // dead-lettered); whatever saga it moves is handed back with the rest. Only after the hand-back is it refused.
+    if (handedBack) {
+      return refuseWhileStopping();
+    }
     JsonObject fact = payload == null ? new JsonObject() : payload;
     return repository.load(sagaType, businessKey).compose(row -> {
       if (row == null) {
@@ -287,6 +365,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    * allows it is refused.
    */
   private Future<SagaView> takeOver(String sagaId, State required, Function<Running<?>, String> transition) {
+    if (stopping) {
+      return refuseWhileStopping();
+    }
     return takeOver(sagaId, required, transition, 1);
   }
 
@@ -349,14 +430,55 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
           runGroup(saga, group);
         }
       }
-      case COMPENSATING -> saga.progress.nextCompensation(saga.definition).ifPresentOrElse(
-          step -> compensate(saga, step),
-          () -> {
-            saga.progress.compensatedAll();
-            finish(saga, "saga.compensated");
-          });
+      case COMPENSATING -> {
+        if (saga.definition.compensationGuard() != null && !saga.guardAsked && saga.progress.compensated().isEmpty()) {
+          askBeforeCompensating(saga);
+          return;
+        }
+        saga.progress.nextCompensation(saga.definition).ifPresentOrElse(
+            step -> compensate(saga, step),
+            () -> {
+              saga.progress.compensatedAll();
+              finish(saga, "saga.compensated");
+            });
+      }
       default -> running.remove(saga.id, saga);
     }
+  }
+
+  /**
+   * Before undoing anything, the saga asks whether its purpose was met anyway (an order delivered although its signal
+   * was lost): then it completes instead. No answer is not "no": the saga leaves memory and is asked again when its
+   * lease runs out, with nothing undone meanwhile.
+   */
+  private <D> void askBeforeCompensating(Running<D> saga) {
+    saga.guardAsked = true;
+    Instant asked = Instant.now();
+    Future<Boolean> answer;
+    try {
+      answer = saga.definition.compensationGuard().doneAnyway(saga.data);
+    } catch (RuntimeException e) {
+      answer = Future.failedFuture(e);
+    }
+    tracked(answer.timeout(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).onComplete(done -> {
+      if (stopping || running.get(saga.id) != saga) {
+        return;
+      }
+      if (done.failed()) {
+        log.warn("saga id={} not compensated yet: could not ask whether it is done anyway ({}); asked again when its"
+            + " lease runs out", saga.id, done.cause().toString());
+        running.remove(saga.id, saga);
+      } else if (Boolean.TRUE.equals(done.result())) {
+        saga.logs.add(new LogEntry("before-compensating", "CHECK", 1, "DONE_ANYWAY",
+            "its purpose was met anyway: completed, nothing compensated", asked, 0));
+        log.info("saga completes instead of compensating id={} type={} key={}: done anyway (was: {})", saga.id,
+            saga.definition.type(), saga.businessKey, saga.progress.lastError());
+        saga.progress.completedAnyway();
+        finish(saga, "saga.completed");
+      } else {
+        advance(saga);
+      }
+    });
   }
 
   private <D> void runGroup(Running<D> saga, List<StepDefinition<D>> group) {
@@ -422,17 +544,38 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     saga.progress.waitFor(step.awaitedEvent());
     saga.waitUntil = Instant.now().plus(step.timeout());
     checkpoint(saga, "saga.waiting").onComplete(x -> running.remove(saga.id, saga))
-        .onSuccess(x -> takeKeptSignal(saga, step));
+        .onSuccess(x -> takeKeptSignal(saga.id, saga, 1));
   }
 
-  /** A fact that arrived before the wait began (see {@link #signal}). */
-  private <D> void takeKeptSignal(Running<D> saga, StepDefinition<D> step) {
-    repository.pendingSignals(saga.definition.type(), saga.businessKey)
+  /**
+   * A fact that arrived before the wait began (see {@link #signal}). If reading it fails, it is read again (bounded
+   * backoff, while this node runs) on the saga as it then stands; past that, the wake-up scan of any node finds it.
+   */
+  private void takeKeptSignal(String sagaId, Running<?> parked, int attempt) {
+    Future<Running<?>> saga = parked != null ? Future.succeededFuture(parked)
+        : repository.load(sagaId).map(row -> row == null ? null : restore(row));
+    tracked(saga.compose(waiting -> waiting == null ? Future.succeededFuture(false) : takeKeptSignal(waiting)))
+        .onFailure(err -> {
+          if (stopping || err instanceof ServiceException || attempt >= KEPT_SIGNAL_READS) {
+            log.warn("kept signals of saga {} not read ({}); the wake-up scan delivers them", sagaId, err.toString());
+            return;
+          }
+          long backoff = Math.min(100L << attempt, 5_000);
+          log.info("kept signals of saga {} not read ({}); reading again in {} ms", sagaId, err.toString(), backoff);
+          vertx.setTimer(backoff, t -> takeKeptSignal(sagaId, null, attempt + 1));
+        });
+  }
+
+  /** Delivers the first kept fact the saga's wait takes; false if it does not wait or nothing it takes is kept. */
+  private <D> Future<Boolean> takeKeptSignal(Running<D> saga) {
+    if (saga.progress.state() != State.WAITING) {
+      return Future.succeededFuture(false);
+    }
+    StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
+    return repository.pendingSignals(saga.definition.type(), saga.businessKey)
         .compose(kept -> kept.stream().filter(k -> step.takes(k.eventType())).findFirst()
             .map(k -> deliver(saga, k.eventType(), k.payload()))
-            .orElse(Future.succeededFuture(false)))
-        .onFailure(err -> log.warn("kept signals of saga {} not read ({}); it waits for a fresh one or its timeout",
-            saga.id, err.toString()));
+            .orElse(Future.succeededFuture(false)));
   }
 
   private <D> void finish(Running<D> saga, String event) {
@@ -494,7 +637,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       } catch (RuntimeException e) {
         call = Future.failedFuture(e);
       }
-      return call.timeout(step.timeout().toMillis(), TimeUnit.MILLISECONDS).transform(result -> {
+      return tracked(call.timeout(step.timeout().toMillis(), TimeUnit.MILLISECONDS)).transform(result -> {
         long durationMs = (System.nanoTime() - started) / 1_000_000;
         if (result.succeeded()) {
           if (forward) {
@@ -547,6 +690,13 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   // ---------------------------------------------------------------- persistence
 
+  /** A write asked for after this stopping node handed its sagas back: whoever resumes the saga writes it. */
+  private static final class HandedBack extends RuntimeException {
+    HandedBack(String sagaId) {
+      super("saga " + sagaId + " was handed back by this stopping coordinator", null, false, false);
+    }
+  }
+
   /** Thrown when a saga's row moved on without us (another node resumed it, or an operator acted). */
   private static final class LostOwnership extends RuntimeException {
     LostOwnership(String sagaId) {
@@ -569,6 +719,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         running.remove(saga.id);
         if (err instanceof LostOwnership) {
           log.info("saga dropped id={}: {}", saga.id, err.getMessage());
+        } else if (stopping) {
+          // Not the saga's failure: this node stops, and the saga's lease (or the hand-back) lets another resume it.
+          log.debug("saga checkpoint not written id={}: the coordinator is stopping ({})", saga.id, err.toString());
         } else {
           log.warn("saga checkpoint failed id={} error={}; it resumes when its lease runs out", saga.id, err.toString());
         }
@@ -577,6 +730,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   private <D> Future<Void> write(Running<D> saga, String event) {
+    if (handedBack) {
+      return Future.failedFuture(new HandedBack(saga.id));
+    }
     Instant now = Instant.now();
     State state = saga.progress.state();
     boolean owned = state == State.RUNNING || state == State.COMPENSATING;
@@ -607,18 +763,48 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   // ---------------------------------------------------------------- recovery
 
-  /** Resumes sagas whose lease or wait ran out: a dead node's sagas, timed-out waits, operator hand-overs. */
+  /**
+   * Resumes sagas whose lease or wait ran out (a dead node's sagas, timed-out waits, hand-overs), and delivers kept
+   * facts that a waiting saga takes but never got (the reads after keeping and after parking both failed).
+   */
   private void scan() {
     if (stopping || scanning) {
       return;
     }
     scanning = true;
     Instant now = Instant.now();
-    repository.due(now, settings.scanBatch())
-        .compose(ids -> Future.join(ids.stream().filter(id -> !running.containsKey(id))
-            .map(id -> resume(id, now)).toList()))
+    repository.due(now, now.minus(KEPT_SIGNAL_GRACE), settings.scanBatch(), takenEvents)
+        .compose(wakeUps -> {
+          Set<String> seen = new HashSet<>();
+          List<Future<Void>> work = new ArrayList<>();
+          // Due sagas come first: a timed-out wait looks at its kept facts itself before it gives up.
+          for (SagaRepository.WakeUp wakeUp : wakeUps) {
+            if (!running.containsKey(wakeUp.sagaId()) && seen.add(wakeUp.sagaId())) {
+              work.add(wakeUp.keptSignal() ? deliverKeptSignal(wakeUp.sagaId()) : resume(wakeUp.sagaId(), now));
+            }
+          }
+          return Future.join(work);
+        })
         .onComplete(x -> scanning = false)
         .onFailure(err -> log.warn("saga scan failed: {}", err.toString()));
+  }
+
+  private Future<Void> deliverKeptSignal(String id) {
+    return repository.load(id)
+        .compose(row -> {
+          Running<?> saga = row == null ? null : restore(row);
+          return saga == null ? Future.succeededFuture(false) : takeKeptSignal(saga);
+        })
+        .onSuccess(delivered -> {
+          if (delivered) {
+            log.info("saga id={} took a kept signal found by the wake-up scan", id);
+          }
+        })
+        .<Void>mapEmpty()
+        .recover(err -> {
+          log.warn("kept signal of saga {} not delivered by the scan ({}); next scan tries again", id, err.toString());
+          return Future.succeededFuture();
+        });
   }
 
   private Future<Void> resume(String id, Instant now) {
@@ -627,7 +813,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         return Future.succeededFuture();
       }
       return repository.claimDue(id, node.id(), now, now.plus(settings.lease())).compose(claimed -> {
-        if (!claimed || stopping) {
+        if (!claimed) {
           return Future.succeededFuture();
         }
         SagaRepository.Instance current = new SagaRepository.Instance(row.id(), row.type(), row.businessKey(),
@@ -635,6 +821,10 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
             now.plus(settings.lease()), row.createdAt(), row.updatedAt());
         Running<?> saga = restore(current);
         running.put(id, saga);
+        if (stopping) {
+          // Claimed as the node began to stop: held here only to be handed back at once.
+          return Future.succeededFuture();
+        }
         if (saga.progress.state() == State.WAITING) {
           timedOut(saga);
         } else {
@@ -646,8 +836,71 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     });
   }
 
+  /**
+   * A wait ran out. Before giving up, the saga looks at what really happened: a kept fact its wait takes (delivered
+   * late, or whose delivery failed), then the step's timeout resolver (e.g. the order's own state). Only if neither has
+   * anything does it compensate. If it cannot find out (the database does not answer), it stays waiting and is looked
+   * at again when the claim's lease runs out.
+   */
   private <D> void timedOut(Running<D> saga) {
     StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
+    tracked(repository.pendingSignals(saga.definition.type(), saga.businessKey)
+        .compose(kept -> {
+          Optional<SagaRepository.PendingSignal> taken = kept.stream().filter(k -> step.takes(k.eventType()))
+              .findFirst();
+          return taken.isPresent() ? Future.succeededFuture(taken.get()) : factAtTimeout(saga, step);
+        }))
+        .onComplete(found -> {
+          if (stopping || running.get(saga.id) != saga) {
+            return;
+          }
+          if (found.failed()) {
+            log.warn("saga id={} wait ran out but what happened meanwhile is unknown ({}); it is looked at again when"
+                + " its lease runs out", saga.id, found.cause().toString());
+            running.remove(saga.id, saga);
+          } else if (found.result() != null) {
+            log.info("saga wait ran out id={} step={}: took {} found meanwhile", saga.id, step.name(),
+                found.result().eventType());
+            deliver(saga, found.result().eventType(), found.result().payload())
+                .onFailure(err -> giveUpWaiting(saga, step));
+          } else {
+            giveUpWaiting(saga, step);
+          }
+        });
+  }
+
+  /**
+   * The step's timeout resolver, if it has one: every fact it finds is kept (the later waits of the saga take theirs
+   * when they park), and the first one this wait takes is answered; null if none.
+   */
+  private <D> Future<SagaRepository.PendingSignal> factAtTimeout(Running<D> saga, StepDefinition<D> step) {
+    if (step.timeoutResolver() == null) {
+      return Future.succeededFuture();
+    }
+    Future<List<StepDefinition.Fact>> facts;
+    try {
+      facts = step.timeoutResolver().factsAtTimeout(saga.data);
+    } catch (RuntimeException e) {
+      facts = Future.failedFuture(e);
+    }
+    return facts.timeout(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).compose(found -> {
+      Future<Void> kept = Future.succeededFuture();
+      Instant now = Instant.now();
+      for (StepDefinition.Fact fact : found == null ? List.<StepDefinition.Fact>of() : found) {
+        kept = kept.compose(x -> repository.keepSignal(saga.definition.type(), saga.businessKey, fact.eventType(),
+            fact.payload(), now));
+      }
+      return kept.map(x -> (found == null ? List.<StepDefinition.Fact>of() : found).stream()
+          .filter(fact -> step.takes(fact.eventType()))
+          .map(fact -> new SagaRepository.PendingSignal(fact.eventType(), fact.payload()))
+          .findFirst().orElse(null));
+    });
+  }
+
+  private <D> void giveUpWaiting(Running<D> saga, StepDefinition<D> step) {
+    if (stopping || running.get(saga.id) != saga || saga.progress.state() != State.WAITING) {
+      return;
+    }
     String error = "timed out waiting for " + step.awaitedEvent();
     saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "TIMED_OUT", error, Instant.now(), 0));
     saga.progress.forwardFailed(List.of(), List.of(), error);
@@ -707,6 +960,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     long version;
     Instant leaseUntil;
     Instant waitUntil;
+    /** Whether this copy has asked its definition's compensation guard already. */
+    boolean guardAsked;
     Future<Void> lastWrite = Future.succeededFuture();
 
     Running(String id, SagaDefinition<D> definition, String businessKey, D data, SagaProgress progress, long version,

@@ -130,6 +130,18 @@ public final class SagaProgress {
     state = State.COMPLETED;
   }
 
+  /**
+   * Asked before its first compensation, the real world said the saga's purpose was met anyway: it completes and undoes
+   * nothing. The error that made it compensate stays as the record of why it was asked.
+   */
+  public void completedAnyway() {
+    requireState(State.COMPENSATING);
+    if (!compensated.isEmpty()) {
+      throw new IllegalStateException("saga has compensated " + compensated + " already");
+    }
+    state = State.COMPLETED;
+  }
+
   public void compensatedAll() {
     requireState(State.COMPENSATING);
     state = State.COMPENSATED;

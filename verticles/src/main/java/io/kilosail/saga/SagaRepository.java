@@ -119,14 +119,59 @@ final class SagaRepository {
         .map(rows -> rows.rowCount() == 1);
   }
 
-  Future<List<String>> due(Instant now, int limit) {
-    return pool.preparedQuery("SELECT id FROM saga_instance WHERE next_wakeup_at <= ? ORDER BY next_wakeup_at LIMIT ?")
-        .execute(Tuple.of(Times.toDb(now), limit))
+  /**
+   * A saga somebody must look at: its wake-up time has passed ({@code keptSignal} false), or it waits for a fact that is
+   * already kept for it ({@code keptSignal} true: the reads that should have delivered it failed).
+   */
+  record WakeUp(String sagaId, boolean keptSignal) {
+  }
+
+  /** An event a waiting step of {@code sagaType} takes while the saga's {@code awaiting_event} is {@code awaitedEvent}. */
+  record TakenEvent(String sagaType, String awaitedEvent, String eventType) {
+  }
+
+  /**
+   * The wake-up scan's one query: sagas whose wake-up time has passed, then waiting sagas with a kept fact that their
+   * wait takes, received before {@code keptBefore} (younger ones are still being delivered by the signal or the park).
+   * The second half reads the kept facts (a handful of rows, deleted when their saga ends) and finds each one's saga by
+   * its unique key, so it costs next to nothing when all is well.
+   */
+  Future<List<WakeUp>> due(Instant now, Instant keptBefore, int limit, List<TakenEvent> taken) {
+    List<Object> params = new ArrayList<>(List.of(Times.toDb(now), limit));
+    String sql = "(SELECT id, 0 AS kept FROM saga_instance WHERE next_wakeup_at <= ? ORDER BY next_wakeup_at LIMIT ?)";
+    if (!taken.isEmpty()) {
+      sql += " UNION ALL (SELECT s.id, 1 AS kept FROM saga_pending_signal p JOIN saga_instance s"
+          + " ON s.saga_type = p.saga_type AND s.business_key = p.business_key"
+          + " WHERE s.state = 'WAITING' AND p.received_at <= ?"
+          + " AND (s.saga_type, s.awaiting_event, p.event_type) IN ("
+          + String.join(", ", java.util.Collections.nCopies(taken.size(), "(?, ?, ?)")) + ") LIMIT ?)";
+      params.add(Times.toDb(keptBefore));
+      taken.forEach(t -> params.addAll(List.of(t.sagaType(), t.awaitedEvent(), t.eventType())));
+      params.add(limit);
+    }
+    return pool.preparedQuery(sql)
+        .execute(Tuple.from(params))
         .map(rows -> {
-          List<String> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(r.getString("id")));
-          return ids;
+          List<WakeUp> wakeUps = new ArrayList<>();
+          rows.forEach(r -> wakeUps.add(new WakeUp(r.getString(0), r.getInteger(1) == 1)));
+          return wakeUps;
         });
+  }
+
+  /**
+   * A stopping node gives back the sagas it holds: no owner, wake-up now, so the next scan of any node resumes them
+   * instead of waiting out the lease. The version is bumped, so a late write of the stopping node changes nothing.
+   * {@code held} is (saga id, version as last written); answers how many were handed back.
+   */
+  Future<Integer> handBack(List<Tuple> held, Instant now) {
+    if (held.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    List<Tuple> rows = held.stream().map(t -> Tuple.of(Times.toDb(now), t.getString(0), t.getLong(1))).toList();
+    return pool.preparedQuery("UPDATE saga_instance SET owner = NULL, next_wakeup_at = ?, version = version + 1"
+            + " WHERE id = ? AND version = ? AND state IN ('RUNNING', 'WAITING', 'COMPENSATING')")
+        .executeBatch(rows)
+        .map(result -> (int) rowCounts(result, rows.size()).stream().filter(matched -> matched).count());
   }
 
   private static final String SELECT = "SELECT id, saga_type, business_key, state, progress, data, awaiting_event,"

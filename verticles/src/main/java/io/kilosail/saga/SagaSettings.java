@@ -15,9 +15,10 @@ import java.time.Duration;
  * @param scanBatch    how many of those it takes per look
  * @param writeBatch   at most this many saga transitions share one transaction (group commit)
  * @param writeConcurrency at most this many such transactions at once
+ * @param stopDrain    on stop, how long steps and writes in flight may take to finish before the sagas are handed back
  */
 public record SagaSettings(Duration lease, Duration scanInterval, int scanBatch, String address, int writeBatch,
-                           int writeConcurrency) {
+                           int writeConcurrency, Duration stopDrain) {
 
   public static SagaSettings fromJson(JsonObject config) {
     ConfigSection saga = new ConfigSection(config, "saga");
@@ -27,6 +28,7 @@ public record SagaSettings(Duration lease, Duration scanInterval, int scanBatch,
         saga.integer("scanBatch", 200, 1, 10_000),
         saga.text("address", SagaCoordinatorService.ADDRESS),
         saga.integer("writeBatch", 128, 1, 10_000),
-        saga.integer("writeConcurrency", 2, 1, 64));
+        saga.integer("writeConcurrency", 2, 1, 64),
+        Duration.ofMillis(saga.integer("stopDrainMs", 5_000, 0, 60_000)));
   }
 }

@@ -26,7 +26,8 @@ public record StepDefinition<D>(
     RetryPolicy compensationRetry,
     String awaitedEvent,
     EventHandler<D> eventHandler,
-    Map<String, EventHandler<D>> failingEvents) {
+    Map<String, EventHandler<D>> failingEvents,
+    TimeoutResolver<D> timeoutResolver) {
 
   public enum Kind { LOCAL, PARTICIPANT, AWAIT_EVENT }
 
@@ -58,6 +59,21 @@ public record StepDefinition<D>(
   @FunctionalInterface
   public interface EventHandler<D> {
     void handle(D data, JsonObject payload);
+  }
+
+  /** A fact as a saga takes it: an event type and its payload. */
+  public record Fact(String eventType, JsonObject payload) {
+  }
+
+  /**
+   * Asked when a wait times out, before the saga gives up: what has really happened meanwhile (the signal may have been
+   * lost, or never sent)? Answers the facts found, in the order they happened (none: nothing happened, the saga
+   * compensates). The saga keeps every fact and takes the first one its wait takes; the others wait for the steps that
+   * take them. A failed answer is no answer: the saga stays waiting and is asked again later.
+   */
+  @FunctionalInterface
+  public interface TimeoutResolver<D> {
+    Future<List<Fact>> factsAtTimeout(D data);
   }
 
   /** Whether this waiting step takes {@code eventType}: the awaited event, or one that ends the wait as a failure. */

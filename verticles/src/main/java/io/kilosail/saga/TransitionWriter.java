@@ -63,6 +63,11 @@ final class TransitionWriter {
     return transition.written().future();
   }
 
+  /** Whether nothing is queued or being committed (a stopping coordinator waits for this). */
+  boolean idle() {
+    return queue.isEmpty() && batchesInFlight == 0;
+  }
+
   private void flush() {
     while (!queue.isEmpty() && batchesInFlight < maxConcurrentBatches) {
       List<Transition> batch = new ArrayList<>(Math.min(queue.size(), maxBatch));
