@@ -1,5 +1,7 @@
 package io.kilosail.messaging;
 
+import io.kilosail.contracts.NodeStopping;
+
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.mysqlclient.MySQLException;
@@ -37,6 +39,9 @@ final class InfrastructureFailures {
     for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
       if (cause instanceof ClosedConnectionException || cause instanceof IOException
           || cause instanceof TimeoutException) {
+        return true;
+      }
+      if (NodeStopping.is(cause)) {
         return true;
       }
       if (cause instanceof MySQLException mysql && TRANSIENT_MYSQL_ERRORS.contains(mysql.getErrorCode())) {

@@ -1,5 +1,7 @@
 package io.kilosail.saga;
 
+import io.kilosail.contracts.NodeStopping;
+
 import io.kilosail.admin.AdminAddresses;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaStep;
@@ -59,9 +61,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private static final int TAKE_OVER_ATTEMPTS = 5;
   /**
    * Answered to {@code start} and operators' calls while this coordinator stops (to {@code signal} once it has handed
-   * its sagas back): nothing was done, try again (the proxy's next call reaches another node). 4503: HTTP 503.
+   * its sagas back): nothing was done, try again (the proxy's next call reaches another node).
    */
-  public static final int COORDINATOR_STOPPING = 4503;
+  public static final int COORDINATOR_STOPPING = NodeStopping.FAILURE_CODE;
   /** A kept fact whose reading failed after the park is read again this often, 200 ms to 5 s apart. */
   private static final int KEPT_SIGNAL_READS = 8;
   /** The scan leaves kept facts this young to the signal and the park, which deliver them at once. */
@@ -165,7 +167,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   private static <T> Future<T> refuseWhileStopping() {
-    return ServiceException.fail(COORDINATOR_STOPPING, "saga coordinator is stopping; try again");
+    return Future.failedFuture(NodeStopping.failure("the saga coordinator"));
   }
 
   /** Counts {@code work} as in flight until it ends, so that stop() can let it finish. */
@@ -621,8 +623,14 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     if (stopping || running.get(saga.id) != saga) {
       return Future.succeededFuture(new Outcome(OutcomeKind.ABANDONED, null));
     }
-    Instant leaseNeeded = Instant.now().plus(step.timeout()).plusSeconds(1);
-    Future<Void> leased = leaseNeeded.isAfter(saga.leaseUntil) ? checkpoint(saga, null) : Future.succeededFuture();
+    Duration stepNeeds = step.timeout().plusSeconds(1);
+    Instant leaseNeeded = Instant.now().plus(stepNeeds);
+    Future<Void> leased = Future.succeededFuture();
+    if (leaseNeeded.isAfter(saga.leaseUntil)) {
+      // A step longer than the configured lease renews for as long as it may take, so no other node resumes it.
+      saga.leaseAtLeast = stepNeeds;
+      leased = checkpoint(saga, null);
+    }
     return leased.transform(lease -> {
       if (lease.failed()) {
         return Future.succeededFuture(new Outcome(OutcomeKind.ABANDONED, null));
@@ -736,7 +744,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     Instant now = Instant.now();
     State state = saga.progress.state();
     boolean owned = state == State.RUNNING || state == State.COMPENSATING;
-    Instant wakeUp = owned ? now.plus(settings.lease()) : state == State.WAITING ? saga.waitUntil : null;
+    Duration lease = saga.leaseAtLeast.compareTo(settings.lease()) > 0 ? saga.leaseAtLeast : settings.lease();
+    Instant wakeUp = owned ? now.plus(lease) : state == State.WAITING ? saga.waitUntil : null;
     List<LogEntry> logs = List.copyOf(saga.logs);
     long expected = saga.version;
     return writer.write(new TransitionWriter.Transition(saga.id, expected, state, saga.progress.toJson(),
@@ -960,6 +969,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     long version;
     Instant leaseUntil;
     Instant waitUntil;
+    /** The lease the next write must give at least: the step about to run may take longer than the usual lease. */
+    Duration leaseAtLeast = Duration.ZERO;
     /** Whether this copy has asked its definition's compensation guard already. */
     boolean guardAsked;
     Future<Void> lastWrite = Future.succeededFuture();

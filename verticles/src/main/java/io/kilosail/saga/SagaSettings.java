@@ -23,7 +23,7 @@ public record SagaSettings(Duration lease, Duration scanInterval, int scanBatch,
   public static SagaSettings fromJson(JsonObject config) {
     ConfigSection saga = new ConfigSection(config, "saga");
     return new SagaSettings(
-        Duration.ofMillis(saga.integer("leaseMs", 30_000, 1_000, 86_400_000)),
+        Duration.ofMillis(saga.integer("leaseMs", 10_000, 1_000, 86_400_000)),
         Duration.ofMillis(saga.integer("scanIntervalMs", 500, 10, 60_000)),
         saga.integer("scanBatch", 200, 1, 10_000),
         saga.text("address", SagaCoordinatorService.ADDRESS),
