@@ -86,10 +86,19 @@ class DeliveryFlowTest {
   @Test
   void simultaneousOffersLeaveExactlyOneHolderAndCancelTheOthersAtTheirPlatforms() throws Exception {
     for (String platform : PLATFORMS) {
-      // Every courier accepts at the same moment.
-      node.behave(platform, new JsonObject().put("priceFen", 1000).put("acceptDelayMs", 300));
+      // Every courier accepts at the same moment, and then takes its time to the shop: the losers' cancels reach their
+      // platforms before those couriers could deliver, even on a loaded machine.
+      node.behave(platform, new JsonObject().put("priceFen", 1000).put("acceptDelayMs", 300).put("arriveDelayMs", 4000));
     }
-    String orderId = node.push("hangzhou");
+    String orderId;
+    try {
+      orderId = node.push("hangzhou");
+      node.awaitState(orderId, "DELIVERED");
+    } finally {
+      for (String platform : PLATFORMS) {
+        node.behave(platform, new JsonObject().put("arriveDelayMs", 200));
+      }
+    }
 
     JsonObject order = node.awaitState(orderId, "DELIVERED");
     String holder = order.getJsonObject("courier").getString("platform");
