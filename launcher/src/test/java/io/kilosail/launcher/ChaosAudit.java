@@ -7,12 +7,18 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.TopicPartition;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -239,6 +245,40 @@ final class ChaosAudit {
       }
       return records;
     }
+  }
+
+  /**
+   * Why those records were dead-lettered: every {@code *.dlt} record read from the start, counted by the consumer
+   * group and error its headers name (the {@code dead_letter} row may be missing: it is written after the record).
+   */
+  List<String> deadLetterReasons(Set<String> topics) {
+    Map<String, Integer> reasons = new TreeMap<>();
+    if (topics.isEmpty()) {
+      return List.of();
+    }
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.kafkaBootstrap(),
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> partitions = topics.stream().flatMap(t -> consumer.partitionsFor(t).stream()
+          .map(p -> new TopicPartition(t, p.partition()))).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+          reasons.merge(record.topic() + " from group " + header(record, "kilosail.consumerGroup") + ": "
+              + abbreviate(header(record, "kilosail.error"), 200), 1, Integer::sum);
+        }
+      }
+    }
+    return reasons.entrySet().stream().map(e -> e.getValue() + " x " + e.getKey()).toList();
+  }
+
+  private static String header(ConsumerRecord<String, String> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? "?" : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   /** The {@code dead_letter} table's account of those records: group, topic and the first error, for the report. */

@@ -9,11 +9,11 @@ import java.util.stream.Collectors;
  * The chaos run's size, faults and targets, from system properties so that {@code scripts/chaos.sh} can make the run
  * bigger than the suite's: {@code -Dchaos.orders=1200 -Dchaos.rate=20}.
  *
- * @param orders              orders the food simulator pushes ({@code chaos.orders}, 250)
+ * @param orders              orders the food simulator pushes ({@code chaos.orders}, 300)
  * @param ratePerSecond       pushes a second ({@code chaos.rate}, 10)
  * @param faults              {@code chaos.faults}: {@code kill-b,term-c} (default), one of them, or {@code none} (the
  *                            harness's own sanity run: every invariant must hold)
- * @param killAfterSeconds    from the first push to the kill -9 of node B ({@code chaos.killAfterSeconds}, 8): the
+ * @param killAfterSeconds    from the first push to the kill -9 of node B ({@code chaos.killAfterSeconds}, 10): the
  *                            time before it is the quiet window whose latencies are the baseline
  * @param restartAfterSeconds node B (and C) stay down this long before they are started again
  *                            ({@code chaos.restartAfterSeconds}, 4)
@@ -41,10 +41,10 @@ record ChaosSettings(int orders, double ratePerSecond, Set<String> faults, doubl
       }
     }
     return new ChaosSettings(
-        Integer.getInteger("chaos.orders", 250),
+        Integer.getInteger("chaos.orders", 300),
         Double.parseDouble(System.getProperty("chaos.rate", "10")),
         chosen,
-        Double.parseDouble(System.getProperty("chaos.killAfterSeconds", "8")),
+        Double.parseDouble(System.getProperty("chaos.killAfterSeconds", "10")),
         Double.parseDouble(System.getProperty("chaos.restartAfterSeconds", "4")),
         Boolean.parseBoolean(System.getProperty("chaos.restartC", "true")),
         Integer.getInteger("chaos.drainSeconds", 90),
