@@ -149,6 +149,20 @@ final class ChaosAudit {
     }
   }
 
+  /** Orders received at or after {@code since} that are DELIVERED or CANCELLED by now. */
+  int ordersEndedAcceptedAfter(Instant since) throws SQLException {
+    try (Connection c = mysql(); java.sql.PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM delivery_order"
+        + " WHERE state IN ('DELIVERED', 'CANCELLED') AND received_at >= ?")) {
+      // received_at is UTC written by the application, never converted by the session (V4): a UTC LocalDateTime.
+      s.setObject(1, java.time.LocalDateTime.ofInstant(since.truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
+          java.time.ZoneOffset.UTC));
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
   private static int count(Statement s, String sql) throws SQLException {
     try (ResultSet rs = s.executeQuery(sql)) {
       rs.next();
