@@ -27,11 +27,19 @@ final class NodeProcess implements AutoCloseable {
   }
 
   static NodeProcess start(Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"),
-        Main.class.getName()));
+    return start("node", List.of("-Xmx512m"), env, args);
+  }
+
+  /**
+   * @param name       prefix of the log files under {@code target/node-processes/}
+   * @param jvmOptions options before the main class ({@code -Xmx}, {@code -D...})
+   */
+  static NodeProcess start(String name, List<String> jvmOptions, Map<String, String> env, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     // The node must see only the settings this test gives it.
@@ -39,9 +47,9 @@ final class NodeProcess implements AutoCloseable {
     builder.environment().putAll(env);
     // Output goes to files under target/ (kept for reading after a failure), not pipes that could fill up.
     Path logs = Files.createDirectories(Path.of("target", "node-processes"));
-    String name = "node-" + COUNTER.incrementAndGet() + "-" + ProcessHandle.current().pid();
-    Path out = logs.resolve(name + ".out");
-    Path err = logs.resolve(name + ".err");
+    String file = name + "-" + COUNTER.incrementAndGet() + "-" + ProcessHandle.current().pid();
+    Path out = logs.resolve(file + ".out");
+    Path err = logs.resolve(file + ".err");
     builder.redirectOutput(out.toFile()).redirectError(err.toFile());
     return new NodeProcess(builder.start(), out, err);
   }
@@ -94,6 +102,20 @@ final class NodeProcess implements AutoCloseable {
   /** The processes the node started itself and that still run (its embedded servers and their watchdogs). */
   List<ProcessHandle> children() {
     return process.children().toList();
+  }
+
+  /** The JVM, for following it and the processes it starts (embedded MariaDB, Redis) until they are gone. */
+  ProcessHandle handle() {
+    return process.toHandle();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Where its output goes, to point a reader at it after a failure. */
+  Path stdoutFile() {
+    return stdoutFile;
   }
 
   List<String> stdout() {
