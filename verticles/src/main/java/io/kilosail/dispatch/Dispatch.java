@@ -167,6 +167,21 @@ public final class Dispatch {
     return List.of();
   }
 
+  /**
+   * A while after a placement was sent, its answer is still not stored (it was lost, or the node that sent it died
+   * before storing it): send it again, since the platform answers a repeated create of a live order with the order it
+   * holds. Nothing to do once the answer came, the round moved on, or the dispatch is no longer looking.
+   */
+  public List<DispatchCommand> placementCheck(String platform, int placedInRound) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.status != Candidate.Status.PLACING || state != State.ACTIVE || placedInRound != round) {
+      return List.of();
+    }
+    // No quote token: the first create may have used it up; the gateway asks for a fresh one where the platform needs
+    // one, and the platform answers with the order it already holds for ours.
+    return List.of(new Place(platform, null, true));
+  }
+
   /** Placing failed (refused, down, circuit open…): go on with the next candidate. */
   public List<DispatchCommand> placeFailed(String platform, String error) {
     Candidate c = candidate(platform).orElse(null);

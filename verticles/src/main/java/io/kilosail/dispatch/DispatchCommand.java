@@ -6,8 +6,15 @@ package io.kilosail.dispatch;
  */
 public sealed interface DispatchCommand {
 
-  /** Offer the order to this platform (HTTP, after commit). */
-  record Place(String platform, String quoteToken) implements DispatchCommand {
+  /**
+   * Offer the order to this platform (HTTP, after commit). {@code again}: the same placement sent once more because
+   * the first one's answer was never stored; any failure of it leaves the first one's outcome unknown.
+   */
+  record Place(String platform, String quoteToken, boolean again) implements DispatchCommand {
+
+    Place(String platform, String quoteToken) {
+      this(platform, quoteToken, false);
+    }
   }
 
   /** Call off the order at this platform (HTTP, after commit); {@code platformOrderId} is its id there. */

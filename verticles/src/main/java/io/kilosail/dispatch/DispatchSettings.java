@@ -16,7 +16,9 @@ import java.util.Set;
  * The {@code dispatch} section: which strategy an order gets (the first rule matching its food platform and city,
  * else {@code defaultStrategy}), the platforms' priority, how long each offer waits for a courier, and the delivery
  * saga's waits: for some courier to hold the order ({@code courierWaitMs}; the order is cancelled after it) and for the
- * delivery once held ({@code deliveryWaitMs}; the order is called off and cancelled after it).
+ * delivery once held ({@code deliveryWaitMs}; the order is called off and cancelled after it). A placement whose
+ * answer was not stored {@code placementCheckMs} after it was sent (lost, or its node died) is sent again, at most
+ * {@code placementChecks} times: the platforms answer a repeated create of a live order with the order they hold.
  *
  * <pre>{@code
  * "dispatch": {
@@ -25,12 +27,15 @@ import java.util.Set;
  *   "acceptanceTimeoutMs": 60000,
  *   "courierWaitMs": 900000,
  *   "deliveryWaitMs": 14400000,
+ *   "placementCheckMs": 8000,
+ *   "placementChecks": 2,
  *   "rules": [ {"foodPlatforms": ["jd"], "cities": ["beijing"], "strategy": "SIMULTANEOUS"} ]
  * }
  * }</pre>
  */
 public record DispatchSettings(DispatchStrategy defaultStrategy, List<String> priority, Duration acceptanceTimeout,
-                               List<Rule> rules, Duration courierWait, Duration deliveryWait) {
+                               List<Rule> rules, Duration courierWait, Duration deliveryWait,
+                               Duration placementCheck, int placementChecks) {
 
   /** An absent (null) criterion matches anything. */
   public record Rule(Set<String> foodPlatforms, Set<String> cities, DispatchStrategy strategy) {
@@ -74,7 +79,10 @@ public record DispatchSettings(DispatchStrategy defaultStrategy, List<String> pr
     return new DispatchSettings(defaultStrategy, List.copyOf(priority),
         Duration.ofMillis(section.integer("acceptanceTimeoutMs", 60_000, 100, 3_600_000)), List.copyOf(rules),
         Duration.ofMillis(section.integer("courierWaitMs", 15 * 60_000, 1_000, 24 * 3_600_000)),
-        Duration.ofMillis(section.integer("deliveryWaitMs", 4 * 3_600_000, 1_000, 48 * 3_600_000)));
+        Duration.ofMillis(section.integer("deliveryWaitMs", 4 * 3_600_000, 1_000, 48 * 3_600_000)),
+        // Above the gateway's bound on one call (the courier HTTP timeout, its circuit's backstop, the bus reply).
+        Duration.ofMillis(section.integer("placementCheckMs", 8_000, 100, 3_600_000)),
+        section.integer("placementChecks", 2, 0, 10));
   }
 
   public DispatchStrategy strategyFor(String foodPlatform, String city) {

@@ -69,6 +69,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   /** Kafka topic of dispatch's own durable timers (acceptance timeouts). */
   public static final String TIMER_TOPIC = "kilosail.dispatch-timers";
   static final String ACCEPTANCE_TIMEOUT = "dispatch.acceptance-timeout";
+  static final String PLACEMENT_CHECK = "dispatch.placement-check";
 
   /** The saga the outcome is signalled to, and its facts. */
   public static final String SAGA_TYPE = "delivery";
@@ -106,7 +107,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     binding = new ServiceBinder(vertx).setAddress(ADDRESS).register(DispatchService.class, this);
     facts = IdempotentConsumer.create(vertx, pool, infra, node,
         ConsumerSettings.of("dispatch", OrderRepository.ORDER_EVENTS_TOPIC, TIMER_TOPIC)
-            .onlyTypes(ACCEPTANCE_TIMEOUT, COURIER_STATE_CHANGED, COURIER_FACT), this::onFact);
+            .onlyTypes(ACCEPTANCE_TIMEOUT, PLACEMENT_CHECK, COURIER_STATE_CHANGED, COURIER_FACT), this::onFact);
     return binding.completion().compose(x -> facts.start())
         .onSuccess(x -> log.info("dispatch started defaultStrategy={} priority={} acceptanceTimeoutMs={} rules={}",
             settings.defaultStrategy(), settings.priority(), settings.acceptanceTimeout().toMillis(),
@@ -174,7 +175,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
                           .put("at", now.toString()))))
               .compose(x -> OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
                   strategy + ": " + String.join(", ", plan.getCandidates())))
-              .compose(x -> durableEffects(conn, dispatch, commands, now))
+              .compose(x -> durableEffects(conn, dispatch, commands, now, 1))
               .onSuccess(afterCommit::addAll);
         }))
         .onSuccess(first -> {
@@ -218,6 +219,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     String orderId = fact.aggregateId();
     Function<Dispatch, List<DispatchCommand>> decide = switch (fact.type()) {
       case ACCEPTANCE_TIMEOUT -> d -> d.timedOut(p.getInteger("round"));
+      case PLACEMENT_CHECK -> d -> d.placementCheck(p.getString("platform"), p.getInteger("round"));
       case COURIER_STATE_CHANGED -> stateChanged(p);
       case COURIER_FACT -> courierFact(p);
       default -> null;
@@ -225,7 +227,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     if (decide == null) {
       return Future.succeededFuture();
     }
-    return transition(conn, orderId, decide).compose(done -> {
+    int checkAttempt = PLACEMENT_CHECK.equals(fact.type()) ? p.getInteger("attempt", 1) + 1 : 1;
+    return transition(conn, orderId, decide, checkAttempt).compose(done -> {
       if (done != null && !done.afterCommit().isEmpty()) {
         // The inbox's transaction commits after this handler: send only once it did.
         Transaction tx = conn.transaction();
@@ -282,6 +285,12 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
 
   /** Locks the dispatch, applies {@code decide}, stores it with its durable effects; null when there is no dispatch. */
   private Future<Done> transition(SqlConnection conn, String orderId, Function<Dispatch, List<DispatchCommand>> decide) {
+    return transition(conn, orderId, decide, 1);
+  }
+
+  /** @param checkAttempt the number of the placement check armed for each placement this transition sends */
+  private Future<Done> transition(SqlConnection conn, String orderId, Function<Dispatch, List<DispatchCommand>> decide,
+                                  int checkAttempt) {
     if (decide == null) {
       return Future.succeededFuture();
     }
@@ -294,7 +303,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
       return OrderRepository.holding(conn, orderId).compose(order -> {
         List<DispatchCommand> commands = new ArrayList<>(followOrder(dispatch, order));
         commands.addAll(decide.apply(dispatch));
-        return store(conn, stored, before, commands);
+        return store(conn, stored, before, commands, checkAttempt);
       });
     });
   }
@@ -318,25 +327,30 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   }
 
   private Future<Done> store(SqlConnection conn, DispatchRepository.Stored stored, Dispatch.State before,
-                             List<DispatchCommand> commands) {
+                             List<DispatchCommand> commands, int checkAttempt) {
     Dispatch dispatch = stored.dispatch();
     if (dispatch.state() != before) {
       count(dispatch.state().name().toLowerCase(), dispatch.strategy().name());
     }
     Instant now = Instant.now();
     return DispatchRepository.save(conn, dispatch, now)
-        .compose(x -> durableEffects(conn, dispatch, commands, now))
+        .compose(x -> durableEffects(conn, dispatch, commands, now, checkAttempt))
         .map(afterCommit -> new Done(stored.delivery(), afterCommit));
   }
 
   /** Writes the commands that must commit with the transition; answers the ones to send after the commit. */
   private Future<List<DispatchCommand>> durableEffects(SqlConnection conn, Dispatch d, List<DispatchCommand> commands,
-                                                       Instant now) {
+                                                       Instant now, int checkAttempt) {
     List<DispatchCommand> afterCommit = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     String orderId = d.orderId();
     for (DispatchCommand command : commands) {
-      if (command instanceof Place || command instanceof Cancel) {
+      if (command instanceof Place place) {
+        afterCommit.add(command);
+        if (checkAttempt <= settings.placementChecks()) {
+          chain = chain.compose(x -> armPlacementCheck(conn, orderId, place.platform(), d.round(), checkAttempt, now));
+        }
+      } else if (command instanceof Cancel) {
         afterCommit.add(command);
       } else {
         chain = chain.compose(x -> durableEffect(conn, d.orderId(), command, now));
@@ -381,6 +395,19 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));
   }
 
+  /**
+   * The placement is sent after the commit; if its answer is not stored by then (lost, or this node died first), the
+   * check sends it again. Committed with the placement's decision, so a node dying in between loses nothing.
+   */
+  private Future<Void> armPlacementCheck(SqlConnection conn, String orderId, String platform, int round, int attempt,
+                                         Instant now) {
+    return DurableTimers.schedule(conn, "dispatch:" + orderId + ":" + round + ":" + platform + ":check" + attempt,
+            now.plus(settings.placementCheck()), TIMER_TOPIC, Envelope.create(PLACEMENT_CHECK, "order", orderId,
+                new JsonObject().put("orderId", orderId).put("platform", platform).put("round", round)
+                    .put("attempt", attempt)))
+        .mapEmpty();
+  }
+
   private static Future<Void> signal(SqlConnection conn, String orderId, String type, JsonObject payload) {
     return Outbox.add(conn, SagaSignals.TOPIC, SagaSignals.envelope(SAGA_TYPE, orderId, type,
         payload.put("orderId", orderId)));
@@ -408,7 +435,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
         log.debug("dispatch placed orderId={} platform={} platformOrderId={}", orderId, place.platform(),
             ar.result().getPlatformOrderId());
         decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId());
-      } else if (CourierCallOutcome.certainlyFailed(ar.cause())) {
+      } else if (!place.again() && CourierCallOutcome.certainlyFailed(ar.cause())) {
         log.info("dispatch placing failed orderId={} platform={} error={}", orderId, place.platform(),
             ar.cause().getMessage());
         decide = d -> d.placeFailed(place.platform(), ar.cause().getMessage());

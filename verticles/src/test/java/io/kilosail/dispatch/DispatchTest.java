@@ -216,4 +216,17 @@ class DispatchTest {
     assertThat(d.state()).isEqualTo(Dispatch.State.COMPLETED);
     assertThat(d.withdraw("order cancelled")).isEmpty();
   }
+
+  @Test
+  void aPlacementWhoseAnswerWasNeverStoredIsSentAgainWithoutItsUsedQuoteToken() {
+    Dispatch d = plan(DispatchStrategy.CHEAPEST);
+    d.start();
+    // fengniao's answer never came: the check sends it again (the platform answers with the order it holds).
+    assertThat(d.placementCheck("fengniao", 1)).containsExactly(new Place("fengniao", null, true));
+    d.placed("fengniao", "FN-1");
+    // Once answered, a later check does nothing; nor does one of an earlier round.
+    assertThat(d.placementCheck("fengniao", 1)).isEmpty();
+    d.timedOut(1);
+    assertThat(d.placementCheck("fengniao", 1)).isEmpty();
+  }
 }
