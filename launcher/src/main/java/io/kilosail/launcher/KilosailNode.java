@@ -186,10 +186,7 @@ public final class KilosailNode {
         .mergeIn(new HttpConfig(settings.httpHost(), settings.httpPort()).toJson())
         .mergeIn(prepared.infra().toJson())
         .mergeIn(settings.verticleSections())
-        // Where the courier gateway looks for the simulated platforms unless couriers.<id>.baseUrl says otherwise.
-        .put("simulators", new JsonObject().put("courierPort", settings.simulatorCourierPort())
-            // Whether they run here: the push-back then defaults each platform's callback URL to the food simulator.
-            .put("enabled", settings.simulators()));
+        .put("simulators", settings.simulatorsSection());
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
 
     Future<String> nodeInfo = vertx.deployVerticle(new NodeInfoVerticle(), options);
