@@ -22,6 +22,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -134,7 +135,9 @@ public class CourierWebhookVerticle extends VerticleBase {
     Map<String, String> query = new HashMap<>();
     // queryParams() is already percent-decoded, which is what verifyCallback expects of SF's sign.
     ctx.queryParams().forEach(query::putIfAbsent);
-    String body = ctx.body().asString();
+    // UTF-8, whatever charset the Content-Type claims: the platforms sign UTF-8 bytes, and an unknown charset
+    // (charset=ebcdic) must not fail the request.
+    String body = ctx.body().buffer() == null ? null : ctx.body().buffer().toString(StandardCharsets.UTF_8);
     CourierInbound inbound = new CourierInbound(query, body);
     if (!wire.verifyCallback(inbound)) {
       metrics.rejected(platform, "signature");
