@@ -66,14 +66,16 @@ public final class KilosailNode {
   private final EmbeddedInfrastructure embedded;
   private final Vertx vertx;
   private final int httpPort;
+  private final int webhooksPort;
 
   private KilosailNode(KilosailSettings settings, InfraSettings infra, EmbeddedInfrastructure embedded, Vertx vertx,
-                       int httpPort) {
+                       int httpPort, int webhooksPort) {
     this.settings = settings;
     this.infra = infra;
     this.embedded = embedded;
     this.vertx = vertx;
     this.httpPort = httpPort;
+    this.webhooksPort = webhooksPort;
   }
 
   /** Infrastructure ready and schema migrated, before any Vert.x instance of the node exists. */
@@ -204,7 +206,8 @@ public final class KilosailNode {
       log.info("kilosail node {} up: roles={} clustered={} http={} infra={}", settings.nodeId(), node.roles(),
           settings.cluster().enabled(), port < 0 ? "-" : "http://" + settings.httpHost() + ":" + port,
           prepared.embedded() != null ? prepared.embedded().describe() : "external");
-      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port);
+      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port,
+          webhooks.isEmpty() ? -1 : webhooks.get(0).actualPort());
     });
   }
 
@@ -359,6 +362,11 @@ public final class KilosailNode {
   /** The ingress HTTP port, or -1 when this node has no ingress role. */
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The webhook server's port (couriers, Stripe), or -1 when this node has no webhooks role. */
+  public int webhooksPort() {
+    return webhooksPort;
   }
 
   static String rootMessage(Throwable error) {
