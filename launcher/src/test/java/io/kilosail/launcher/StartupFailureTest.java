@@ -47,7 +47,9 @@ class StartupFailureTest {
         "KILOSAIL_INFRA", "external",
         "KILOSAIL_MYSQL_URL", "mysql://kilosail:pw@127.0.0.1:" + closedPort + "/kilosail",
         "KILOSAIL_KAFKA", "127.0.0.1:9",
-        "KILOSAIL_REDIS", "redis://127.0.0.1:9")).get(0))
+        "KILOSAIL_REDIS", "redis://127.0.0.1:9",
+        // Settings are checked before any server is reached: push-back's destination would be named first.
+        "KILOSAIL_PUSHBACK_ENABLED", "false")).get(0))
         .contains("mysql.url (KILOSAIL_MYSQL_URL)").contains("127.0.0.1:" + closedPort);
   }
 
