@@ -7,19 +7,18 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar kilosail-dev.jar issue-token --operator alice [--ttl 8h] [--conf file]}: prints an admin dashboard
  * token signed with {@code admin.jwt.privateKey} (from conf/default.json, the --conf file or
- * KILOSAIL_ADMIN_JWT_PRIVATE_KEY), for the operator to paste into the dashboard's token field.
+ * KILOSAIL_ADMIN_JWT_PRIVATE_KEY), for the operator to paste into the dashboard's token field. The lifetime is at
+ * most {@code admin.jwt.maxTtl} (24h by default), which every node also enforces on the tokens it is shown.
  */
 final class IssueToken {
 
   static final String COMMAND = "issue-token";
   private static final Duration DEFAULT_TTL = Duration.ofHours(8);
-  private static final Duration MAX_TTL = Duration.ofDays(7);
 
   private IssueToken() {
   }
@@ -51,7 +50,13 @@ final class IssueToken {
       // The command line's own main thread, not an event loop: waiting here for the settings blocks nothing.
       KilosailSettings settings = SettingsLoader.load(vertx, conf, new JsonObject())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      out.println(AdminTokens.fromJson(vertx, settings.verticleSections()).issue(operator.trim(), ttl));
+      AdminTokens tokens = AdminTokens.fromJson(vertx, settings.verticleSections());
+      if (ttl.compareTo(tokens.maxTtl()) > 0) {
+        err.println("kilosail issue-token: --ttl is at most " + AdminTokens.describe(tokens.maxTtl()) + " ("
+            + AdminTokens.MAX_TTL_SETTING + "; a token cannot be revoked), got " + AdminTokens.describe(ttl));
+        return Main.EXIT_BAD_SETTING;
+      }
+      out.println(tokens.issue(operator.trim(), ttl));
       return 0;
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -63,23 +68,16 @@ final class IssueToken {
     }
   }
 
-  /** {@code 90s}, {@code 30m}, {@code 8h}, {@code 2d}; at most 7 days, since a token cannot be taken back. */
+  /**
+   * {@code 90s}, {@code 30m}, {@code 8h}, {@code 2d}. The upper bound, {@code admin.jwt.maxTtl}, is checked once the
+   * settings are loaded.
+   */
   static Duration ttl(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    if (!t.matches("[1-9][0-9]{0,6}[smhd]")) {
+    try {
+      return AdminTokens.parseTtl(text);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--ttl must look like 90s, 30m, 8h or 2d, got '" + text + "'");
     }
-    long n = Long.parseLong(t.substring(0, t.length() - 1));
-    Duration ttl = switch (t.charAt(t.length() - 1)) {
-      case 's' -> Duration.ofSeconds(n);
-      case 'm' -> Duration.ofMinutes(n);
-      case 'h' -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
-    if (ttl.compareTo(MAX_TTL) > 0) {
-      throw new IllegalArgumentException("--ttl is at most 7d (a token cannot be revoked), got '" + text + "'");
-    }
-    return ttl;
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -69,6 +69,7 @@ public final class KilosailNode {
   private final EmbeddedInfrastructure embedded;
   private final Vertx vertx;
   private final int httpPort;
+  private final int webhooksPort;
   private final Deployments deployments;
   /**
    * The node's own hold on the MySQL pool its verticles share by name: a shared pool closes with its last holder, so
@@ -77,12 +78,13 @@ public final class KilosailNode {
   private final Pool sharedPool;
 
   private KilosailNode(KilosailSettings settings, InfraSettings infra, EmbeddedInfrastructure embedded, Vertx vertx,
-                       int httpPort, Deployments deployments, Pool sharedPool) {
+                       int httpPort, int webhooksPort, Deployments deployments, Pool sharedPool) {
     this.settings = settings;
     this.infra = infra;
     this.embedded = embedded;
     this.vertx = vertx;
     this.httpPort = httpPort;
+    this.webhooksPort = webhooksPort;
     this.deployments = deployments;
     this.sharedPool = sharedPool;
   }
@@ -197,10 +199,7 @@ public final class KilosailNode {
         .mergeIn(new HttpConfig(settings.httpHost(), settings.httpPort()).toJson())
         .mergeIn(prepared.infra().toJson())
         .mergeIn(settings.verticleSections())
-        // Where the courier gateway looks for the simulated platforms unless couriers.<id>.baseUrl says otherwise.
-        .put("simulators", new JsonObject().put("courierPort", settings.simulatorCourierPort())
-            // Whether they run here: the push-back then defaults each platform's callback URL to the food simulator.
-            .put("enabled", settings.simulators()));
+        .put("simulators", settings.simulatorsSection());
     DeploymentOptions options = new DeploymentOptions().setConfig(config);
 
     Deployments deployments = new Deployments();
@@ -220,7 +219,8 @@ public final class KilosailNode {
       log.info("kilosail node {} up: roles={} clustered={} http={} infra={}", settings.nodeId(), node.roles(),
           settings.cluster().enabled(), port < 0 ? "-" : "http://" + settings.httpHost() + ":" + port,
           prepared.embedded() != null ? prepared.embedded().describe() : "external");
-      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port, deployments, sharedPool);
+      return new KilosailNode(settings, prepared.infra(), prepared.embedded(), vertx, port,
+          webhooks.isEmpty() ? -1 : webhooks.get(0).actualPort(), deployments, sharedPool);
     });
   }
 
@@ -394,6 +394,11 @@ public final class KilosailNode {
   /** The ingress HTTP port, or -1 when this node has no ingress role. */
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The webhook server's port (couriers, Stripe), or -1 when this node has no webhooks role. */
+  public int webhooksPort() {
+    return webhooksPort;
   }
 
   static String rootMessage(Throwable error) {

@@ -39,6 +39,15 @@ public record KilosailSettings(
 
   public enum InfraMode { EMBEDDED, EXTERNAL }
 
+  /**
+   * The {@code simulators} section verticles read: where the courier gateway looks for the simulated platforms unless
+   * {@code couriers.<id>.baseUrl} says otherwise, and whether they run here (push-back then defaults each platform's
+   * callback URL to the food simulator).
+   */
+  public JsonObject simulatorsSection() {
+    return new JsonObject().put("courierPort", simulatorCourierPort).put("enabled", simulators);
+  }
+
   /** Ports of the embedded servers; 0 for any free port. */
   public record EmbeddedPorts(int mysql, int kafka, int kafkaController, int redis) {
   }

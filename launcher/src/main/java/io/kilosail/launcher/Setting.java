@@ -36,7 +36,11 @@ public enum Setting {
   SIMULATORS_ENABLED("simulators.enabled", "KILOSAIL_SIMULATORS",
       "start the simulators with the node: auto (with embedded infrastructure only), true or false"),
   SIMULATOR_COURIER_PORT("simulators.courierPort", "KILOSAIL_SIMULATOR_COURIER_PORT",
-      "port of the courier simulator (0: any free port)");
+      "port of the courier simulator (0: any free port)"),
+  PUSHBACK_ENABLED("pushback.enabled", "KILOSAIL_PUSHBACK_ENABLED",
+      "push order states back to the food platforms (role relay): true needs platforms.<name>.callbackUrl"
+          + " (KILOSAIL_PLATFORM_<NAME>_CALLBACK_URL) for each platform unless the simulators run here; false keeps"
+          + " the changes unsent on purpose");
 
   private final String path;
   private final String env;

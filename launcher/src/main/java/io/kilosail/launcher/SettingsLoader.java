@@ -7,6 +7,7 @@ import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
 import io.kilosail.platform.settings.SettingException;
 import io.kilosail.courier.CourierSettings;
+import io.kilosail.pushback.PushbackSettings;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -33,6 +34,7 @@ public final class SettingsLoader {
   static final String DEFAULT_CONF = "conf/default.json";
   private static final String PLATFORM_ENV_PREFIX = "KILOSAIL_PLATFORM_";
   private static final String PLATFORM_ENV_SUFFIX = "_SECRET";
+  private static final String PLATFORM_CALLBACK_ENV_SUFFIX = "_CALLBACK_URL";
   private static final String COURIER_ENV_PREFIX = "KILOSAIL_COURIER_";
 
   private SettingsLoader() {
@@ -110,7 +112,10 @@ public final class SettingsLoader {
     } catch (InvalidPathException e) {
       throw new SettingException(Setting.DATA_DIR.label(), "not a path: " + e.getMessage());
     }
-    return new KilosailSettings(
+    JsonObject sections = verticleSections(merged);
+    sections.put("pushback", (sections.getValue("pushback") instanceof JsonObject p ? p : new JsonObject())
+        .put("enabled", v.bool(Setting.PUSHBACK_ENABLED)));
+    KilosailSettings settings = new KilosailSettings(
         nodeId,
         Role.parse(Setting.NODE_ROLES.label(), v.list(Setting.NODE_ROLES)),
         v.string(Setting.HTTP_HOST),
@@ -124,11 +129,16 @@ public final class SettingsLoader {
         poolSize,
         external,
         cluster,
-        verticleSections(merged),
+        sections,
         // auto: a laptop run on embedded servers gets the simulators, a run on external servers does not.
         "auto".equalsIgnoreCase(v.string(Setting.SIMULATORS_ENABLED)) ? mode == InfraMode.EMBEDDED
             : v.bool(Setting.SIMULATORS_ENABLED),
         v.port(Setting.SIMULATOR_COURIER_PORT));
+    if (settings.roles().contains(Role.RELAY)) {
+      // Checked here, before any server starts: a relay node with nowhere to push states back must not come up.
+      PushbackSettings.fromJson(sections.copy().put("simulators", settings.simulatorsSection()));
+    }
+    return settings;
   }
 
   private static JsonObject verticleSections(JsonObject merged) {
@@ -168,24 +178,34 @@ public final class SettingsLoader {
   }
 
   /**
-   * {@code KILOSAIL_PLATFORM_<NAME>_SECRET} sets {@code platforms.<name>.secret} (name lower-cased, '_' kept), so a
-   * deployment gives each upstream platform its secret, or adds a platform, without writing secrets into a file.
+   * {@code KILOSAIL_PLATFORM_<NAME>_SECRET} sets {@code platforms.<name>.secret} and
+   * {@code KILOSAIL_PLATFORM_<NAME>_CALLBACK_URL} its {@code callbackUrl} (name lower-cased, '_' kept), so a
+   * deployment gives each upstream platform its secret and push-back destination, or adds a platform, without writing
+   * them into a file.
    */
   private static void platformSecretsFromEnv(JsonObject merged, JsonObject sections) {
     for (String key : merged.fieldNames()) {
-      if (key.startsWith(PLATFORM_ENV_PREFIX) && key.endsWith(PLATFORM_ENV_SUFFIX)
-          && key.length() > PLATFORM_ENV_PREFIX.length() + PLATFORM_ENV_SUFFIX.length()) {
-        String name = key.substring(PLATFORM_ENV_PREFIX.length(), key.length() - PLATFORM_ENV_SUFFIX.length())
-            .toLowerCase(Locale.ROOT);
-        JsonObject platforms = sections.getJsonObject("platforms");
-        if (platforms == null) {
-          platforms = new JsonObject();
-          sections.put("platforms", platforms);
-        }
-        JsonObject platform = platforms.getValue(name) instanceof JsonObject json ? json : new JsonObject();
-        platforms.put(name, platform.put("secret", String.valueOf(merged.getValue(key))));
+      platformFromEnv(merged, sections, key, PLATFORM_CALLBACK_ENV_SUFFIX, "callbackUrl");
+      if (!key.endsWith(PLATFORM_CALLBACK_ENV_SUFFIX)) {
+        platformFromEnv(merged, sections, key, PLATFORM_ENV_SUFFIX, "secret");
       }
     }
+  }
+
+  private static void platformFromEnv(JsonObject merged, JsonObject sections, String key, String suffix,
+                                      String field) {
+    if (!key.startsWith(PLATFORM_ENV_PREFIX) || !key.endsWith(suffix)
+        || key.length() <= PLATFORM_ENV_PREFIX.length() + suffix.length()) {
+      return;
+    }
+    String name = key.substring(PLATFORM_ENV_PREFIX.length(), key.length() - suffix.length()).toLowerCase(Locale.ROOT);
+    JsonObject platforms = sections.getJsonObject("platforms");
+    if (platforms == null) {
+      platforms = new JsonObject();
+      sections.put("platforms", platforms);
+    }
+    JsonObject platform = platforms.getValue(name) instanceof JsonObject json ? json : new JsonObject();
+    platforms.put(name, platform.put(field, String.valueOf(merged.getValue(key))));
   }
 
   /**

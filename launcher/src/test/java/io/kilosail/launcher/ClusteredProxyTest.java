@@ -55,6 +55,8 @@ class ClusteredProxyTest {
         .put("kilosail.cluster.enabled", "true")
         .put("kilosail.cluster.name", cluster)
         .put("kilosail.cluster.port", String.valueOf(port))
-        .put("kilosail.cluster.members", members);
+        .put("kilosail.cluster.members", members)
+        // No food platform listens in this test and no simulators run: push-back off on purpose (node-b has relay).
+        .put("kilosail.pushback.enabled", "false");
   }
 }

@@ -74,12 +74,49 @@ class SettingsLoaderTest {
         .put("kilosail.infra.mode", "external")
         .put("kilosail.mysql.url", "mysql://app:s%40cret@db.internal:3307/orders")
         .put("kilosail.kafka.bootstrapServers", "k1:9092,k2:9092")
-        .put("kilosail.redis.url", "redis://cache:6379"));
+        .put("kilosail.redis.url", "redis://cache:6379")
+        .put("KILOSAIL_PLATFORM_MEITUAN_CALLBACK_URL", "https://meituan.example/cb")
+        .put("KILOSAIL_PLATFORM_ELEME_CALLBACK_URL", "https://eleme.example/cb")
+        .put("KILOSAIL_PLATFORM_JD_CALLBACK_URL", "https://jd.example/cb"));
+    assertThat(settings.verticleSections().getJsonObject("platforms").getJsonObject("meituan").getString("callbackUrl"))
+        .isEqualTo("https://meituan.example/cb");
+    assertThat(settings.verticleSections().getJsonObject("platforms").getJsonObject("meituan").getString("secret"))
+        .startsWith("dev-only-meituan");
     assertThat(settings.external().mysql().host()).isEqualTo("db.internal");
     assertThat(settings.external().mysql().port()).isEqualTo(3307);
     assertThat(settings.external().mysql().password()).isEqualTo("s@cret");
     assertThat(settings.external().mysql().database()).isEqualTo("orders");
     assertThat(settings.external().kafkaBootstrapServers()).isEqualTo("k1:9092,k2:9092");
+  }
+
+  @Test
+  void aRelayNodeWithoutTheSimulatorsNeedsACallbackUrlPerPlatformOrPushbackSwitchedOff() {
+    JsonObject relay = base().put("kilosail.infra.mode", "external").put("kilosail.node.roles", "relay")
+        .put("kilosail.mysql.url", "mysql://a:b@db:3306/k").put("kilosail.kafka.bootstrapServers", "k:9092")
+        .put("kilosail.redis.url", "redis://r:6379");
+    assertThatThrownBy(() -> SettingsLoader.parse(relay.copy()))
+        .isInstanceOf(SettingException.class)
+        .hasMessageContaining("platforms.eleme.callbackUrl (KILOSAIL_PLATFORM_ELEME_CALLBACK_URL)")
+        .hasMessageContaining("pushback.enabled=false");
+    assertThatThrownBy(() -> SettingsLoader.parse(relay.copy().put("KILOSAIL_PLATFORM_ELEME_CALLBACK_URL", "x")
+        .put("KILOSAIL_PLATFORM_JD_CALLBACK_URL", "http://jd/cb")
+        .put("KILOSAIL_PLATFORM_MEITUAN_CALLBACK_URL", "http://mt/cb")))
+        .hasMessageContaining("platforms.eleme.callbackUrl").hasMessageContaining("absolute http(s) URL");
+
+    KilosailSettings off = SettingsLoader.parse(relay.copy().put("KILOSAIL_PUSHBACK_ENABLED", "false"));
+    assertThat(off.verticleSections().getJsonObject("pushback").getBoolean("enabled")).isFalse();
+    // The simulators default every URL; a node without the relay role pushes nothing and needs none.
+    SettingsLoader.parse(relay.copy().put("kilosail.simulators.enabled", "true"));
+    SettingsLoader.parse(relay.copy().put("kilosail.node.roles", "ingress,webhooks"));
+  }
+
+  @Test
+  void theShippedClusterAndExternalConfigurationsStart() throws Exception {
+    for (String conf : List.of("../conf/cluster-node-a.json", "../conf/cluster-node-b.json", "../conf/external.json")) {
+      KilosailSettings settings = SettingsLoader.load(vertx, conf, new JsonObject())
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(settings.nodeId()).as(conf).isNotBlank();
+    }
   }
 
   @Test

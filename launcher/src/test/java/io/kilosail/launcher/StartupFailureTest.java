@@ -47,7 +47,9 @@ class StartupFailureTest {
         "KILOSAIL_INFRA", "external",
         "KILOSAIL_MYSQL_URL", "mysql://kilosail:pw@127.0.0.1:" + closedPort + "/kilosail",
         "KILOSAIL_KAFKA", "127.0.0.1:9",
-        "KILOSAIL_REDIS", "redis://127.0.0.1:9")).get(0))
+        "KILOSAIL_REDIS", "redis://127.0.0.1:9",
+        // Settings are checked before any server is reached: push-back's destination would be named first.
+        "KILOSAIL_PUSHBACK_ENABLED", "false")).get(0))
         .contains("mysql.url (KILOSAIL_MYSQL_URL)").contains("127.0.0.1:" + closedPort);
   }
 
@@ -61,11 +63,23 @@ class StartupFailureTest {
     }
   }
 
+  @Test
+  void aRelayNodeWithNowhereToPushStatesBack(TestInfra infra) throws Exception {
+    // conf/cluster-node-b.json before it named callback URLs: external servers, role relay, no simulators.
+    Map<String, String> env = new HashMap<>(externalEnv(infra));
+    env.remove("KILOSAIL_PUSHBACK_ENABLED");
+    assertThat(failWith(env, "--roles", "quote,dispatch,saga,relay").get(0))
+        .contains("platforms.eleme.callbackUrl (KILOSAIL_PLATFORM_ELEME_CALLBACK_URL)")
+        .contains("pushback.enabled=false");
+  }
+
+  /** External servers; push-back switched off, since no food platform listens (see aRelayNodeWithNowhereToPush...). */
   static Map<String, String> externalEnv(TestInfra infra) {
     return Map.of(
         "KILOSAIL_INFRA", "external",
         "KILOSAIL_MYSQL_URL", infra.settings().mysql().url(),
         "KILOSAIL_KAFKA", infra.settings().kafkaBootstrapServers(),
-        "KILOSAIL_REDIS", infra.settings().redisUrl());
+        "KILOSAIL_REDIS", infra.settings().redisUrl(),
+        "KILOSAIL_PUSHBACK_ENABLED", "false");
   }
 }

@@ -75,8 +75,10 @@ public final class AdminBridge {
       return;
     }
     JsonObject raw = event.getRawMessage();
-    JsonObject headers = raw.getJsonObject("headers", new JsonObject());
-    tokens.verify(bearer(headers.getString(AdminAddresses.AUTHORIZATION_HEADER))).onComplete(verified -> {
+    // Whatever a socket sends is untrusted: a header of the wrong type is no token, not an exception.
+    JsonObject headers = raw.getValue("headers") instanceof JsonObject h ? h : new JsonObject();
+    String authorization = headers.getValue(AdminAddresses.AUTHORIZATION_HEADER) instanceof String a ? a : null;
+    tokens.verify(bearer(authorization)).onComplete(verified -> {
       if (verified.failed()) {
         refuse(event, address, 401, "no valid operator token: " + verified.cause().getMessage());
         return;
@@ -91,7 +93,8 @@ public final class AdminBridge {
   private static void refuse(BridgeEvent event, String address, int code, String reason) {
     log.warn("bridge refused type={} address={} reason={} remote={}", event.type(), address, reason,
         event.socket().remoteAddress());
-    String replyAddress = event.getRawMessage() == null ? null : event.getRawMessage().getString("replyAddress");
+    String replyAddress = event.getRawMessage() == null ? null
+        : event.getRawMessage().getValue("replyAddress") instanceof String r ? r : null;
     if (replyAddress != null) {
       // The bridge itself only answers a bare "rejected" that no callback sees; the sender's reply handler gets why.
       event.socket().write(new JsonObject().put("type", "err").put("address", replyAddress)
@@ -102,7 +105,8 @@ public final class AdminBridge {
   }
 
   private static String address(BridgeEvent event) {
-    return event.getRawMessage() == null ? null : event.getRawMessage().getString("address");
+    return event.getRawMessage() == null ? null
+        : event.getRawMessage().getValue("address") instanceof String a ? a : null;
   }
 
   private static String bearer(String header) {

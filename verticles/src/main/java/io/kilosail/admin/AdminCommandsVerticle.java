@@ -77,7 +77,7 @@ public class AdminCommandsVerticle extends VerticleBase {
       return;
     }
     String operator = operator(command);
-    String given = command.body().getString("reason");
+    String given = text(command, "reason");
     String reason = "operator " + operator + ": " + (given == null || given.isBlank() ? "cancelled from the dashboard"
         : given);
     orders.find(orderId).compose(order -> {
@@ -103,12 +103,21 @@ public class AdminCommandsVerticle extends VerticleBase {
   }
 
   private static String field(Message<JsonObject> command, String name) {
-    String value = command.body() == null ? null : command.body().getString(name);
+    String value = text(command, name);
     if (value == null || value.isBlank()) {
       command.fail(400, name + " is required");
       return null;
     }
     return value.trim();
+  }
+
+  /**
+   * A text field of the command, or null. A command comes from a browser through the bridge: its body may be no JSON
+   * object at all, and a field may be of any type, which must be answered, not thrown on the event loop.
+   */
+  private static String text(Message<JsonObject> command, String name) {
+    Object body = ((Message<?>) command).body();
+    return body instanceof JsonObject json && json.getValue(name) instanceof String value ? value : null;
   }
 
   private static String operator(Message<JsonObject> command) {

@@ -73,6 +73,7 @@ public class IngressVerticle extends VerticleBase {
         .compose(mounted -> CheckoutRoutes.mount(vertx, router, mysql, config()))
         .compose(answers -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
             .requestHandler(router)
+            .invalidRequestHandler(Problems.invalidRequestHandler())
             .listen(http.port(), http.host()))
         .onSuccess(s -> {
           server = s;

@@ -108,8 +108,10 @@ public class PushbackVerticle extends VerticleBase {
       log.info("pushback started platforms={} withoutCallbackUrl={} batchSize={} backoffMs={}..{}",
           settings.callbacks().keySet(), settings.withoutUrl(), settings.batchSize(), settings.initialBackoffMs(),
           settings.maxBackoffMs());
-      settings.withoutUrl().forEach(p -> log.warn("pushback: platform {} has no callback URL (platforms.{}.callbackUrl);"
-          + " its status changes are kept, not sent", p, p));
+      if (!settings.enabled()) {
+        log.warn("pushback is switched off (pushback.enabled=false): the status changes of {} are kept, not sent",
+            settings.withoutUrl());
+      }
     });
   }
 

@@ -112,10 +112,23 @@ class PushbackRulesTest {
     assertThat(simulated.initialBackoffMs()).isEqualTo(1_000);
     assertThat(simulated.maxBackoffMs()).isEqualTo(300_000);
 
-    PushbackSettings external = PushbackSettings.fromJson(new JsonObject().put("platforms", platforms)
-        .put("simulators", new JsonObject().put("courierPort", 8091)));
-    assertThat(external.callbacks().keySet()).containsExactly("eleme");
-    assertThat(external.withoutUrl()).containsExactly("meituan");
+    // Without the simulators a platform without a URL stops start-up, naming the setting, unless switched off.
+    assertThatThrownBy(() -> PushbackSettings.fromJson(new JsonObject().put("platforms", platforms)
+        .put("simulators", new JsonObject().put("courierPort", 8091))))
+        .isInstanceOf(SettingException.class)
+        .hasMessageContaining("platforms.meituan.callbackUrl (KILOSAIL_PLATFORM_MEITUAN_CALLBACK_URL)")
+        .hasMessageContaining("pushback.enabled=false");
+    assertThatThrownBy(() -> PushbackSettings.fromJson(new JsonObject().put("platforms", new JsonObject()
+        .put("jd", new JsonObject().put("secret", "s").put("callbackUrl", " ")))))
+        .isInstanceOf(SettingException.class).hasMessageContaining("platforms.jd.callbackUrl");
+    PushbackSettings off = PushbackSettings.fromJson(new JsonObject().put("platforms", platforms)
+        .put("pushback", new JsonObject().put("enabled", "false")));
+    assertThat(off.enabled()).isFalse();
+    assertThat(off.callbacks()).isEmpty();
+    assertThat(off.withoutUrl()).containsExactlyInAnyOrder("meituan", "eleme");
+    assertThatThrownBy(() -> PushbackSettings.fromJson(new JsonObject()
+        .put("pushback", new JsonObject().put("enabled", "maybe"))))
+        .isInstanceOf(SettingException.class).hasMessageContaining("pushback.enabled");
 
     assertThatThrownBy(() -> PushbackSettings.fromJson(new JsonObject().put("platforms", new JsonObject()
         .put("jd", new JsonObject().put("secret", "s").put("callbackUrl", "not a url")))))

@@ -56,16 +56,27 @@ final class WireCodec {
 
   /** A field that must be present; numbers are accepted and turned to text, as platforms are loose about it. */
   static String requireText(JsonObject json, String field, String what) {
-    Object value = json.getValue(field);
-    if (value == null || value.toString().isBlank()) {
+    String value = scalar(json.getValue(field), field, what);
+    if (value == null || value.isBlank()) {
       throw new CourierWireException(what + " lacks field " + field);
     }
-    return value.toString();
+    return value;
   }
 
   static String optText(JsonObject json, String field) {
-    Object value = json == null ? null : json.getValue(field);
-    return value == null || value.toString().isBlank() ? null : value.toString();
+    String value = json == null ? null : scalar(json.getValue(field), field, "callback");
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  /**
+   * A field's text: platforms send some ids and codes as numbers, so a number is read as its text; an object or an
+   * array (or a boolean) where a value belongs is no value, and reading it as text would store garbage as an order id.
+   */
+  private static String scalar(Object value, String field, String what) {
+    if (value == null || value instanceof String || value instanceof Number) {
+      return value == null ? null : value.toString();
+    }
+    throw new CourierWireException(what + " field " + field + " is not a text or a number");
   }
 
   static long requireLong(JsonObject json, String field, String what) {

@@ -36,6 +36,15 @@ public final class CourierCallbackStore {
   }
 
   private static final int DUPLICATE_KEY = 1062;
+  // Column sizes of courier_callback and delivery_order (V4, V5 migrations), in characters as MySQL counts them.
+  private static final int MAX_ORDER_ID = 64;
+  private static final int MAX_PLATFORM_ORDER_ID = 64;
+  private static final int MAX_RAW_STATUS = 16;
+  private static final int MAX_COURIER_NAME = 64;
+  private static final int MAX_COURIER_PHONE = 32;
+  /** The DATETIME range: an instant outside it is refused by MySQL. */
+  private static final Instant EARLIEST = Instant.parse("1000-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
   private static final Logger log = LoggerFactory.getLogger(CourierCallbackStore.class);
 
   // The lock comes first: callbacks for one order are then applied one at a time, in the order they reach the row,
@@ -64,6 +73,31 @@ public final class CourierCallbackStore {
 
   public CourierCallbackStore(Pool pool) {
     this.pool = pool;
+  }
+
+  /**
+   * Why {@code callback} cannot be stored as sent (a field longer than its column, an instant DATETIME cannot hold),
+   * or null when it can. Checked before any SQL: such a callback would fail its insert on every retry.
+   */
+  public static String unstorable(CourierCallback callback) {
+    String tooLong = tooLong("orderId", callback.orderId(), MAX_ORDER_ID);
+    tooLong = tooLong != null ? tooLong : tooLong("platformOrderId", callback.platformOrderId(), MAX_PLATFORM_ORDER_ID);
+    tooLong = tooLong != null ? tooLong : tooLong("status", callback.rawStatus(), MAX_RAW_STATUS);
+    tooLong = tooLong != null ? tooLong : tooLong("courier name", callback.courierName(), MAX_COURIER_NAME);
+    tooLong = tooLong != null ? tooLong : tooLong("courier phone", callback.courierPhone(), MAX_COURIER_PHONE);
+    if (tooLong != null) {
+      return tooLong;
+    }
+    Instant at = callback.occurredAt();
+    if (at == null || at.isBefore(EARLIEST) || at.isAfter(LATEST)) {
+      return "the callback's time " + at + " is outside the years 1000 to 9999";
+    }
+    return null;
+  }
+
+  private static String tooLong(String field, String value, int max) {
+    return value != null && value.codePointCount(0, value.length()) > max
+        ? "the callback's " + field + " is longer than " + max + " characters" : null;
   }
 
   public Future<Stored> store(CourierCallback callback, String body, Instant receivedAt) {

@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Counters of the courier webhooks, tagged by platform, on the node's registry ({@code /metrics}):
  * {@code kilosail.courier.webhook.received} (every request to a platform's endpoint),
- * {@code .rejected} (tag {@code reason}: signature, unreadable), {@code .duplicate}, {@code .applied} (an order moved),
+ * {@code .rejected} (tag {@code reason}: signature, unreadable, unstorable), {@code .duplicate}, {@code .applied} (an order moved),
  * {@code .ignored} (stored, order unchanged; tag {@code outcome}: STALE, GAVE_UP, NOT_HOLDER, UNKNOWN_ORDER).
  */
 final class CourierWebhookMetrics {

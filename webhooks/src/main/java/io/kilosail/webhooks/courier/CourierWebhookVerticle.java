@@ -14,6 +14,7 @@ import io.kilosail.webhooks.stripe.StripeWebhook;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -21,6 +22,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,7 +35,9 @@ import java.util.Set;
  * {@code POST /webhooks/couriers/sf/{status|complete|cancel|rider-withdrew|exception}}.
  *
  * <p>Each callback is verified with its platform's wire over the raw body (and SF's decoded {@code sign} query
- * parameter): a bad signature gets 401 and stores nothing; a signed body the wire cannot read gets 400. A readable one
+ * parameter): a bad signature gets 401 and stores nothing; a signed body the wire cannot read gets 400, and one whose
+ * fields the tables cannot hold as sent (too long, a time out of range) 422, both with {@code "retryable":false}
+ * and nothing stored. A readable one
  * is stored and applied by {@link CourierCallbackStore} in one transaction, and only after that commit is the
  * platform answered with its {@link CourierWire#callbackReply()}. A database failure answers 500, so the platform
  * retries; the retry is de-duplicated.
@@ -47,6 +51,9 @@ public class CourierWebhookVerticle extends VerticleBase {
   public static final String BASE_PATH = "/webhooks/couriers";
   /** SF posts each kind of callback to its own URL (the reference); the path says nothing the body does not. */
   public static final Set<String> SF_KINDS = Set.of("status", "complete", "cancel", "rider-withdrew", "exception");
+
+  /** Marks a refusal that resending the same callback cannot change (RFC 9457 extension member). */
+  private static final JsonObject NOT_RETRYABLE = new JsonObject().put("retryable", false);
 
   private final Clock clock;
   private Pool mysql;
@@ -100,6 +107,7 @@ public class CourierWebhookVerticle extends VerticleBase {
 
     return vertx.createHttpServer()
         .requestHandler(router)
+        .invalidRequestHandler(Problems.invalidRequestHandler())
         .listen(settings.port(), settings.host())
         .onSuccess(s -> {
           server = s;
@@ -127,7 +135,9 @@ public class CourierWebhookVerticle extends VerticleBase {
     Map<String, String> query = new HashMap<>();
     // queryParams() is already percent-decoded, which is what verifyCallback expects of SF's sign.
     ctx.queryParams().forEach(query::putIfAbsent);
-    String body = ctx.body().asString();
+    // UTF-8, whatever charset the Content-Type claims: the platforms sign UTF-8 bytes, and an unknown charset
+    // (charset=ebcdic) must not fail the request.
+    String body = ctx.body().buffer() == null ? null : ctx.body().buffer().toString(StandardCharsets.UTF_8);
     CourierInbound inbound = new CourierInbound(query, body);
     if (!wire.verifyCallback(inbound)) {
       metrics.rejected(platform, "signature");
@@ -145,7 +155,17 @@ public class CourierWebhookVerticle extends VerticleBase {
       metrics.rejected(platform, "unreadable");
       log.warn("courier callback refused platform={} path={} reason=unreadable cause={}", platform.id(),
           ctx.request().path(), e.getMessage());
-      Problems.send(ctx, 400, "courier-callback-unreadable", "Bad Request", e.getMessage());
+      Problems.send(ctx, 400, "courier-callback-unreadable", "Bad Request", e.getMessage(), NOT_RETRYABLE);
+      return;
+    }
+    String unstorable = CourierCallbackStore.unstorable(callback);
+    if (unstorable != null) {
+      // Authentic and readable, but not storable as sent: it would fail the same way on every retry. 422, not 500
+      // (which the platforms retry for ever) and not 2xx (we have not recorded it); see docs/webhooks.md.
+      metrics.rejected(platform, "unstorable");
+      log.warn("courier callback refused platform={} path={} reason=unstorable cause={}", platform.id(),
+          ctx.request().path(), unstorable);
+      Problems.send(ctx, 422, "courier-callback-unstorable", "Unprocessable Content", unstorable, NOT_RETRYABLE);
       return;
     }
     store.store(callback, body, clock.instant())

@@ -1,6 +1,7 @@
 package io.kilosail.webhooks.stripe;
 
 import io.kilosail.payment.PaymentState;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -28,20 +29,39 @@ public record StripeEvent(String id, String type, Instant created, String sessio
     }
   }
 
+  /**
+   * Longest values the payment tables store (V11__payment.sql): a longer one cannot be Stripe's (its ids are far
+   * shorter) and is refused as unreadable instead of failing the insert, which would answer 500 and be retried.
+   */
+  static final int MAX_ID_LENGTH = 255;
+  static final int MAX_TYPE_LENGTH = 100;
+  static final int MAX_ORDER_ID_LENGTH = 36;
+  /** DATETIME's last second, 9999-12-31T23:59:59Z. */
+  private static final long MAX_CREATED_SECONDS = 253_402_300_799L;
+
   public static StripeEvent read(String body) {
-    JsonObject event;
+    if (body == null || body.isBlank()) {
+      throw new Unreadable("the body is empty; a Stripe event is a JSON object");
+    }
+    Object decoded;
     try {
-      event = new JsonObject(body);
+      decoded = Json.decodeValue(body);
     } catch (RuntimeException e) {
+      throw new Unreadable("the body is not valid JSON");
+    }
+    if (!(decoded instanceof JsonObject event)) {
       throw new Unreadable("the body is not a JSON object");
     }
     String id = text(event, "id");
     String type = text(event, "type");
-    if (id == null || type == null || !"event".equals(event.getString("object"))) {
+    if (id == null || type == null || !"event".equals(text(event, "object"))) {
       throw new Unreadable("not a Stripe event: id, type and object \"event\" are required");
     }
-    if (!(event.getValue("created") instanceof Number created)) {
-      throw new Unreadable("event " + id + " has no created timestamp");
+    requireLength("id", id, MAX_ID_LENGTH);
+    requireLength("type", type, MAX_TYPE_LENGTH);
+    if (!(event.getValue("created") instanceof Number created) || created.doubleValue() < 0
+        || created.doubleValue() > MAX_CREATED_SECONDS) {
+      throw new Unreadable("event " + id + " has no created timestamp (Unix seconds)");
     }
     Instant at = Instant.ofEpochSecond(created.longValue());
     JsonObject object = event.getValue("data") instanceof JsonObject data && data.getValue("object") instanceof
@@ -50,14 +70,15 @@ public record StripeEvent(String id, String type, Instant created, String sessio
       throw new Unreadable("event " + id + " has no data.object");
     }
     if (type.startsWith("checkout.session.")) {
-      if (!"checkout.session".equals(object.getString("object"))) {
+      if (!"checkout.session".equals(text(object, "object"))) {
         throw new Unreadable("event " + id + " of type " + type + " does not carry a checkout.session");
       }
-      String session = text(object, "id");
-      String intent = text(object, "payment_intent");
-      String orderId = orderId(object, "client_reference_id");
+      String session = requireLength("data.object.id", text(object, "id"), MAX_ID_LENGTH);
+      String intent = requireLength("data.object.payment_intent", text(object, "payment_intent"), MAX_ID_LENGTH);
+      String orderId = requireLength("client_reference_id", orderId(object, "client_reference_id"),
+          MAX_ORDER_ID_LENGTH);
       PaymentState target = switch (type) {
-        case "checkout.session.completed" -> switch (String.valueOf(object.getString("payment_status"))) {
+        case "checkout.session.completed" -> switch (String.valueOf(text(object, "payment_status"))) {
           case "paid", "no_payment_required" -> PaymentState.PAID;
           default -> PaymentState.PROCESSING;
         };
@@ -74,11 +95,13 @@ public record StripeEvent(String id, String type, Instant created, String sessio
       return new StripeEvent(id, type, at, session, intent, orderId, target, reason);
     }
     if (type.equals("charge.refunded")) {
-      if (!"charge".equals(object.getString("object"))) {
+      if (!"charge".equals(text(object, "object"))) {
         throw new Unreadable("event " + id + " of type charge.refunded does not carry a charge");
       }
-      boolean full = Boolean.TRUE.equals(object.getBoolean("refunded"));
-      return new StripeEvent(id, type, at, null, text(object, "payment_intent"), orderId(object, null),
+      boolean full = Boolean.TRUE.equals(object.getValue("refunded"));
+      return new StripeEvent(id, type, at, null,
+          requireLength("data.object.payment_intent", text(object, "payment_intent"), MAX_ID_LENGTH),
+          requireLength("metadata.order_id", orderId(object, null), MAX_ORDER_ID_LENGTH),
           full ? PaymentState.REFUNDED : null, full ? "refunded at Stripe (" + id + ")" : null);
     }
     return new StripeEvent(id, type, at, null, null, null, null, null);
@@ -91,6 +114,13 @@ public record StripeEvent(String id, String type, Instant created, String sessio
       return direct;
     }
     return object.getValue("metadata") instanceof JsonObject metadata ? text(metadata, "order_id") : null;
+  }
+
+  private static String requireLength(String field, String value, int max) {
+    if (value != null && value.codePointCount(0, value.length()) > max) {
+      throw new Unreadable("field '" + field + "' is longer than " + max + " characters");
+    }
+    return value;
   }
 
   private static String text(JsonObject json, String field) {

@@ -12,6 +12,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -66,7 +67,8 @@ public final class StripeWebhook {
       });
       return;
     }
-    String body = raw.toString();
+    // A signed empty body is possible (the signature covers zero bytes): it is unreadable, not a server error.
+    String body = new String(bytes, StandardCharsets.UTF_8);
     StripeEvent event;
     try {
       event = StripeEvent.read(body);

@@ -317,12 +317,47 @@ class CourierWebhookVerticleTest {
     assertThat(await(post("/webhooks/couriers/dada", "", "{}")).statusCode()).isEqualTo(404);
   }
 
+  @Test
+  void aSignedCallbackWhoseFieldsCannotBeStoredIs422NotRetryableAndChangesNothing() throws Exception {
+    UuWire uu = (UuWire) wires.wires().get(CourierPlatform.UU);
+    String orderId = newOrder();
+    long callbacksBefore = count("SELECT COUNT(*) FROM courier_callback WHERE platform = ?", "uu");
+    List<JsonObject> unstorable = List.of(
+        uuBiz(orderId).put("originId", orderId + "x".repeat(64)),
+        uuBiz(orderId).put("orderCode", "U".repeat(65)),
+        uuBiz(orderId).put("state", "3".repeat(17)),
+        uuBiz(orderId).put("driverName", "骑".repeat(65)),
+        uuBiz(orderId).put("driverMobile", "1".repeat(33)),
+        uuBiz(orderId).put("changeTime", Long.MAX_VALUE),
+        uuBiz(orderId).put("changeTime", -100_000_000_000_000L));
+    for (JsonObject biz : unstorable) {
+      HttpResponse<Buffer> answer = await(post("/webhooks/couriers/uu", "", uuSigned(uu, biz.encode())));
+      assertThat(answer.statusCode()).as("answer to %s: %s", biz, answer.bodyAsString()).isEqualTo(422);
+      assertThat(answer.getHeader("Content-Type")).isEqualTo("application/problem+json");
+      JsonObject problem = answer.bodyAsJsonObject();
+      assertThat(problem.getString("type")).endsWith("/courier-callback-unstorable");
+      assertThat(problem.getBoolean("retryable")).isFalse();
+    }
+    assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE platform = ?", "uu")).isEqualTo(callbacksBefore);
+    assertThat(stateOf(orderId)).isEqualTo("CREATED");
+    // The longest values the columns hold are stored (and the order moves).
+    JsonObject longest = uuBiz(orderId).put("orderCode", "U".repeat(64)).put("driverName", "骑".repeat(64))
+        .put("driverMobile", "1".repeat(32));
+    assertThat(await(post("/webhooks/couriers/uu", "", uuSigned(uu, longest.encode()))).statusCode()).isEqualTo(200);
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static String uuCallback(UuWire signer, String orderId) {
-    String biz = new JsonObject().put("orderCode", "UU-" + orderId).put("originId", orderId).put("state", "3")
-        .put("driverName", "骑手").put("driverMobile", "13900000000").put("changeTime", System.currentTimeMillis())
-        .encode();
+    return uuSigned(signer, uuBiz(orderId).encode());
+  }
+
+  private static JsonObject uuBiz(String orderId) {
+    return new JsonObject().put("orderCode", "UU-" + orderId).put("originId", orderId).put("state", "3")
+        .put("driverName", "骑手").put("driverMobile", "13900000000").put("changeTime", System.currentTimeMillis());
+  }
+
+  private static String uuSigned(UuWire signer, String biz) {
     String ts = String.valueOf(Instant.now().getEpochSecond());
     return new JsonObject().put("appId", "uu-test").put("timestamp", ts).put("biz", biz)
         .put("sign", signer.sign(biz, ts)).encode();

@@ -199,6 +199,33 @@ class StripeWebhookTest {
     assertThat(unreadable.bodyAsJsonObject().getString("type")).endsWith("/stripe-event-unreadable");
   }
 
+  @Test
+  void signedBodiesThatAreNoEventAreRefusedWith400AndNothingStored() throws Exception {
+    long eventsBefore = count("SELECT COUNT(*) FROM payment_event");
+    Open open = openPayment();
+    String tooLongOrder = sessionEvent("checkout.session.completed", new Open("o".repeat(37), open.sessionId,
+        open.intent), "complete", "paid");
+    List<String> bodies = List.of("", " ", "null", "[]", "\"evt\"", "{", "{\"id\":1,\"object\":\"event\"}",
+        "{\"id\":\"evt_1\",\"type\":\"x\",\"object\":{}}",
+        event("checkout.session.completed", new JsonObject().put("object", 42)),
+        event("charge.refunded", new JsonObject().put("object", new JsonArray().add("charge"))),
+        event("x".repeat(101), new JsonObject()),
+        new JsonObject(event("customer.created", new JsonObject())).put("created", 1e300).encode(),
+        tooLongOrder);
+    for (String body : bodies) {
+      HttpResponse<Buffer> answer = post(body, signed(body, NEW_SECRET, now()));
+      assertThat(answer.statusCode()).as("answer to signed body '%s': %s", body, answer.bodyAsString()).isEqualTo(400);
+      assertThat(answer.getHeader("Content-Type")).isEqualTo("application/problem+json");
+      assertThat(answer.bodyAsJsonObject().getString("type")).endsWith("/stripe-event-unreadable");
+    }
+    assertThat(count("SELECT COUNT(*) FROM payment_event")).isEqualTo(eventsBefore);
+    assertThat(await(payments.find(open.orderId)).state()).isEqualTo(PaymentState.OPEN);
+  }
+
+  private static long count(String sql) throws Exception {
+    return await(pool.query(sql).execute()).iterator().next().getLong(0);
+  }
+
   // ---------------------------------------------------------------------------------------------------- helpers
 
   private record Open(String orderId, String sessionId, String intent) {
