@@ -27,7 +27,7 @@ import java.util.Set;
  *   "acceptanceTimeoutMs": 60000,
  *   "courierWaitMs": 900000,
  *   "deliveryWaitMs": 14400000,
- *   "placementCheckMs": 8000,
+ *   "placementCheckMs": 5000,
  *   "placementChecks": 2,
  *   "rules": [ {"foodPlatforms": ["jd"], "cities": ["beijing"], "strategy": "SIMULTANEOUS"} ]
  * }
@@ -81,7 +81,7 @@ public record DispatchSettings(DispatchStrategy defaultStrategy, List<String> pr
         Duration.ofMillis(section.integer("courierWaitMs", 15 * 60_000, 1_000, 24 * 3_600_000)),
         Duration.ofMillis(section.integer("deliveryWaitMs", 4 * 3_600_000, 1_000, 48 * 3_600_000)),
         // Above the gateway's bound on one call (the courier HTTP timeout, its circuit's backstop, the bus reply).
-        Duration.ofMillis(section.integer("placementCheckMs", 8_000, 100, 3_600_000)),
+        Duration.ofMillis(section.integer("placementCheckMs", 5_000, 100, 3_600_000)),
         section.integer("placementChecks", 2, 0, 10));
   }
 

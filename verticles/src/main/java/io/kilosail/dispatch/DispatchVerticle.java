@@ -442,8 +442,18 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
       } else {
         count("place-unknown", place.platform());
         log.warn("dispatch placing outcome unknown orderId={} platform={} error={}; the platform may hold the order:"
-            + " its callback or the acceptance timeout decides", orderId, place.platform(), ar.cause().toString());
-        decide = d -> d.placementUnknown(place.platform(), ar.cause().getMessage());
+            + " asked again, then its callback or the acceptance timeout decides", orderId, place.platform(),
+            ar.cause().toString());
+        // Asked again at once (the bus picks another gateway node if this one died): the platform answers with the
+        // order it holds, or takes it now. A repeat that fails too is left to the durable placement check.
+        decide = d -> {
+          List<DispatchCommand> commands = new ArrayList<>(d.placementUnknown(place.platform(),
+              ar.cause().getMessage()));
+          if (!place.again()) {
+            commands.addAll(d.placementCheck(place.platform(), d.round()));
+          }
+          return commands;
+        };
       }
       List<DispatchCommand> next = new ArrayList<>();
       pool.withTransaction(conn -> transition(conn, orderId, decide)
