@@ -43,6 +43,7 @@ started=$(date +%s)
 status=0
 mvn "${maven_flags[@]}" test -pl launcher -am -Dtest=ChaosTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Dchaos.orders="$orders" -Dchaos.rate="$rate" -Dchaos.faults="$faults" -Dchaos.drainSeconds="$drain" \
+  -Dchaos.enforceTimingTargets=true \
   "${extra[@]}" >"$output" 2>&1 || status=$?
 echo "chaos: took $(( $(date +%s) - started )) s"
 

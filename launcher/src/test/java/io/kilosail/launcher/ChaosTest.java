@@ -289,8 +289,16 @@ class ChaosTest {
       return facts.stream().filter(f -> state.equals(f.state())).count();
     }
 
-    /** A target and whether it was met; a missing figure (nothing to measure) is not met. */
-    record Target(String name, String measured, String limit, boolean met) {
+    /**
+     * A target and whether it was met; a missing figure (nothing to measure) is not met. A timing target is a
+     * benchmark figure: it fails the run only where {@code chaos.enforceTimingTargets} says so (the script does; the
+     * suite reports it, since a busy CI machine says nothing about the code by its timing).
+     */
+    record Target(String name, String measured, String limit, boolean met, boolean enforced) {
+
+      Target(String name, String measured, String limit, boolean met) {
+        this(name, measured, limit, met, true);
+      }
     }
 
     List<Target> targets() {
@@ -298,12 +306,14 @@ class ChaosTest {
       if (settings.killsB()) {
         targets.add(new Target("takeover after kill -9 of node-b", seconds(figures.takeoverSeconds()),
             "<= " + settings.takeoverTarget() + " s",
-            figures.takeoverSeconds() != null && figures.takeoverSeconds() <= settings.takeoverTarget()));
+            figures.takeoverSeconds() != null && figures.takeoverSeconds() <= settings.takeoverTarget(),
+            settings.enforceTimingTargets()));
       }
       if (settings.anyFault()) {
         targets.add(new Target("worst extra delay of an order", seconds(figures.extraDelaySeconds()),
             "<= " + settings.extraDelayTarget() + " s",
-            figures.extraDelaySeconds() != null && figures.extraDelaySeconds() <= settings.extraDelayTarget()));
+            figures.extraDelaySeconds() != null && figures.extraDelaySeconds() <= settings.extraDelayTarget(),
+            settings.enforceTimingTargets()));
       }
       targets.add(count("orders lost (accepted, not in MySQL)", ordersWith(Harm.LOST)));
       targets.add(count("orders doubled (two couriers, two terminal states, posted twice)", ordersWith(Harm.DOUBLED)));
@@ -323,7 +333,7 @@ class ChaosTest {
     }
 
     boolean passed() {
-      return violations.isEmpty() && targets().stream().allMatch(Target::met);
+      return violations.isEmpty() && targets().stream().allMatch(t -> t.met() || !t.enforced());
     }
 
     String summaryLine() {
@@ -358,7 +368,7 @@ class ChaosTest {
       out.append("\nTargets:\n");
       for (Target t : targets()) {
         out.append(String.format(Locale.ROOT, "  %-68s %-18s target %-22s %s%n", t.name(), t.measured(), t.limit(),
-            t.met() ? "met" : "MISSED"));
+            t.met() ? "met" : t.enforced() ? "MISSED" : "missed (timing: reported, not enforced here)"));
       }
       out.append("\nFigures:\n");
       if (figures.takeoverSeconds() != null) {
