@@ -401,11 +401,19 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
    */
   private Future<Void> armPlacementCheck(SqlConnection conn, String orderId, String platform, int round, int attempt,
                                          Instant now) {
-    return DurableTimers.schedule(conn, "dispatch:" + orderId + ":" + round + ":" + platform + ":check" + attempt,
+    return DurableTimers.schedule(conn, placementCheckKeyPrefix(orderId) + round + ":" + platform + ":check" + attempt,
             now.plus(settings.placementCheck()), TIMER_TOPIC, Envelope.create(PLACEMENT_CHECK, "order", orderId,
                 new JsonObject().put("orderId", orderId).put("platform", platform).put("round", round)
                     .put("attempt", attempt)))
         .mapEmpty();
+  }
+
+  private Future<Void> disarmPlacementChecks(SqlConnection conn, String orderId, String platform) {
+    return DurableTimers.cancelMatching(conn, placementCheckKeyPrefix(orderId) + "%:" + platform + ":check%");
+  }
+
+  private static String placementCheckKeyPrefix(String orderId) {
+    return "dispatch:" + orderId + ":";
   }
 
   private static Future<Void> signal(SqlConnection conn, String orderId, String type, JsonObject payload) {
@@ -461,7 +469,10 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
                 if (done != null) {
                   next.addAll(done.afterCommit());
                 }
-              }))
+              })
+              // Answered: its placement checks have nothing left to find (one UPDATE each, instead of a firing).
+              .compose(done -> ar.succeeded() && done != null ? disarmPlacementChecks(conn, orderId, place.platform())
+                  : Future.succeededFuture()))
           .onSuccess(x -> send(orderId, delivery, next))
           .onComplete(x -> effectsInFlight--)
           // The placement's outcome is lost; the acceptance timeout moves the dispatch on.

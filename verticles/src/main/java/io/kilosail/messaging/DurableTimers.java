@@ -21,6 +21,8 @@ public final class DurableTimers {
       + " due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
   static final String CANCEL = "UPDATE durable_timer SET cancelled_at = ? WHERE timer_key = ? AND fired_at IS NULL"
       + " AND cancelled_at IS NULL";
+  static final String CANCEL_MATCHING = "UPDATE durable_timer SET cancelled_at = ? WHERE timer_key LIKE ?"
+      + " AND fired_at IS NULL AND cancelled_at IS NULL";
 
   private DurableTimers() {
   }
@@ -41,6 +43,15 @@ public final class DurableTimers {
         .recover(e -> e instanceof MySQLException m && m.getErrorCode() == DUPLICATE_KEY
             ? Future.succeededFuture(false)
             : Future.failedFuture(e));
+  }
+
+  /**
+   * Cancels every timer not fired yet whose key matches the SQL LIKE {@code keyPattern}; give it a fixed prefix, so the
+   * key's unique index finds them.
+   */
+  public static Future<Void> cancelMatching(SqlConnection conn, String keyPattern) {
+    return conn.preparedQuery(CANCEL_MATCHING).execute(Tuple.of(Times.toDb(Instant.now()), keyPattern))
+        .mapEmpty();
   }
 
   /** Cancels a timer that has not fired; {@code false} when it already fired, was cancelled or never existed. */
