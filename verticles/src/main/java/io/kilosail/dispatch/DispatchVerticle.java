@@ -361,14 +361,16 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
 
   private Future<Void> durableEffect(SqlConnection conn, String orderId, DispatchCommand command, Instant now) {
     if (command instanceof ArmTimeout arm) {
-      return DurableTimers.schedule(conn, "dispatch:" + orderId + ":" + arm.round(), now.plusMillis(arm.afterMs()),
+      return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + arm.round(), now.plusMillis(arm.afterMs()),
               TIMER_TOPIC, Envelope.create(ACCEPTANCE_TIMEOUT, "order", orderId,
                   new JsonObject().put("orderId", orderId).put("round", arm.round())))
           .mapEmpty();
     }
     if (command instanceof Assigned assigned) {
-      return signal(conn, orderId, COURIER_ASSIGNED, new JsonObject().put("platform", assigned.platform())
-          .put("platformOrderId", assigned.platformOrderId()).put("priceFen", assigned.priceFen()));
+      // A courier holds the order: the round's acceptance timeout and the placement checks have nothing left to do.
+      return DurableTimers.cancelMatching(conn, timerKeyPrefix(orderId) + "%")
+          .compose(x -> signal(conn, orderId, COURIER_ASSIGNED, new JsonObject().put("platform", assigned.platform())
+              .put("platformOrderId", assigned.platformOrderId()).put("priceFen", assigned.priceFen())));
     }
     if (command instanceof Delivered delivered) {
       return signal(conn, orderId, DELIVERED, new JsonObject().put("platform", delivered.platform()));
@@ -401,7 +403,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
    */
   private Future<Void> armPlacementCheck(SqlConnection conn, String orderId, String platform, int round, int attempt,
                                          Instant now) {
-    return DurableTimers.schedule(conn, placementCheckKeyPrefix(orderId) + round + ":" + platform + ":check" + attempt,
+    return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + round + ":" + platform + ":check" + attempt,
             now.plus(settings.placementCheck()), TIMER_TOPIC, Envelope.create(PLACEMENT_CHECK, "order", orderId,
                 new JsonObject().put("orderId", orderId).put("platform", platform).put("round", round)
                     .put("attempt", attempt)))
@@ -409,10 +411,11 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   }
 
   private Future<Void> disarmPlacementChecks(SqlConnection conn, String orderId, String platform) {
-    return DurableTimers.cancelMatching(conn, placementCheckKeyPrefix(orderId) + "%:" + platform + ":check%");
+    return DurableTimers.cancelMatching(conn, timerKeyPrefix(orderId) + "%:" + platform + ":check%");
   }
 
-  private static String placementCheckKeyPrefix(String orderId) {
+  /** Every dispatch timer of the order (acceptance timeouts, placement checks) has a key starting so. */
+  private static String timerKeyPrefix(String orderId) {
     return "dispatch:" + orderId + ":";
   }
 
