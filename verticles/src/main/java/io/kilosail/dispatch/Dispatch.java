@@ -194,36 +194,6 @@ public final class Dispatch {
   }
 
   /**
-   * A courier of {@code platform} accepted and the order's row now names that platform as holder (the webhook decides
-   * that under the order's lock). Every other live placement is called off.
-   */
-  public List<DispatchCommand> accepted(String platform, String platformOrderId) {
-    Candidate c = candidate(platform).orElse(null);
-    if (c == null) {
-      return List.of();
-    }
-    if (c.platformOrderId == null) {
-      c.platformOrderId = platformOrderId;
-    }
-    if (c.status == Candidate.Status.HOLDER) {
-      return List.of();
-    }
-    if (state != State.ACTIVE || !c.status.live()) {
-      return cancelIfKnown(c, "order already held by another courier");
-    }
-    c.status = Candidate.Status.HOLDER;
-    state = State.ASSIGNED;
-    List<DispatchCommand> commands = new ArrayList<>();
-    commands.add(new Assigned(platform, c.platformOrderId, c.offer.priceFen()));
-    for (Candidate other : candidates) {
-      if (other != c && other.status.live()) {
-        commands.addAll(withdrawCandidate(other, "another courier accepted the order"));
-      }
-    }
-    return commands;
-  }
-
-  /**
    * The order's row names {@code platform} as its holder: the courier webhook decided that under the order's lock, and
    * the row is the truth. Dispatch follows it whatever it believed of that candidate (its placement may have been
    * answered as lost or failed while the platform did take it), and calls every other live placement off. A dispatch

@@ -66,7 +66,7 @@ class DispatchTest {
     d.placed("shansong", "SS-1");
     // fengniao's answer has not come back yet when uu's courier accepts.
 
-    List<DispatchCommand> accepted = d.accepted("uu", "UU-1");
+    List<DispatchCommand> accepted = d.claimed("uu", "UU-1");
     assertThat(accepted).containsExactly(new Assigned("uu", "UU-1", 900),
         new Cancel("sf", "SF-1", "another courier accepted the order"),
         new Cancel("shansong", "SS-1", "another courier accepted the order"));
@@ -79,7 +79,7 @@ class DispatchTest {
     assertThat(d.notHolder("sf", "SF-1")).containsExactly(new Cancel("sf", "SF-1", "order held by another courier"));
     assertThat(d.candidates().stream().filter(c -> c.status() == Status.HOLDER)).hasSize(1);
     // A duplicate acceptance by the holder changes nothing; the timeout of its round does nothing either.
-    assertThat(d.accepted("uu", "UU-1")).isEmpty();
+    assertThat(d.claimed("uu", "UU-1")).isEmpty();
     assertThat(d.timedOut(1)).isEmpty();
   }
 
@@ -88,7 +88,7 @@ class DispatchTest {
     Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
     d.start();
     d.placed("sf", "SF-1");
-    d.accepted("sf", "SF-1");
+    d.claimed("sf", "SF-1");
 
     List<DispatchCommand> gaveUp = d.gaveUp("sf");
     assertThat(gaveUp).containsExactly(new Released("sf"), new Cancel("sf", "SF-1", "courier gave the order up"),
@@ -128,14 +128,14 @@ class DispatchTest {
     d.start();
     d.placed("sf", "SF-1");
     d.placed("uu", "UU-1");
-    d.accepted("sf", "SF-1");
+    d.claimed("sf", "SF-1");
     assertThat(d.delivered("sf")).containsExactly(new Delivered("sf"));
     assertThat(d.delivered("uu")).isEmpty();
 
     Dispatch other = plan(DispatchStrategy.SIMULTANEOUS);
     other.start();
     other.placed("sf", "SF-2");
-    other.accepted("sf", "SF-2");
+    other.claimed("sf", "SF-2");
     List<DispatchCommand> withdrawn = other.withdraw("order cancelled");
     assertThat(withdrawn).contains(new Cancel("sf", "SF-2", "order cancelled"));
     assertThat(other.state()).isEqualTo(Dispatch.State.WITHDRAWN);
