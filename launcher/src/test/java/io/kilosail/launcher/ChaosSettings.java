@@ -9,8 +9,9 @@ import java.util.stream.Collectors;
  * The chaos run's size, faults and targets, from system properties so that {@code scripts/chaos.sh} can make the run
  * bigger than the suite's: {@code -Dchaos.orders=1200 -Dchaos.rate=20}.
  *
- * @param orders              orders the food simulator pushes ({@code chaos.orders}, 300)
- * @param ratePerSecond       pushes a second ({@code chaos.rate}, 10)
+ * @param orders              orders the food simulator pushes ({@code chaos.orders}, 240)
+ * @param ratePerSecond       pushes a second ({@code chaos.rate}, 8: three JVMs, the embedded servers and the
+ *                            simulators on two cores keep up with that; at 10/s the quiet window's p99 is ~20 s)
  * @param faults              {@code chaos.faults}: {@code kill-b,term-c} (default), one of them, or {@code none} (the
  *                            harness's own sanity run: every invariant must hold)
  * @param killAfterSeconds    from the first push to the kill -9 of node B ({@code chaos.killAfterSeconds}, 10): the
@@ -43,8 +44,8 @@ record ChaosSettings(int orders, double ratePerSecond, Set<String> faults, doubl
       }
     }
     return new ChaosSettings(
-        Integer.getInteger("chaos.orders", 300),
-        Double.parseDouble(System.getProperty("chaos.rate", "10")),
+        Integer.getInteger("chaos.orders", 240),
+        Double.parseDouble(System.getProperty("chaos.rate", "8")),
         chosen,
         Double.parseDouble(System.getProperty("chaos.killAfterSeconds", "10")),
         Double.parseDouble(System.getProperty("chaos.restartAfterSeconds", "4")),
