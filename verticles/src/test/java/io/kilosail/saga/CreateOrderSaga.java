@@ -67,7 +67,9 @@ public final class CreateOrderSaga {
             // No compensation (as in the seed), so an attempt that timed out must be retried until the barrier
             // answers for it: a late first attempt and its retry converge on one reservation.
             .retry(RetryPolicy.attempts(5, Duration.ofMillis(50)))
-        .step("approve").invokeLocal(this::approve)
+        // Undoable: an operator's compensation can land while approve runs (it won the race against the payment's
+        // signal a moment too late), and a compensated saga must leave nothing approved behind.
+        .step("approve").invokeLocal(this::approve).withCompensation(this::revokeApproval)
         .build();
   }
 
@@ -106,6 +108,10 @@ public final class CreateOrderSaga {
 
   private Future<?> reject(Data data, SagaStep step) {
     return setState(data, step, "PENDING", "REJECTED", "reject");
+  }
+
+  private Future<?> revokeApproval(Data data, SagaStep step) {
+    return setState(data, step, "APPROVED", "REJECTED", "reject");
   }
 
   private Future<?> approve(Data data, SagaStep step) {
