@@ -158,9 +158,11 @@ class DashboardBrowserTest {
     return !browser.findElements(By.cssSelector("#order-timeline li[data-state='" + state + "']")).isEmpty();
   }
 
+  /** Read in one script, as one snapshot: the page redraws the timeline live, and an element found may be gone. */
+  @SuppressWarnings("unchecked")
   private java.util.List<String> timelineStates() {
-    return browser.findElements(By.cssSelector("#order-timeline li")).stream()
-        .map(li -> li.getAttribute("data-state")).toList();
+    return (java.util.List<String>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "return Array.from(document.querySelectorAll('#order-timeline li')).map(li => li.getAttribute('data-state'));");
   }
 
   private String text(String id) {
