@@ -12,7 +12,6 @@ import io.kilosail.infra.NodeConfig;
 import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaProgress.State;
 import io.kilosail.saga.SagaRepository.LogEntry;
@@ -52,9 +51,6 @@ import java.util.stream.Collectors;
  * no-op where the step already took effect).
  */
 public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordinatorService {
-
-  /** Kafka topic of saga lifecycle events (started, waiting, compensating, completed, compensated, failed). */
-  public static final String EVENTS_TOPIC = "kilosail.saga-events";
 
   private static final Logger log = LoggerFactory.getLogger(SagaCoordinatorVerticle.class);
   /** An operator's transition tries this often against a saga that keeps moving on (20, 40, 80, 160 ms apart). */
@@ -205,7 +201,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     Running<D> saga = new Running<>(UUID.randomUUID().toString(), definition, businessKey, data, SagaProgress.start(),
         0, now, now.plus(settings.lease()));
     return writer.write(new TransitionWriter.Transition(saga.id, 0, State.RUNNING, saga.progress.toJson(), encode(data),
-            null, null, node.id(), saga.leaseUntil, List.of(), event(saga, "saga.started"),
+            null, null, node.id(), saga.leaseUntil, List.of(),
             new TransitionWriter.Start(definition.type(), businessKey), Promise.promise()))
         .compose(inserted -> {
           if (!inserted) {
@@ -750,7 +746,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     long expected = saga.version;
     return writer.write(new TransitionWriter.Transition(saga.id, expected, state, saga.progress.toJson(),
             encode(saga.data), saga.progress.awaitingEvent(), saga.progress.lastError(), owned ? node.id() : null,
-            wakeUp, logs, event == null ? null : event(saga, event), null, Promise.promise()))
+            wakeUp, logs, null, Promise.promise()))
         .compose(written -> written ? Future.<Void>succeededFuture() : Future.failedFuture(new LostOwnership(saga.id)))
         .onSuccess(x -> {
           saga.version = expected + 1;
@@ -758,16 +754,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
           if (wakeUp != null && owned) {
             saga.leaseUntil = wakeUp;
           }
+          // The saga's life, as the log tells it: its row and step log are the record, nobody consumes it as events.
+          if (event != null) {
+            log.debug("saga transition id={} type={} key={} event={} state={}", saga.id, saga.definition.type(),
+                saga.businessKey, event, state);
+          }
         });
-  }
-
-  private Envelope event(Running<?> saga, String type) {
-    return Envelope.create(type, "saga", saga.id, new JsonObject()
-            .put("sagaType", saga.definition.type())
-            .put("businessKey", saga.businessKey)
-            .put("state", saga.progress.state().name())
-            .put("error", saga.progress.lastError()))
-        .withSagaId(saga.id);
   }
 
   // ---------------------------------------------------------------- recovery

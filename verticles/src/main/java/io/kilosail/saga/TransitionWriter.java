@@ -1,7 +1,5 @@
 package io.kilosail.saga;
 
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.saga.SagaProgress.State;
 import io.kilosail.saga.SagaRepository.LogEntry;
 import io.vertx.core.Future;
@@ -33,7 +31,7 @@ final class TransitionWriter {
    */
   record Transition(String sagaId, long expectedVersion, State state, JsonObject progress, String data,
                     String awaitingEvent, String lastError, String owner, Instant nextWakeupAt, List<LogEntry> logs,
-                    Envelope event, Start start, Promise<Boolean> written) {
+                    Start start, Promise<Boolean> written) {
   }
 
   /** What only a saga's first row has. */
@@ -99,7 +97,6 @@ final class TransitionWriter {
         .compose(matched -> {
       List<LogEntry> logs = new ArrayList<>();
       List<String> logSagas = new ArrayList<>();
-      List<Envelope> events = new ArrayList<>();
       for (int i = 0; i < batch.size(); i++) {
         if (matched.get(i)) {
           Transition t = batch.get(i);
@@ -107,14 +104,9 @@ final class TransitionWriter {
             logs.add(entry);
             logSagas.add(t.sagaId());
           });
-          if (t.event() != null) {
-            events.add(t.event());
-          }
         }
       }
-      return repository.insertLogs(conn, logSagas, nodeId, logs)
-          .compose(x -> Outbox.addAll(conn, SagaCoordinatorVerticle.EVENTS_TOPIC, events))
-          .map(matched);
+      return repository.insertLogs(conn, logSagas, nodeId, logs).map(matched);
     }));
   }
 
