@@ -9,9 +9,11 @@ import java.util.stream.Collectors;
  * The chaos run's size, faults and targets, from system properties so that {@code scripts/chaos.sh} can make the run
  * bigger than the suite's: {@code -Dchaos.orders=1200 -Dchaos.rate=20}.
  *
- * @param orders              orders the food simulator pushes ({@code chaos.orders}, 240)
- * @param ratePerSecond       pushes a second ({@code chaos.rate}, 8: three JVMs, the embedded servers and the
- *                            simulators on two cores keep up with that; at 10/s the quiet window's p99 is ~20 s)
+ * @param orders              orders the food simulator pushes ({@code chaos.orders}, 300: at 5/s the load lasts past
+ *                            node C's SIGTERM)
+ * @param ratePerSecond       pushes a second ({@code chaos.rate}, 5: three JVMs, the embedded servers and the
+ *                            simulators share two cores; from 8/s on, the simulated couriers answer late and orders
+ *                            end cancelled for want of a quote, which tests less of the delivery path)
  * @param faults              {@code chaos.faults}: {@code kill-b,term-c} (default), one of them, or {@code none} (the
  *                            harness's own sanity run: every invariant must hold)
  * @param killAfterSeconds    from the first push to the kill -9 of node B ({@code chaos.killAfterSeconds}, 10): the
@@ -44,8 +46,8 @@ record ChaosSettings(int orders, double ratePerSecond, Set<String> faults, doubl
       }
     }
     return new ChaosSettings(
-        Integer.getInteger("chaos.orders", 240),
-        Double.parseDouble(System.getProperty("chaos.rate", "8")),
+        Integer.getInteger("chaos.orders", 300),
+        Double.parseDouble(System.getProperty("chaos.rate", "5")),
         chosen,
         Double.parseDouble(System.getProperty("chaos.killAfterSeconds", "10")),
         Double.parseDouble(System.getProperty("chaos.restartAfterSeconds", "4")),
