@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  *   it, and never touches an unrelated process that got the same pid since.</li>
  * </ul>
  *
+ * <p>Every method blocks (process starts, waits for a process to end): like the rest of the embedded servers' start and
+ * stop, it runs on a worker thread or the launcher's own, never on an event loop.
+ *
  * See docs/operations.md, "Embedded servers and kill -9".
  */
 final class ServerProcessGuard {
