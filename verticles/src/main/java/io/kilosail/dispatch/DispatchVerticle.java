@@ -440,13 +440,14 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     DeliveryRequest request = new DeliveryRequest(delivery.copy()).setQuoteToken(place.quoteToken());
     effectsInFlight++;
     gateway.placeOrder(place.platform(), request).onComplete(ar -> {
-      count("place-" + (ar.succeeded() ? "succeeded" : "answered"), place.platform());
       Function<Dispatch, List<DispatchCommand>> decide;
       if (ar.succeeded()) {
+        count("place-succeeded", place.platform());
         log.debug("dispatch placed orderId={} platform={} platformOrderId={}", orderId, place.platform(),
             ar.result().getPlatformOrderId());
         decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId());
       } else if (!place.again() && CourierCallOutcome.certainlyFailed(ar.cause())) {
+        count("place-failed", place.platform());
         log.info("dispatch placing failed orderId={} platform={} error={}", orderId, place.platform(),
             ar.cause().getMessage());
         decide = d -> d.placeFailed(place.platform(), ar.cause().getMessage());
