@@ -7,6 +7,7 @@ import io.kilosail.saga.participants.Participants;
 import io.vertx.core.Future;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Duration;
@@ -67,8 +68,9 @@ public final class CreateOrderSaga {
             // No compensation (as in the seed), so an attempt that timed out must be retried until the barrier
             // answers for it: a late first attempt and its retry converge on one reservation.
             .retry(RetryPolicy.attempts(5, Duration.ofMillis(50)))
-        // Undoable: an operator's compensation can land while approve runs (it won the race against the payment's
-        // signal a moment too late), and a compensated saga must leave nothing approved behind.
+        // Undoable, behind the saga barrier: an operator's compensation can land while approve runs (it won the race
+        // against the payment's signal a moment too late); either it undoes approve, or approve, arriving after its
+        // compensation, does nothing. A compensated saga leaves nothing approved behind.
         .step("approve").invokeLocal(this::approve).withCompensation(this::revokeApproval)
         .build();
   }
@@ -111,17 +113,24 @@ public final class CreateOrderSaga {
   }
 
   private Future<?> revokeApproval(Data data, SagaStep step) {
-    return setState(data, step, "APPROVED", "REJECTED", "reject");
+    return pool.withTransaction(conn -> SagaBarrier.compensation(conn, step,
+        () -> setState(conn, data, step, "APPROVED", "REJECTED", "reject")));
   }
 
   private Future<?> approve(Data data, SagaStep step) {
-    return setState(data, step, "PENDING", "APPROVED", "approve");
+    return pool.withTransaction(conn -> SagaBarrier.action(conn, step,
+        () -> setState(conn, data, step, "PENDING", "APPROVED", "approve")));
   }
 
   private Future<?> setState(Data data, SagaStep step, String from, String to, String effect) {
-    return pool.withTransaction(conn -> conn.preparedQuery("UPDATE test_order SET state = ? WHERE id = ? AND state = ?")
+    return pool.withTransaction(conn -> setState(conn, data, step, from, to, effect));
+  }
+
+  private static Future<?> setState(SqlConnection conn, Data data, SagaStep step, String from, String to,
+                                    String effect) {
+    return conn.preparedQuery("UPDATE test_order SET state = ? WHERE id = ? AND state = ?")
         .execute(Tuple.of(to, data.orderId, from))
-        .compose(rows -> rows.rowCount() == 1 ? Participants.log(conn, step.getSagaId(), effect) : Future.succeededFuture()));
+        .compose(rows -> rows.rowCount() == 1 ? Participants.log(conn, step.getSagaId(), effect) : Future.succeededFuture());
   }
 
   private Future<?> reserveGoods(Data data, SagaStep step) {
