@@ -11,13 +11,35 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The {@code courier_dispatch} and {@code courier_placement} rows of a {@link Dispatch}; every call joins the caller's transaction. */
 final class DispatchRepository {
 
-  /** A dispatch with the delivery its placements send. */
-  record Stored(Dispatch dispatch, JsonObject delivery) {
+  /**
+   * A dispatch with the delivery its placements send, and its rows as they were read: {@link #save} writes only what
+   * a transition changed (most facts change one candidate of several, or nothing at all).
+   */
+  record Stored(Dispatch dispatch, JsonObject delivery, RowImage loaded) {
+  }
+
+  /** What the rows held when read: the dispatch's state and round, and each candidate's columns by platform. */
+  record RowImage(Dispatch.State state, int round, Map<String, List<Object>> candidates) {
+
+    static RowImage of(Dispatch d) {
+      Map<String, List<Object>> candidates = new HashMap<>();
+      for (Candidate c : d.candidates()) {
+        candidates.put(c.platform(), columns(c));
+      }
+      return new RowImage(d.state(), d.round(), candidates);
+    }
+
+    private static List<Object> columns(Candidate c) {
+      return Arrays.asList(c.status(), c.platformOrderId(), truncate(c.lastError()));
+    }
   }
 
   private static final String LOCK = "SELECT strategy, state, round, acceptance_timeout_ms, delivery"
@@ -26,9 +48,8 @@ final class DispatchRepository {
       + " platform_order_id, last_error FROM courier_placement WHERE order_id = ? ORDER BY position";
   private static final String INSERT = "INSERT INTO courier_dispatch (order_id, saga_id, strategy, state, round,"
       + " acceptance_timeout_ms, delivery, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  private static final String INSERT_CANDIDATE = "INSERT INTO courier_placement (order_id, platform, position, state,"
-      + " price_fen, eta_seconds, quote_token, platform_order_id, last_error, updated_at)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_CANDIDATES = "INSERT INTO courier_placement (order_id, platform, position,"
+      + " state, price_fen, eta_seconds, quote_token, platform_order_id, last_error, updated_at) VALUES";
   private static final String UPDATE = "UPDATE courier_dispatch SET state = ?, round = ?, updated_at = ?,"
       + " version = version + 1 WHERE order_id = ?";
   private static final String UPDATE_CANDIDATE = "UPDATE courier_placement SET state = ?, platform_order_id = ?,"
@@ -54,7 +75,7 @@ final class DispatchRepository {
         Dispatch dispatch = new Dispatch(orderId, DispatchStrategy.valueOf(d.getString("strategy")),
             d.getLong("acceptance_timeout_ms"), Dispatch.State.valueOf(d.getString("state")), d.getInteger("round"),
             list);
-        return new Stored(dispatch, new JsonObject(d.getString("delivery")));
+        return new Stored(dispatch, new JsonObject(d.getString("delivery")), RowImage.of(dispatch));
       });
     });
   }
@@ -63,25 +84,37 @@ final class DispatchRepository {
   static Future<Void> insert(SqlConnection conn, Dispatch d, String sagaId, JsonObject delivery, Instant now) {
     Tuple row = Tuple.of(d.orderId(), sagaId, d.strategy().name(), d.state().name(), d.round(),
         d.acceptanceTimeoutMs(), delivery.encode(), Times.toDb(now), Times.toDb(now));
-    List<Tuple> candidates = new ArrayList<>();
+    // One multi-row INSERT for every candidate: one statement and one round trip, however many couriers quoted.
+    StringBuilder sql = new StringBuilder(INSERT_CANDIDATES);
+    Tuple candidates = Tuple.tuple();
     for (Candidate c : d.candidates()) {
-      candidates.add(Tuple.from(new Object[] {d.orderId(), c.platform(), c.position(), c.status().name(),
-          c.offer().priceFen(), c.offer().etaSeconds(), c.offer().quoteToken(), c.platformOrderId(), c.lastError(),
-          Times.toDb(now)}));
+      sql.append(candidates.size() == 0 ? " " : ", ").append("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      candidates.addString(d.orderId()).addString(c.platform()).addInteger(c.position()).addString(c.status().name())
+          .addLong(c.offer().priceFen()).addValue(c.offer().etaSeconds()).addString(c.offer().quoteToken())
+          .addString(c.platformOrderId()).addString(truncate(c.lastError())).addValue(Times.toDb(now));
     }
     return conn.preparedQuery(INSERT).execute(row)
-        .compose(x -> conn.preparedQuery(INSERT_CANDIDATE).executeBatch(candidates))
+        .compose(x -> d.candidates().isEmpty() ? Future.succeededFuture()
+            : conn.preparedQuery(sql.toString()).execute(candidates))
         .mapEmpty();
   }
 
-  static Future<Void> save(SqlConnection conn, Dispatch d, Instant now) {
+  /** Writes the rows of {@code stored}'s dispatch that differ from what was read; nothing when nothing changed. */
+  static Future<Void> save(SqlConnection conn, Stored stored, Instant now) {
+    Dispatch d = stored.dispatch();
+    RowImage loaded = stored.loaded();
     List<Tuple> candidates = new ArrayList<>();
     for (Candidate c : d.candidates()) {
-      candidates.add(Tuple.of(c.status().name(), c.platformOrderId(), truncate(c.lastError()), Times.toDb(now),
-          d.orderId(), c.platform()));
+      if (!RowImage.columns(c).equals(loaded.candidates().get(c.platform()))) {
+        candidates.add(Tuple.of(c.status().name(), c.platformOrderId(), truncate(c.lastError()), Times.toDb(now),
+            d.orderId(), c.platform()));
+      }
     }
-    return conn.preparedQuery(UPDATE).execute(Tuple.of(d.state().name(), d.round(), Times.toDb(now), d.orderId()))
-        .compose(x -> conn.preparedQuery(UPDATE_CANDIDATE).executeBatch(candidates))
+    Future<?> dispatchRow = d.state() == loaded.state() && d.round() == loaded.round() ? Future.succeededFuture()
+        : conn.preparedQuery(UPDATE).execute(Tuple.of(d.state().name(), d.round(), Times.toDb(now), d.orderId()));
+    return dispatchRow
+        .compose(x -> candidates.isEmpty() ? Future.succeededFuture()
+            : conn.preparedQuery(UPDATE_CANDIDATE).executeBatch(candidates))
         .mapEmpty();
   }
 

@@ -165,7 +165,6 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
           Instant now = Instant.now();
           List<DispatchCommand> commands = dispatch.start();
           return DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now)
-              .compose(x -> DispatchRepository.save(conn, dispatch, now))
               .compose(x -> conn.preparedQuery("UPDATE delivery_order SET state = 'DISPATCHING', updated_at = ?,"
                   + " version = version + 1 WHERE id = ? AND state = 'CREATED'").execute(Tuple.of(Times.toDb(now), orderId)))
               // The order moved: its event, for whoever follows the order (the status push-back).
@@ -333,7 +332,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
       count(dispatch.state().name().toLowerCase(), dispatch.strategy().name());
     }
     Instant now = Instant.now();
-    return DispatchRepository.save(conn, dispatch, now)
+    return DispatchRepository.save(conn, stored, now)
         .compose(x -> durableEffects(conn, dispatch, commands, now, checkAttempt))
         .map(afterCommit -> new Done(stored.delivery(), afterCommit));
   }
