@@ -6,7 +6,6 @@ import io.kilosail.intake.OrderRepository;
 import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaSignals;
 import io.vertx.core.Future;
@@ -64,7 +63,6 @@ public class CheckoutDeliveryWatcher extends VerticleBase {
   }
 
   private static Future<Void> signal(SqlConnection conn, String orderId, String type, JsonObject payload) {
-    return Outbox.add(conn, SagaSignals.TOPIC, SagaSignals.envelope(CheckoutSaga.TYPE, orderId, type,
-        payload.put("orderId", orderId))).mapEmpty();
+    return SagaSignals.keep(conn, CheckoutSaga.TYPE, orderId, type, payload.put("orderId", orderId));
   }
 }

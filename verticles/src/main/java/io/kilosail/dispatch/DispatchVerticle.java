@@ -419,8 +419,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   }
 
   private static Future<Void> signal(SqlConnection conn, String orderId, String type, JsonObject payload) {
-    return Outbox.add(conn, SagaSignals.TOPIC, SagaSignals.envelope(SAGA_TYPE, orderId, type,
-        payload.put("orderId", orderId)));
+    return SagaSignals.keep(conn, SAGA_TYPE, orderId, type, payload.put("orderId", orderId));
   }
 
   // ---------------------------------------------------------------- HTTP effects, after commit

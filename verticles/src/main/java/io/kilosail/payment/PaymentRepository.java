@@ -2,7 +2,6 @@ package io.kilosail.payment;
 
 import io.kilosail.checkout.CheckoutSaga;
 import io.kilosail.infra.Times;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.saga.SagaSignals;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -118,8 +117,7 @@ public final class PaymentRepository {
       JsonObject fact = new JsonObject().put("orderId", locked.orderId()).put("channel", locked.channel())
           .put("paymentId", moved.paymentId()).put("state", target.name()).put("reason", moved.reason())
           .put("at", now.toString());
-      updated = updated.compose(x -> Outbox.add(conn, SagaSignals.TOPIC,
-          SagaSignals.envelope(CheckoutSaga.TYPE, locked.orderId(), signal, fact)));
+      updated = updated.compose(x -> SagaSignals.keep(conn, CheckoutSaga.TYPE, locked.orderId(), signal, fact));
     }
     return updated.map(x -> {
       log.info("payment moved orderId={} channel={} from={} to={} paymentId={} reason={}", locked.orderId(),

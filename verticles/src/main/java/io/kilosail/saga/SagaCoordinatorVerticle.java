@@ -9,9 +9,6 @@ import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
-import io.kilosail.messaging.ConsumerSettings;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaProgress.State;
 import io.kilosail.saga.SagaRepository.LogEntry;
@@ -81,7 +78,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private TransitionWriter writer;
   private SagaMetrics metrics;
   private MessageConsumer<JsonObject> consumer;
-  private IdempotentConsumer signals;
+  /** The after-commit nudges of {@link SagaSignals#keep}. */
+  private MessageConsumer<JsonObject> keptSignals;
   private long scanTimer;
   private boolean scanning;
   private boolean stopping;
@@ -107,9 +105,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     takenEvents = definitions.values().stream().flatMap(SagaCoordinatorVerticle::takenEvents).toList();
     consumer = new ServiceBinder(vertx).setAddress(settings.address()).register(SagaCoordinatorService.class, this);
     scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
-    signals = IdempotentConsumer.create(vertx, pool, InfraSettings.fromJson(config()), node,
-        ConsumerSettings.of("saga-coordinator", SagaSignals.TOPIC), this::signalled);
-    return consumer.completion().compose(x -> signals.start()).onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
+    keptSignals = vertx.eventBus().consumer(SagaSignals.KEPT_ADDRESS, message -> factKept(message.body()));
+    return consumer.completion().compose(x -> keptSignals.completion()).onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
         node.id(), definitions.keySet(), settings.lease().toMillis()));
   }
 
@@ -133,7 +130,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     log.info("saga coordinator stopping node={} held={} inFlight={}", node.id(), running.size(), inFlight);
     Promise<Void> drained = Promise.promise();
     awaitDrained(drained, System.currentTimeMillis() + settings.stopDrain().toMillis());
-    return Future.join(consumer.unregister(), signals.stop(), drained.future())
+    return Future.join(consumer.unregister(), keptSignals.unregister(), drained.future())
         .eventually(this::handBack);
   }
 
@@ -266,20 +263,21 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   /**
-   * A fact from {@link SagaSignals#TOPIC}, applied outside the consumer's inbox transaction (no connection held while
-   * the saga's transition waits for its write). The saga's transition commits before the inbox row; if the inbox write
-   * then fails, the redelivered fact finds the saga moved on and changes nothing.
+   * A fact was kept for a saga in a transaction that has committed ({@link SagaSignals#keep}): a saga waiting for it
+   * takes it now. One that is not waiting yet takes it when it parks; a nudge that is lost or fails leaves the fact to
+   * the wake-up scan. Facts are still taken while the node drains; after the hand-back they are left to other nodes.
    */
-  private Future<Void> signalled(Envelope fact) {
-    String sagaType = fact.header(SagaSignals.SAGA_TYPE);
-    if (sagaType == null || !definitions.containsKey(sagaType)) {
-      log.warn("saga signal ignored: unknown saga type {} id={} event={}", sagaType, fact.id(), fact.type());
-      return Future.succeededFuture();
+  private void factKept(JsonObject nudge) {
+    String sagaType = nudge.getString("sagaType");
+    String businessKey = nudge.getString("businessKey");
+    if (handedBack || sagaType == null || businessKey == null || !definitions.containsKey(sagaType)) {
+      return;
     }
-    return signal(sagaType, fact.aggregateId(), fact.type(), fact.payload())
-        .<Void>mapEmpty()
-        .recover(err -> err instanceof ServiceException e && e.failureCode() == SAGA_NOT_FOUND
-            ? Future.succeededFuture() : Future.failedFuture(err));
+    tracked(repository.load(sagaType, businessKey).compose(row -> {
+      Running<?> saga = row == null ? null : restore(row);
+      return saga == null ? Future.succeededFuture(false) : takeKeptSignal(saga);
+    })).onFailure(err -> log.info("kept signal of saga type={} key={} not delivered at once ({}); the wake-up scan"
+        + " delivers it", sagaType, businessKey, err.toString()));
   }
 
   private <D> Future<Boolean> deliver(Running<D> saga, String eventType, JsonObject payload) {

@@ -4,9 +4,6 @@ import io.kilosail.admin.AdminTokens;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
-import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.ingress.IngressVerticle;
 import io.kilosail.saga.CreateOrderSaga.Data;
 import io.kilosail.saga.participants.AccountService;
@@ -213,25 +210,32 @@ class SagaCoordinatorTest {
   }
 
   @Test
-  void aFactPublishedThroughTheOutboxAndKafkaResumesTheWaitingSaga() throws Exception {
-    String relay = await(vertx.deployVerticle(new OutboxRelayVerticle(), options));
-    try {
-      Data data = new Data(orderId(), "c", 0, 0, 0);
-      String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
-      awaitState(id, "WAITING");
-      Envelope fact = SagaSignals.envelope(CreateOrderSaga.PAYMENT_TYPE, data.orderId, "payment.succeeded",
-          new JsonObject().put("amount", 99));
-      // Twice, as a webhook retried by its sender would be: the second changes nothing.
-      await(pool.withTransaction(conn -> Outbox.addAll(conn, SagaSignals.TOPIC, List.of(fact,
-          SagaSignals.envelope(CreateOrderSaga.PAYMENT_TYPE, data.orderId, "payment.succeeded",
-              new JsonObject().put("amount", 98))))));
-      SagaView saga = awaitTerminal(id);
-      assertThat(saga.getState()).isEqualTo("COMPLETED");
-      assertThat(saga.getData().getLong("amount")).isEqualTo(99);
-      assertThat(effects(id)).containsExactly("create", "approve");
-    } finally {
-      await(vertx.undeploy(relay));
-    }
+  void aFactKeptInTheTransactionThatRecordsItResumesTheWaitingSaga() throws Exception {
+    Data data = new Data(orderId(), "c", 0, 0, 0);
+    String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+    awaitState(id, "WAITING");
+    // Twice, as a webhook retried by its sender would be: the second changes nothing.
+    await(pool.withTransaction(conn -> SagaSignals.keep(conn, CreateOrderSaga.PAYMENT_TYPE, data.orderId,
+        "payment.succeeded", new JsonObject().put("amount", 99))));
+    await(pool.withTransaction(conn -> SagaSignals.keep(conn, CreateOrderSaga.PAYMENT_TYPE, data.orderId,
+        "payment.succeeded", new JsonObject().put("amount", 98))));
+    SagaView saga = awaitTerminal(id);
+    assertThat(saga.getState()).isEqualTo("COMPLETED");
+    assertThat(saga.getData().getLong("amount")).isEqualTo(99);
+    assertThat(effects(id)).containsExactly("create", "approve");
+  }
+
+  @Test
+  void aFactKeptInATransactionThatRolledBackNeverReachesTheSaga() throws Exception {
+    Data data = new Data(orderId(), "c", 0, 0, 0);
+    String id = await(coordinator.start(CreateOrderSaga.PAYMENT_TYPE, data.orderId, JsonObject.mapFrom(data)));
+    awaitState(id, "WAITING");
+    assertThatThrownBy(() -> await(pool.withTransaction(conn -> SagaSignals.keep(conn, CreateOrderSaga.PAYMENT_TYPE,
+            data.orderId, "payment.succeeded", new JsonObject().put("amount", 99))
+        .compose(x -> Future.failedFuture(new IllegalStateException("the fact's own write failed"))))))
+        .hasMessageContaining("the fact's own write failed");
+    Thread.sleep(1_500);
+    assertThat(await(coordinator.find(id)).getState()).isEqualTo("WAITING");
   }
 
   @Test

@@ -279,8 +279,9 @@ class StripeWebhookTest {
   /** The saga signals written for the order, oldest first. */
   private static List<String> signals(String orderId) throws Exception {
     List<String> types = new java.util.ArrayList<>();
-    await(pool.preparedQuery("SELECT message_type FROM outbox WHERE topic = 'kilosail.saga-signals'"
-        + " AND message_key = ? ORDER BY id").execute(Tuple.of(orderId))).forEach(row -> types.add(row.getString(0)));
+    await(pool.preparedQuery("SELECT event_type FROM saga_pending_signal WHERE saga_type = 'checkout'"
+        + " AND business_key = ? ORDER BY received_at").execute(Tuple.of(orderId)))
+        .forEach(row -> types.add(row.getString(0)));
     return types;
   }
 
