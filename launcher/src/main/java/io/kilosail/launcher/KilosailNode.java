@@ -265,11 +265,12 @@ public final class KilosailNode {
       case ADMIN -> deployments.track(StopPhase.CONSUMERS, vertx.deployVerticle(new DashboardVerticle(), options))
           .compose(x -> deployments.track(StopPhase.CONSUMERS,
               vertx.deployVerticle(new AdminCommandsVerticle(), options))).mapEmpty();
-      // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it.
+      // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it. It stops
+      // with the participants: a callback moves the order's dispatch, whose placements still need the gateway.
       case WEBHOOKS -> {
         CourierWebhookVerticle verticle = new CourierWebhookVerticle();
         webhooks.add(verticle);
-        yield deployments.track(StopPhase.EDGE, vertx.deployVerticle(verticle, options)).mapEmpty();
+        yield deployments.track(StopPhase.PARTICIPANTS, vertx.deployVerticle(verticle, options)).mapEmpty();
       }
       // Quote and dispatch both call the couriers through the gateway; one per node, since each instance would keep
       // its own circuits: a node with both roles deploys it for quote only.

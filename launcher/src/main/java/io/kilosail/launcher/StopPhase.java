@@ -9,13 +9,16 @@ enum StopPhase {
   CONSUMERS,
   /** The saga coordinator: its steps in flight still call the participants below. */
   SAGAS,
-  /** Quote, dispatch, stock, payment: dispatch's placements in flight still need the gateway. */
+  /**
+   * Quote, dispatch, stock, payment, and the webhook server (a courier callback moves the order's dispatch): the
+   * placements they have in flight still need the gateway.
+   */
   PARTICIPANTS,
   /** The courier gateway: waits for the answers of its HTTP calls in flight before closing its client. */
   GATEWAY,
   /** Outbox relay, durable timers, retention: what the phases above committed is published by any node's relay. */
   RELAY,
-  /** Ingress and webhook HTTP servers (already refusing new work while draining). */
+  /** The ingress HTTP server (already refusing new work while draining). */
   EDGE,
   /** The simulated third parties of a dev node: the couriers and food platforms outlive kilosail's side. */
   THIRD_PARTIES

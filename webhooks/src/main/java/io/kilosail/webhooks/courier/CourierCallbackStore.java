@@ -2,6 +2,7 @@ package io.kilosail.webhooks.courier;
 
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
+import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.intake.OrderTimeline;
@@ -24,9 +25,10 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Stores a verified callback and applies it to its order in one MySQL transaction: lock the order row, decide with
- * {@link CourierCallbackRules}, insert the callback (its unique (platform, dedup_key) turns a duplicate into a no-op),
- * move the order and write its outbox event. Nothing of it is visible until the commit, so the platform is answered
+ * Stores a verified callback and applies it where it arrives, in one MySQL transaction: lock the order row, decide
+ * with {@link CourierCallbackRules}, insert the callback (its unique (platform, dedup_key) turns a duplicate into a
+ * no-op), move the order, its ledger and its dispatch (which keeps the fact for the delivery saga), and write the
+ * order's outbox event. Nothing of it is visible until the commit, so the platform is answered
  * 2xx only for a callback that is durably recorded.
  */
 public final class CourierCallbackStore {
@@ -70,9 +72,12 @@ public final class CourierCallbackStore {
       + " WHERE o.id = ?";
 
   private final Pool pool;
+  private final Dispatcher dispatcher;
 
-  public CourierCallbackStore(Pool pool) {
+  /** @param dispatcher moves the order's dispatch with each callback, in the callback's transaction */
+  public CourierCallbackStore(Pool pool, Dispatcher dispatcher) {
     this.pool = pool;
+    this.dispatcher = dispatcher;
   }
 
   /**
@@ -110,6 +115,7 @@ public final class CourierCallbackStore {
           return insert(conn, callback, body, receivedAt, decision)
               .compose(inserted -> inserted
                   ? apply(conn, callback, decision, receivedAt, row == null ? null : Money.of(row))
+                      .compose(x -> moveDispatch(conn, callback, decision))
                       .map(new Stored(false, decision))
                   : Future.succeededFuture(new Stored(true, decision)));
         }));
@@ -207,6 +213,16 @@ public final class CourierCallbackStore {
     Envelope event = Envelope.create(type, "order", cb.orderId(),
         CourierCallbackRules.payload(cb.orderId(), decision, cb));
     return moved.compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, event));
+  }
+
+  /**
+   * The order's dispatch follows the callback in the same transaction (a claim, a delivery, a give-up, a loser to call
+   * off); whatever it must send goes out after the commit.
+   */
+  private Future<Void> moveDispatch(SqlConnection conn, CourierCallback cb, Decision decision) {
+    String type = decision.eventType();
+    return type == null ? Future.succeededFuture()
+        : dispatcher.courierCallback(conn, cb.orderId(), type, CourierCallbackRules.payload(cb.orderId(), decision, cb));
   }
 
   private static String timelineDetail(CourierCallback cb) {

@@ -1,12 +1,16 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.courier.wire.CourierInbound;
 import io.kilosail.courier.wire.CourierWire;
+import io.kilosail.dispatch.DispatchSettings;
+import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
+import io.kilosail.infra.Proxies;
 import io.kilosail.payment.stripe.StripeSettings;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.web.Problems;
@@ -53,6 +57,8 @@ public class CourierWebhookVerticle extends VerticleBase {
   public static final Set<String> SF_KINDS = Set.of("status", "complete", "cancel", "rider-withdrew", "exception");
 
   /** Marks a refusal that resending the same callback cannot change (RFC 9457 extension member). */
+  /** How long a stopping node waits for the answers of placements its callbacks sent: above the gateway's bound. */
+  private static final long EFFECTS_DRAIN_MS = 12_000;
   private static final JsonObject NOT_RETRYABLE = new JsonObject().put("retryable", false);
 
   private final Clock clock;
@@ -60,6 +66,7 @@ public class CourierWebhookVerticle extends VerticleBase {
   private HttpServer server;
   private CourierWebhookSettings settings;
   private CourierCallbackStore store;
+  private Dispatcher dispatcher;
   private CourierWebhookMetrics metrics;
 
   public CourierWebhookVerticle() {
@@ -73,16 +80,22 @@ public class CourierWebhookVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     StripeSettings stripe;
+    DispatchSettings dispatchSettings;
+    CancellationPolicy cancellation;
     try {
       settings = CourierWebhookSettings.fromJson(config(), clock);
       stripe = StripeSettings.fromJson(config());
+      dispatchSettings = DispatchSettings.fromJson(config());
+      cancellation = CancellationPolicy.fromJson(config());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
     NodeConfig node = NodeConfig.fromJson(config());
     metrics = new CourierWebhookMetrics(Meters.registry(node));
     mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
-    store = new CourierCallbackStore(mysql);
+    dispatcher = new Dispatcher(vertx, mysql, Proxies.courierGateway(vertx, config()), dispatchSettings, cancellation,
+        Meters.registry(node));
+    store = new CourierCallbackStore(mysql, dispatcher);
 
     Router router = Problems.withProblemErrors(Router.router(vertx));
     // Raw bytes are what the platforms sign; no form parsing (Shansong posts a form the wire decodes itself).
@@ -195,9 +208,15 @@ public class CourierWebhookVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
+  /**
+   * Stops taking callbacks, then lets the placements and cancels that applied callbacks sent get their answers stored
+   * (bounded): an answer dropped here would leave a platform holding an order dispatch does not know.
+   */
   @Override
   public Future<?> stop() {
-    return Future.join(server == null ? Future.succeededFuture() : server.close(),
-        mysql == null ? Future.succeededFuture() : mysql.close());
+    long deadline = System.currentTimeMillis() + EFFECTS_DRAIN_MS;
+    return (server == null ? Future.succeededFuture() : server.close())
+        .eventually(() -> dispatcher == null ? Future.succeededFuture() : dispatcher.drained(deadline))
+        .eventually(() -> mysql == null ? Future.succeededFuture() : mysql.close());
   }
 }

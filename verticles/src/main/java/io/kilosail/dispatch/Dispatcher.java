@@ -1,0 +1,408 @@
+package io.kilosail.dispatch;
+
+import io.kilosail.cancel.CancellationPolicy;
+import io.kilosail.cancel.Penalties;
+import io.kilosail.contracts.courier.CourierCallOutcome;
+import io.kilosail.contracts.courier.CourierGateway;
+import io.kilosail.contracts.courier.CourierState;
+import io.kilosail.contracts.courier.DeliveryRequest;
+import io.kilosail.dispatch.DispatchCommand.ArmTimeout;
+import io.kilosail.dispatch.DispatchCommand.Assigned;
+import io.kilosail.dispatch.DispatchCommand.Cancel;
+import io.kilosail.dispatch.DispatchCommand.Delivered;
+import io.kilosail.dispatch.DispatchCommand.NoCourier;
+import io.kilosail.dispatch.DispatchCommand.Place;
+import io.kilosail.dispatch.DispatchCommand.Released;
+import io.kilosail.infra.Times;
+import io.kilosail.intake.OrderRepository;
+import io.kilosail.intake.OrderTimeline;
+import io.kilosail.messaging.DurableTimers;
+import io.kilosail.messaging.Envelope;
+import io.kilosail.messaging.Outbox;
+import io.kilosail.saga.SagaSignals;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.serviceproxy.ServiceException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Applies facts to an order's {@link Dispatch}, wherever the fact arrives: the courier webhook applies a callback in
+ * its own transaction ({@link #courierCallback}), the {@link DispatchVerticle} applies the saga's commands and the
+ * dispatch's timers. Each fact is one transition in the caller's MySQL transaction: lock the order's row and the
+ * dispatch's, let {@link Dispatch} decide, store what changed, and write the durable effects (timers, saga facts, the
+ * order's row and timeline) in that same transaction. The HTTP effects (placing, cancelling at a platform) are sent
+ * once it has committed. A node dying between the commit and the request loses at most that request: a placement's
+ * durable check sends it again, and a courier that was not cancelled is cancelled again at its next callback (it no
+ * longer holds the order, so the webhook reports it as NOT_HOLDER).
+ */
+public final class Dispatcher {
+
+  /** Kafka topic of dispatch's own durable timers (acceptance timeouts, placement checks). */
+  public static final String TIMER_TOPIC = "kilosail.dispatch-timers";
+  static final String ACCEPTANCE_TIMEOUT = "dispatch.acceptance-timeout";
+  static final String PLACEMENT_CHECK = "dispatch.placement-check";
+
+  /** The saga the outcome is signalled to, and its facts. */
+  public static final String SAGA_TYPE = "delivery";
+  public static final String COURIER_ASSIGNED = "delivery.courier-assigned";
+  public static final String NO_COURIER = "delivery.no-courier";
+  public static final String DELIVERED = "delivery.delivered";
+
+  private static final int CANCEL_ATTEMPTS = 5;
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final CourierGateway gateway;
+  private final DispatchSettings settings;
+  private final CancellationPolicy cancellation;
+  private final MeterRegistry registry;
+  /** Placements and cancels sent whose outcome is not stored yet (on the owner's event loop). */
+  private int effectsInFlight;
+
+  public Dispatcher(Vertx vertx, Pool pool, CourierGateway gateway, DispatchSettings settings,
+                    CancellationPolicy cancellation, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.gateway = gateway;
+    this.settings = settings;
+    this.cancellation = cancellation;
+    this.registry = registry;
+  }
+
+  DispatchSettings settings() {
+    return settings;
+  }
+
+  /** Placements and cancels sent whose answer is not stored yet; a stopping node waits for them (bounded). */
+  public int effectsInFlight() {
+    return effectsInFlight;
+  }
+
+  /** Completes once no placement or cancel is in flight, or at {@code deadlineMillis}. */
+  public Future<Void> drained(long deadlineMillis) {
+    if (effectsInFlight == 0 || System.currentTimeMillis() >= deadlineMillis) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(20).compose(x -> drained(deadlineMillis));
+  }
+
+  /**
+   * A courier callback the webhook has just applied to the order's row, in the webhook's transaction {@code conn}:
+   * {@code eventType} and {@code payload} are the callback's decision as {@code CourierCallbackRules} states it (a
+   * state change, or a fact that moved nothing). Moves the dispatch in the same transaction; what it must send (the
+   * next placement, cancelling a loser) goes out once that transaction has committed.
+   */
+  public Future<Void> courierCallback(SqlConnection conn, String orderId, String eventType, JsonObject payload) {
+    Function<Dispatch, List<DispatchCommand>> decide = switch (eventType) {
+      case OrderRepository.COURIER_STATE_CHANGED -> stateChanged(payload);
+      case OrderRepository.COURIER_FACT -> courierFact(payload);
+      default -> null;
+    };
+    return transition(conn, orderId, decide).map(done -> {
+      afterCommit(conn, orderId, done);
+      return null;
+    });
+  }
+
+  /** Sends what {@code done} left to do once the transaction {@code conn} is in has committed. */
+  void afterCommit(SqlConnection conn, String orderId, Done done) {
+    if (done == null || done.afterCommit().isEmpty()) {
+      return;
+    }
+    Transaction tx = conn.transaction();
+    if (tx != null) {
+      tx.completion().onSuccess(x -> send(orderId, done.delivery(), done.afterCommit()));
+    } else {
+      send(orderId, done.delivery(), done.afterCommit());
+    }
+  }
+
+  /** An order state the webhook applied: a claim (first courier state with nobody holding it), a delivery, a cancel. */
+  static Function<Dispatch, List<DispatchCommand>> stateChanged(JsonObject p) {
+    String platform = p.getString("platform");
+    String platformOrderId = p.getString("platformOrderId");
+    CourierState from = CourierState.valueOf(p.getString("from"));
+    CourierState to = CourierState.valueOf(p.getString("to"));
+    // The webhook made this platform the holder on the order's row: dispatch follows the row.
+    boolean claims = p.getBoolean("claims", !from.isAfter(CourierState.CREATED) && to != CourierState.CANCELLED);
+    return d -> {
+      List<DispatchCommand> commands = new ArrayList<>();
+      if (claims) {
+        commands.addAll(d.claimed(platform, platformOrderId));
+      }
+      if (to == CourierState.DELIVERED) {
+        commands.addAll(d.delivered(platform));
+      } else if (to == CourierState.CANCELLED) {
+        commands.addAll(d.holderCancelled(platform, "raw status " + p.getString("rawStatus")));
+      }
+      return commands;
+    };
+  }
+
+  /** A callback the webhook did not apply to the order but that dispatch must act on. */
+  static Function<Dispatch, List<DispatchCommand>> courierFact(JsonObject p) {
+    String platform = p.getString("platform");
+    String platformOrderId = p.getString("platformOrderId");
+    CourierState callbackState = CourierState.valueOf(p.getString("callbackState"));
+    return switch (p.getString("outcome")) {
+      case "GAVE_UP" -> d -> d.gaveUp(platform);
+      case "DROPPED" -> d -> d.dropped(platform, platform + " dropped the order (raw status " + p.getString("rawStatus")
+          + ")");
+      // A loser's late acceptance or progress: call it off. A loser's own end (its cancel) needs nothing.
+      case "NOT_HOLDER" -> callbackState.isTerminal() ? null : d -> d.notHolder(platform, platformOrderId);
+      default -> null;
+    };
+  }
+
+  /** What one transition left to do after its commit. */
+  record Done(JsonObject delivery, List<DispatchCommand> afterCommit) {
+  }
+
+  /** Locks the dispatch, applies {@code decide}, stores it with its durable effects; null when there is no dispatch. */
+  Future<Done> transition(SqlConnection conn, String orderId, Function<Dispatch, List<DispatchCommand>> decide) {
+    return transition(conn, orderId, decide, 1);
+  }
+
+  /** @param checkAttempt the number of the placement check armed for each placement this transition sends */
+  Future<Done> transition(SqlConnection conn, String orderId, Function<Dispatch, List<DispatchCommand>> decide,
+                          int checkAttempt) {
+    if (decide == null) {
+      return Future.succeededFuture();
+    }
+    // The order's row first, then the dispatch's: the courier webhook locks them in this order too (it applies its
+    // callback to both in one transaction), so the two never wait on each other the other way round.
+    return OrderRepository.holding(conn, orderId).compose(order -> DispatchRepository.lock(conn, orderId)
+        .compose(stored -> {
+          if (stored == null) {
+            return Future.succeededFuture();
+          }
+          Dispatch dispatch = stored.dispatch();
+          Dispatch.State before = dispatch.state();
+          List<DispatchCommand> commands = new ArrayList<>(followOrder(dispatch, order));
+          commands.addAll(decide.apply(dispatch));
+          return store(conn, stored, before, commands, checkAttempt);
+        }));
+  }
+
+  /**
+   * What the order's own row says first: a courier the webhook made holder, or an order that already ended, wins over
+   * whatever dispatch believed, so dispatch never places an order that is held, delivered or cancelled.
+   */
+  private static List<DispatchCommand> followOrder(Dispatch dispatch, OrderRepository.Holding order) {
+    if (order == null) {
+      return List.of();
+    }
+    List<DispatchCommand> commands = new ArrayList<>();
+    if (order.courierPlatform() != null) {
+      commands.addAll(dispatch.claimed(order.courierPlatform(), order.courierOrderId()));
+    }
+    if (order.ended()) {
+      commands.addAll(dispatch.orderEnded(order.state()));
+    }
+    return commands;
+  }
+
+  private Future<Done> store(SqlConnection conn, DispatchRepository.Stored stored, Dispatch.State before,
+                             List<DispatchCommand> commands, int checkAttempt) {
+    Dispatch dispatch = stored.dispatch();
+    if (dispatch.state() != before) {
+      count(dispatch.state().name().toLowerCase(), dispatch.strategy().name());
+    }
+    Instant now = Instant.now();
+    return DispatchRepository.save(conn, stored, now)
+        .compose(x -> durableEffects(conn, dispatch, commands, now, checkAttempt))
+        .map(afterCommit -> new Done(stored.delivery(), afterCommit));
+  }
+
+  /** Writes the commands that must commit with the transition; answers the ones to send after the commit. */
+  Future<List<DispatchCommand>> durableEffects(SqlConnection conn, Dispatch d, List<DispatchCommand> commands,
+                                                       Instant now, int checkAttempt) {
+    List<DispatchCommand> afterCommit = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    String orderId = d.orderId();
+    for (DispatchCommand command : commands) {
+      if (command instanceof Place place) {
+        afterCommit.add(command);
+        if (checkAttempt <= settings.placementChecks()) {
+          chain = chain.compose(x -> armPlacementCheck(conn, orderId, place.platform(), d.round(), checkAttempt, now));
+        }
+      } else if (command instanceof Cancel) {
+        afterCommit.add(command);
+      } else {
+        chain = chain.compose(x -> durableEffect(conn, d.orderId(), command, now));
+      }
+    }
+    return chain.map(afterCommit);
+  }
+
+  private Future<Void> durableEffect(SqlConnection conn, String orderId, DispatchCommand command, Instant now) {
+    if (command instanceof ArmTimeout arm) {
+      return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + arm.round(), now.plusMillis(arm.afterMs()),
+              TIMER_TOPIC, Envelope.create(ACCEPTANCE_TIMEOUT, "order", orderId,
+                  new JsonObject().put("orderId", orderId).put("round", arm.round())))
+          .mapEmpty();
+    }
+    if (command instanceof Assigned assigned) {
+      // A courier holds the order: the round's acceptance timeout and the placement checks have nothing left to do.
+      return DurableTimers.cancelMatching(conn, timerKeyPrefix(orderId) + "%")
+          .compose(x -> signal(conn, orderId, COURIER_ASSIGNED, new JsonObject().put("platform", assigned.platform())
+              .put("platformOrderId", assigned.platformOrderId()).put("priceFen", assigned.priceFen())));
+    }
+    if (command instanceof Delivered delivered) {
+      return signal(conn, orderId, DELIVERED, new JsonObject().put("platform", delivered.platform()));
+    }
+    if (command instanceof NoCourier none) {
+      log.info("dispatch found no courier orderId={} reason={}", orderId, none.reason());
+      return signal(conn, orderId, NO_COURIER, new JsonObject().put("reason", none.reason()));
+    }
+    if (command instanceof Released released) {
+      // Only a courier still on its way to the shop can be replaced; the order then has no holder until the next
+      // candidate's courier accepts.
+      return conn.preparedQuery("UPDATE delivery_order SET state = 'DISPATCHING', courier_platform = NULL,"
+              + " courier_order_id = NULL, courier_fee_fen = NULL, courier_name = NULL, courier_phone = NULL,"
+              + " updated_at = ?, version = version + 1"
+              + " WHERE id = ? AND courier_platform = ? AND state IN ('ACCEPTED', 'ARRIVED_AT_SHOP')")
+          .execute(Tuple.of(Times.toDb(now), orderId, released.platform()))
+          .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture()
+              : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
+                  "the " + released.platform() + " courier gave the order up; next candidate")
+                  .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
+                      OrderRepository.ORDER_DISPATCHING, "order", orderId, new JsonObject().put("orderId", orderId)
+                          .put("releasedBy", released.platform()).put("at", now.toString())))));
+    }
+    return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));
+  }
+
+  /**
+   * The placement is sent after the commit; if its answer is not stored by then (lost, or this node died first), the
+   * check sends it again. Committed with the placement's decision, so a node dying in between loses nothing.
+   */
+  private Future<Void> armPlacementCheck(SqlConnection conn, String orderId, String platform, int round, int attempt,
+                                         Instant now) {
+    return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + round + ":" + platform + ":check" + attempt,
+            now.plus(settings.placementCheck()), TIMER_TOPIC, Envelope.create(PLACEMENT_CHECK, "order", orderId,
+                new JsonObject().put("orderId", orderId).put("platform", platform).put("round", round)
+                    .put("attempt", attempt)))
+        .mapEmpty();
+  }
+
+  private Future<Void> disarmPlacementChecks(SqlConnection conn, String orderId, String platform) {
+    return DurableTimers.cancelMatching(conn, timerKeyPrefix(orderId) + "%:" + platform + ":check%");
+  }
+
+  /** Every dispatch timer of the order (acceptance timeouts, placement checks) has a key starting so. */
+  private static String timerKeyPrefix(String orderId) {
+    return "dispatch:" + orderId + ":";
+  }
+
+  private static Future<Void> signal(SqlConnection conn, String orderId, String type, JsonObject payload) {
+    return SagaSignals.keep(conn, SAGA_TYPE, orderId, type, payload.put("orderId", orderId));
+  }
+
+  // ---------------------------------------------------------------- HTTP effects, after commit
+
+  void send(String orderId, JsonObject delivery, List<DispatchCommand> commands) {
+    for (DispatchCommand command : commands) {
+      if (command instanceof Place place) {
+        place(orderId, delivery, place);
+      } else if (command instanceof Cancel cancel) {
+        cancel(orderId, cancel, 1);
+      }
+    }
+  }
+
+  private void place(String orderId, JsonObject delivery, Place place) {
+    DeliveryRequest request = new DeliveryRequest(delivery.copy()).setQuoteToken(place.quoteToken());
+    effectsInFlight++;
+    gateway.placeOrder(place.platform(), request).onComplete(ar -> {
+      Function<Dispatch, List<DispatchCommand>> decide;
+      if (ar.succeeded()) {
+        count("place-succeeded", place.platform());
+        log.debug("dispatch placed orderId={} platform={} platformOrderId={}", orderId, place.platform(),
+            ar.result().getPlatformOrderId());
+        decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId());
+      } else if (!place.again() && CourierCallOutcome.certainlyFailed(ar.cause())) {
+        count("place-failed", place.platform());
+        log.info("dispatch placing failed orderId={} platform={} error={}", orderId, place.platform(),
+            ar.cause().getMessage());
+        decide = d -> d.placeFailed(place.platform(), ar.cause().getMessage());
+      } else {
+        count("place-unknown", place.platform());
+        log.warn("dispatch placing outcome unknown orderId={} platform={} error={}; the platform may hold the order:"
+            + " asked again, then its callback or the acceptance timeout decides", orderId, place.platform(),
+            ar.cause().toString());
+        // Asked again at once (the bus picks another gateway node if this one died): the platform answers with the
+        // order it holds, or takes it now. A repeat that fails too is left to the durable placement check.
+        decide = d -> {
+          List<DispatchCommand> commands = new ArrayList<>(d.placementUnknown(place.platform(),
+              ar.cause().getMessage()));
+          if (!place.again()) {
+            commands.addAll(d.placementCheck(place.platform(), d.round()));
+          }
+          return commands;
+        };
+      }
+      List<DispatchCommand> next = new ArrayList<>();
+      pool.withTransaction(conn -> transition(conn, orderId, decide)
+              .onSuccess(done -> {
+                if (done != null) {
+                  next.addAll(done.afterCommit());
+                }
+              })
+              // Answered: its placement checks have nothing left to find (one UPDATE each, instead of a firing).
+              .compose(done -> ar.succeeded() && done != null ? disarmPlacementChecks(conn, orderId, place.platform())
+                  : Future.succeededFuture()))
+          .onSuccess(x -> send(orderId, delivery, next))
+          .onComplete(x -> effectsInFlight--)
+          // The placement's outcome is lost; the acceptance timeout moves the dispatch on.
+          .onFailure(err -> log.warn("dispatch placement outcome not stored orderId={} platform={} error={}", orderId,
+              place.platform(), err.toString()));
+    });
+  }
+
+  /** Cancelling is retried a few times while the platform is down; a refusal means it has already ended there. */
+  private void cancel(String orderId, Cancel cancel, int attempt) {
+    effectsInFlight++;
+    gateway.cancel(cancel.platform(), orderId, cancel.platformOrderId(), cancel.reason()).onComplete(ar -> {
+      effectsInFlight--;
+      if (ar.succeeded()) {
+        count("cancel-succeeded", cancel.platform());
+        Penalties.courierCancelled(pool, cancellation, orderId, cancel.platform(), ar.result().getPenaltyFen())
+            .onSuccess(p -> log.info("dispatch cancelled orderId={} platform={} platformOrderId={} reason={}"
+                    + " courierState={} penaltyFen={} ({})", orderId, cancel.platform(), cancel.platformOrderId(),
+                cancel.reason(), p.courierState(), p.penaltyFen(), p.stated() ? "stated by the platform" : "table"))
+            // The platform has cancelled; only our record of its charge is missing, and the log says how much.
+            .onFailure(err -> log.error("courier penalty not recorded orderId={} platform={} statedPenaltyFen={}"
+                + " error={}", orderId, cancel.platform(), ar.result().getPenaltyFen(), err.toString()));
+        return;
+      }
+      boolean refused = ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.REJECTED;
+      if (refused || attempt >= CANCEL_ATTEMPTS) {
+        count(refused ? "cancel-refused" : "cancel-failed", cancel.platform());
+        log.warn("dispatch cancel {} orderId={} platform={} platformOrderId={} attempts={} error={}",
+            refused ? "refused" : "gave up", orderId, cancel.platform(), cancel.platformOrderId(), attempt,
+            ar.cause().getMessage());
+        return;
+      }
+      vertx.setTimer(500L << attempt, t -> cancel(orderId, cancel, attempt + 1));
+    });
+  }
+
+  void count(String event, String tag) {
+    Counter.builder("kilosail.dispatch.events").tag("event", event).tag("tag", tag).register(registry).increment();
+  }
+}
