@@ -1,7 +1,6 @@
 package io.kilosail.delivery;
 
 import io.kilosail.cancel.CancellationPolicy;
-import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
 import io.kilosail.contracts.saga.SagaView;
 import io.kilosail.infra.Clients;
@@ -19,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts a delivery saga for every order intake committed ({@code order.received}), and calls it off when the food
- * platform cancels the order ({@code order.cancelled} by PLATFORM). Both are idempotent per order, so a record
- * delivered twice, or one whose inbox write failed and is retried, has one effect.
+ * Calls an order's delivery saga off when its food platform cancels the order ({@code order.cancelled} by PLATFORM);
+ * idempotent per order, so a record delivered twice has one effect. (The saga itself starts in the intake transaction,
+ * with its order: see {@code OrderRepository.receive}.)
  */
 public class DeliveryStarterVerticle extends VerticleBase {
 
@@ -36,8 +35,8 @@ public class DeliveryStarterVerticle extends VerticleBase {
     coordinator = Proxies.sagaCoordinator(vertx);
     consumer = IdempotentConsumer.create(vertx, Clients.mysqlPool(vertx, infra.mysql()), infra,
         NodeConfig.fromJson(config()), ConsumerSettings.of("delivery-starter", OrderRepository.ORDER_EVENTS_TOPIC)
-            .onlyTypes(OrderRepository.ORDER_RECEIVED, OrderRepository.ORDER_CANCELLED),
-        this::received);
+            .onlyTypes(OrderRepository.ORDER_CANCELLED),
+        this::cancelled);
     return consumer.start();
   }
 
@@ -46,13 +45,8 @@ public class DeliveryStarterVerticle extends VerticleBase {
     return consumer.stop();
   }
 
-  private Future<Void> received(Envelope event) {
-    if (OrderRepository.ORDER_RECEIVED.equals(event.type())) {
-      return coordinator.start(DeliverySaga.TYPE, event.aggregateId(), DeliverySaga.dataOf(event.payload()))
-          .mapEmpty();
-    }
-    if (OrderCancellations.ORDER_CANCELLED.equals(event.type())
-        && CancellationPolicy.By.PLATFORM.name().equals(event.payload().getString("cancelledBy"))) {
+  private Future<Void> cancelled(Envelope event) {
+    if (CancellationPolicy.By.PLATFORM.name().equals(event.payload().getString("cancelledBy"))) {
       return callOff(event.aggregateId());
     }
     return Future.succeededFuture();

@@ -1,11 +1,13 @@
 package io.kilosail.intake;
 
+import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.DeliveryOrder.Courier;
 import io.kilosail.intake.DeliveryOrder.Place;
 import io.kilosail.intake.DeliveryOrder.Shop;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
+import io.kilosail.saga.SagaStarts;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mysqlclient.MySQLException;
@@ -15,7 +17,10 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
-/** The {@code delivery_order} table: the order row and its {@code order.received} event in one transaction. */
+/**
+ * The {@code delivery_order} table: the order row, its delivery saga and its {@code order.received} event in one
+ * transaction.
+ */
 public final class OrderRepository {
 
   public static final String ORDER_EVENTS_TOPIC = "kilosail.order-events";
@@ -88,8 +93,12 @@ public final class OrderRepository {
    */
   public Future<Intake> receive(DeliveryOrder order) {
     Envelope event = Envelope.create(ORDER_RECEIVED, "order", order.id(), order.toJson());
+    // The order's delivery saga is written with the order (and run at once after the commit): no consumer has to
+    // start it, and no committed order is ever without its saga.
     return pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(row(order))
-            .compose(inserted -> Outbox.add(conn, ORDER_EVENTS_TOPIC, event)))
+            .compose(inserted -> SagaStarts.start(conn, DeliverySaga.TYPE, order.id(),
+                DeliverySaga.dataOf(order.toJson())))
+            .compose(started -> Outbox.add(conn, ORDER_EVENTS_TOPIC, event)))
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
           // A deadlock is possible when several duplicates wait on the same key; either way the first push won.

@@ -80,6 +80,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private MessageConsumer<JsonObject> consumer;
   /** The after-commit nudges of {@link SagaSignals#keep}. */
   private MessageConsumer<JsonObject> keptSignals;
+  /** The after-commit nudges of {@link SagaStarts#start}. */
+  private MessageConsumer<JsonObject> startedSagas;
   private long scanTimer;
   private boolean scanning;
   private boolean stopping;
@@ -106,7 +108,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     consumer = new ServiceBinder(vertx).setAddress(settings.address()).register(SagaCoordinatorService.class, this);
     scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
     keptSignals = vertx.eventBus().consumer(SagaSignals.KEPT_ADDRESS, message -> factKept(message.body()));
-    return consumer.completion().compose(x -> keptSignals.completion()).onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
+    startedSagas = vertx.eventBus().consumer(SagaStarts.START_ADDRESS, message -> startedElsewhere(message.body()));
+    return consumer.completion().compose(x -> keptSignals.completion()).compose(x -> startedSagas.completion())
+        .onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
         node.id(), definitions.keySet(), settings.lease().toMillis()));
   }
 
@@ -130,7 +134,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     log.info("saga coordinator stopping node={} held={} inFlight={}", node.id(), running.size(), inFlight);
     Promise<Void> drained = Promise.promise();
     awaitDrained(drained, System.currentTimeMillis() + settings.stopDrain().toMillis());
-    return Future.join(consumer.unregister(), keptSignals.unregister(), drained.future())
+    return Future.join(List.of(consumer.unregister(), keptSignals.unregister(), startedSagas.unregister(),
+            drained.future()))
         .eventually(this::handBack);
   }
 
@@ -278,6 +283,19 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       return saga == null ? Future.succeededFuture(false) : takeKeptSignal(saga);
     })).onFailure(err -> log.info("kept signal of saga type={} key={} not delivered at once ({}); the wake-up scan"
         + " delivers it", sagaType, businessKey, err.toString()));
+  }
+
+  /**
+   * A saga written by another transaction ({@link SagaStarts#start}) has committed: claim it and run it now. A nudge
+   * that is lost, or that finds it claimed already, leaves it to the wake-up scan or to whoever claimed it.
+   */
+  private void startedElsewhere(JsonObject nudge) {
+    String sagaId = nudge.getString("sagaId");
+    if (stopping || sagaId == null || running.containsKey(sagaId)) {
+      return;
+    }
+    tracked(resume(sagaId, Instant.now())).onFailure(err -> log.info("saga {} not claimed at once ({}); the wake-up"
+        + " scan runs it", sagaId, err.toString()));
   }
 
   private <D> Future<Boolean> deliver(Running<D> saga, String eventType, JsonObject payload) {
@@ -827,7 +845,14 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         if (saga.progress.state() == State.WAITING) {
           timedOut(saga);
         } else {
-          log.info("saga resumed id={} type={} state={} group={}", id, row.type(), row.state(), saga.progress.group());
+          if (row.version() == 0) {
+            // Started in its business object's own transaction (SagaStarts): this is its first run, not a recovery.
+            metrics.count("started", row.type());
+            log.debug("saga started id={} type={} key={}", id, row.type(), row.businessKey());
+          } else {
+            log.info("saga resumed id={} type={} state={} group={}", id, row.type(), row.state(),
+                saga.progress.group());
+          }
           advance(saga);
         }
         return Future.succeededFuture();

@@ -38,6 +38,11 @@ final class SagaRepository {
     this.pool = pool;
   }
 
+  /** A new saga's row; INSERT IGNORE: an existing saga of the same type and business key is kept (row count 0). */
+  static final String INSERT_INSTANCE = "INSERT IGNORE INTO saga_instance (id, saga_type, business_key, state,"
+      + " progress, data, awaiting_event, last_error, version, owner, next_wakeup_at, created_at, updated_at)"
+      + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, ?, ?)";
+
   /**
    * Inserts new sagas in one batched statement; per saga, false if one of its type and business key exists already
    * (then nothing is written for it).
@@ -52,9 +57,7 @@ final class SagaRepository {
           t.progress().encode(), t.data(), t.owner(), Times.toDb(t.nextWakeupAt()), Times.toDb(now), Times.toDb(now)}));
     }
     // INSERT IGNORE: a duplicate business key must not fail the other sagas of the batch; its row count says 0.
-    return conn.preparedQuery("INSERT IGNORE INTO saga_instance (id, saga_type, business_key, state, progress, data,"
-            + " awaiting_event, last_error, version, owner, next_wakeup_at, created_at, updated_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, ?, ?)")
+    return conn.preparedQuery(INSERT_INSTANCE)
         .executeBatch(rows)
         .map(result -> rowCounts(result, starts.size()));
   }
