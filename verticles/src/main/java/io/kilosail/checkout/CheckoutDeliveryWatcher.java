@@ -13,12 +13,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 
 /**
- * Tells a checkout saga how its delivery ended: a shop order delivered ({@code order.courier-state-changed} to
- * DELIVERED) or cancelled ({@code order.cancelled}, by anyone) becomes a saga signal for the {@code checkout} saga of
- * the same order id, written in the inbox transaction, so it is sent once and never lost.
+ * Tells a checkout saga how its delivery ended. A shop order's delivery is kept for its saga where it happens, in the
+ * courier webhook's transaction ({@link #delivered}); a cancelled one ({@code order.cancelled}, by anyone: the food
+ * platform, the system, a courier) arrives here on {@code kilosail.order-events} and becomes a fact for the
+ * {@code checkout} saga of the same order id in the inbox transaction, so it is kept once and never lost.
  */
 public class CheckoutDeliveryWatcher extends VerticleBase {
 
@@ -33,8 +33,8 @@ public class CheckoutDeliveryWatcher extends VerticleBase {
     pool = Clients.mysqlPool(vertx, infra.mysql());
     consumer = IdempotentConsumer.create(vertx, pool, infra, NodeConfig.fromJson(config()),
         ConsumerSettings.of("checkout-delivery", OrderRepository.ORDER_EVENTS_TOPIC)
-            .onlyTypes(OrderRepository.COURIER_STATE_CHANGED, OrderRepository.ORDER_CANCELLED),
-        this::observe);
+            .onlyTypes(OrderRepository.ORDER_CANCELLED),
+        this::cancelled);
     return consumer.start();
   }
 
@@ -43,23 +43,24 @@ public class CheckoutDeliveryWatcher extends VerticleBase {
     return consumer.stop().eventually(() -> pool.close());
   }
 
-  private Future<Void> observe(SqlConnection conn, Envelope event) {
+  private Future<Void> cancelled(SqlConnection conn, Envelope event) {
     JsonObject p = event.payload();
-    if (OrderRepository.ORDER_CANCELLED.equals(event.type())) {
-      return settings.platform().equals(p.getString("platform"))
-          ? signal(conn, event.aggregateId(), CheckoutSaga.DELIVERY_CANCELLED, new JsonObject()
-              .put("reason", "delivery cancelled by " + p.getString("cancelledBy", "?").toLowerCase()
-                  + (p.getString("reason") == null ? "" : ": " + p.getString("reason"))))
-          : Future.succeededFuture();
-    }
-    if (!"DELIVERED".equals(p.getString("to"))) {
-      return Future.succeededFuture();
-    }
-    // The courier's event does not name the food platform: a checkout order with this id says it is ours.
-    return conn.preparedQuery("SELECT 1 FROM checkout_order WHERE id = ?").execute(Tuple.of(event.aggregateId()))
-        .compose(rows -> rows.size() == 0 ? Future.succeededFuture()
-            : signal(conn, event.aggregateId(), CheckoutSaga.DELIVERY_DELIVERED,
-                new JsonObject().put("courierPlatform", p.getString("platform"))));
+    return settings.platform().equals(p.getString("platform"))
+        ? signal(conn, event.aggregateId(), CheckoutSaga.DELIVERY_CANCELLED, new JsonObject()
+            .put("reason", "delivery cancelled by " + p.getString("cancelledBy", "?").toLowerCase()
+                + (p.getString("reason") == null ? "" : ": " + p.getString("reason"))))
+        : Future.succeededFuture();
+  }
+
+  /**
+   * The delivery of {@code orderId} ended DELIVERED by {@code courierPlatform}, in the transaction {@code conn} is in:
+   * when the order is one of our shop's ({@code foodPlatform} is the shop's platform), its checkout saga is told.
+   */
+  public static Future<Void> delivered(SqlConnection conn, CheckoutSettings settings, String foodPlatform,
+                                       String orderId, String courierPlatform) {
+    return settings.platform().equals(foodPlatform)
+        ? signal(conn, orderId, CheckoutSaga.DELIVERY_DELIVERED, new JsonObject().put("courierPlatform", courierPlatform))
+        : Future.succeededFuture();
   }
 
   private static Future<Void> signal(SqlConnection conn, String orderId, String type, JsonObject payload) {

@@ -1,5 +1,7 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.checkout.CheckoutDeliveryWatcher;
+import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.dispatch.Dispatcher;
@@ -73,11 +75,16 @@ public final class CourierCallbackStore {
 
   private final Pool pool;
   private final Dispatcher dispatcher;
+  private final CheckoutSettings checkout;
 
-  /** @param dispatcher moves the order's dispatch with each callback, in the callback's transaction */
-  public CourierCallbackStore(Pool pool, Dispatcher dispatcher) {
+  /**
+   * @param dispatcher moves the order's dispatch with each callback, in the callback's transaction
+   * @param checkout   tells our shop's orders from the food platforms': a shop order's delivery ends its checkout
+   */
+  public CourierCallbackStore(Pool pool, Dispatcher dispatcher, CheckoutSettings checkout) {
     this.pool = pool;
     this.dispatcher = dispatcher;
+    this.checkout = checkout;
   }
 
   /**
@@ -170,7 +177,7 @@ public final class CourierCallbackStore {
             : Future.failedFuture(err));
   }
 
-  private static Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now,
+  private Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now,
                                     Money money) {
     Future<Void> moved = Future.succeededFuture();
     if (decision.claims()) {
@@ -195,7 +202,10 @@ public final class CourierCallbackStore {
       }
       if (decision.to() == CourierState.DELIVERED) {
         // The settlement ledger, in the transaction that delivers the order; DELIVERED is terminal, so this runs once.
-        moved = moved.compose(x -> LedgerRepository.write(conn, money.delivered(cb, decision)));
+        // A shop order's checkout saga learns of it in the same transaction.
+        moved = moved.compose(x -> LedgerRepository.write(conn, money.delivered(cb, decision)))
+            .compose(x -> CheckoutDeliveryWatcher.delivered(conn, checkout, money.foodPlatform(), cb.orderId(),
+                cb.platform().id()));
       }
     }
     if (decision.outcome() == CourierCallbackRules.Outcome.NOT_HOLDER && cb.state() == CourierState.DELIVERED

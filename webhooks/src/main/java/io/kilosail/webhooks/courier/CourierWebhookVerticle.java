@@ -1,6 +1,7 @@
 package io.kilosail.webhooks.courier;
 
 import io.kilosail.cancel.CancellationPolicy;
+import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.courier.wire.CourierInbound;
@@ -82,11 +83,13 @@ public class CourierWebhookVerticle extends VerticleBase {
     StripeSettings stripe;
     DispatchSettings dispatchSettings;
     CancellationPolicy cancellation;
+    CheckoutSettings checkout;
     try {
       settings = CourierWebhookSettings.fromJson(config(), clock);
       stripe = StripeSettings.fromJson(config());
       dispatchSettings = DispatchSettings.fromJson(config());
       cancellation = CancellationPolicy.fromJson(config());
+      checkout = CheckoutSettings.fromJson(config());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -95,7 +98,7 @@ public class CourierWebhookVerticle extends VerticleBase {
     mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
     dispatcher = new Dispatcher(vertx, mysql, Proxies.courierGateway(vertx, config()), dispatchSettings, cancellation,
         Meters.registry(node));
-    store = new CourierCallbackStore(mysql, dispatcher);
+    store = new CourierCallbackStore(mysql, dispatcher, checkout);
 
     Router router = Problems.withProblemErrors(Router.router(vertx));
     // Raw bytes are what the platforms sign; no form parsing (Shansong posts a form the wire decodes itself).
