@@ -134,19 +134,25 @@ public class OutboxRelayVerticle extends VerticleBase {
     for (int i = 0; i < settings.workers(); i++) {
       Worker worker = new Worker(i, new ShardRotation(OutboxShards.COUNT, settings.shardsPerClaim(), starts.start(i)));
       workers.add(worker);
-      // A first full round each: whatever was left unsent while no relay ran.
-      worker.roundRemaining = worker.rotation.groupCount();
-      wake(worker);
     }
     nudges = vertx.eventBus().consumer(Outbox.NUDGE_ADDRESS, this::onNudge);
-    idlePollDelayMs = settings.idlePollMs();
-    scheduleIdlePoll();
-    metricsTimer = vertx.setPeriodic(1, settings.metricsIntervalMs(), t -> refreshBacklog());
-    log.info("outbox relay started node={} workers={} batchSize={} shardsPerClaim={} idlePollMs={} idleMaxPollMs={}"
-            + " lingerMs={} batchBytes={}", node.id(), settings.workers(), settings.batchSize(),
-        settings.shardsPerClaim(), settings.idlePollMs(), settings.idleMaxPollMs(), settings.lingerMs(),
-        settings.batchBytes());
-    return nudges.completion();
+    return nudges.completion().onSuccess(registered -> {
+      for (Worker worker : workers) {
+        // A first full round each: whatever was left unsent while no relay ran.
+        worker.roundRemaining = worker.rotation.groupCount();
+        wake(worker);
+      }
+      idlePollDelayMs = settings.idlePollMs();
+      scheduleIdlePoll();
+      metricsTimer = vertx.setPeriodic(1, settings.metricsIntervalMs(), t -> refreshBacklog());
+      log.info("outbox relay started node={} workers={} batchSize={} shardsPerClaim={} idlePollMs={} idleMaxPollMs={}"
+              + " lingerMs={} batchBytes={}", node.id(), settings.workers(), settings.batchSize(),
+          settings.shardsPerClaim(), settings.idlePollMs(), settings.idleMaxPollMs(), settings.lingerMs(),
+          settings.batchBytes());
+    }).onFailure(notRegistered -> vertx.executeBlocking(() -> {
+      producer.close(Duration.ZERO);
+      return null;
+    }));
   }
 
   /** The idempotent producer with every durability setting on; batching is the producer's job. */
