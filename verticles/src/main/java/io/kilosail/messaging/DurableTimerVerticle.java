@@ -35,6 +35,10 @@ import java.util.stream.Collectors;
  * a timer is claimed by one of them and its {@code fired_at} commits with its outbox row, so it fires once. The state
  * is in MySQL only, so a restart loses nothing; a timer that fell due while every node was down fires at the first
  * poll after start.
+ *
+ * <p>Each poll first asks, without a transaction or locks, whether any timer is due at all (one indexed read on
+ * {@code idx_durable_timer_pending}); only then does it open the claiming transaction. An idle node thus spends one
+ * statement per poll instead of four (SET TRANSACTION, BEGIN, SELECT ... FOR UPDATE, COMMIT), and no timer fires later.
  */
 public class DurableTimerVerticle extends VerticleBase {
 
@@ -42,6 +46,8 @@ public class DurableTimerVerticle extends VerticleBase {
   private static final String SELECT_DUE = "SELECT id, topic, envelope, due_at FROM durable_timer"
       + " WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ? ORDER BY due_at LIMIT ?"
       + " FOR UPDATE SKIP LOCKED";
+  private static final String ANY_DUE = "SELECT 1 FROM durable_timer"
+      + " WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= ? LIMIT 1";
 
   private NodeConfig node;
   private TimerSettings settings;
@@ -99,6 +105,11 @@ public class DurableTimerVerticle extends VerticleBase {
 
   private Future<Integer> fireDue() {
     Instant now = Instant.now();
+    return mysql.preparedQuery(ANY_DUE).execute(Tuple.of(Times.toDb(now)))
+        .compose(any -> any.size() == 0 ? Future.succeededFuture(0) : claimDue(now));
+  }
+
+  private Future<Integer> claimDue(Instant now) {
     return Transactions.readCommitted(mysql, conn -> conn.preparedQuery(SELECT_DUE)
         .execute(Tuple.of(Times.toDb(now), settings.batchSize()))
         .compose(rows -> {

@@ -12,6 +12,7 @@ import java.util.stream.IntStream;
 final class ShardRotation {
 
   private final List<List<Integer>> groups;
+  private final int shardsPerClaim;
   private int next;
 
   ShardRotation(int shardCount, int shardsPerClaim, int startGroup) {
@@ -23,6 +24,7 @@ final class ShardRotation {
       all.add(IntStream.range(first, Math.min(first + shardsPerClaim, shardCount)).boxed().toList());
     }
     this.groups = List.copyOf(all);
+    this.shardsPerClaim = shardsPerClaim;
     this.next = Math.floorMod(startGroup, groups.size());
   }
 
@@ -30,6 +32,15 @@ final class ShardRotation {
     List<Integer> group = groups.get(next);
     next = (next + 1) % groups.size();
     return group;
+  }
+
+  /** The group {@code shard} belongs to; the same for every worker and relay with the same {@code shardsPerClaim}. */
+  int groupOf(int shard) {
+    return shard / shardsPerClaim;
+  }
+
+  List<Integer> group(int index) {
+    return groups.get(index);
   }
 
   /** How many claims one full round over all shards takes. */
