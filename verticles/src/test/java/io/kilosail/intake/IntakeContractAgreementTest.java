@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -155,6 +156,30 @@ class IntakeContractAgreementTest {
     assertRefused(() -> OrderPush.parse(validPush().put("placedAt", "2025-06-01T12:00:00+08:00")), "placedAt");
     assertRefused(() -> OrderPush.parse(validPush().put("placedAt", "2025-02-30T12:00:00Z")), "placedAt");
     assertRefused(() -> OrderPush.parse(validPush().put("platformOrderId", "MT 1")), "platformOrderId");
+  }
+
+  @Test
+  void utcInstantsReadByPositionEqualJavaTimes() {
+    Random random = new Random(7);
+    for (int i = 0; i < 20_000; i++) {
+      Instant instant = Instant.ofEpochSecond(random.nextLong(-62_167_219_200L, 253_402_300_799L),
+          random.nextBoolean() ? 0 : random.nextInt(1_000_000_000));
+      String text = instant.toString(); // 0, 3, 6 or 9 fraction digits
+      int fraction = random.nextInt(10);
+      if (instant.getNano() == 0 && fraction > 0) {
+        text = text.substring(0, text.length() - 1) + "." + "0".repeat(fraction) + "Z";
+      }
+      String written = text;
+      assertThat(OrderPush.parse(validPush().put("placedAt", written)).placedAt()).as(written)
+          .isEqualTo(Instant.parse(written));
+    }
+    assertThat(OrderPush.parse(validPush().put("placedAt", "2025-06-01T04:00:00.1Z")).placedAt())
+        .isEqualTo(Instant.parse("2025-06-01T04:00:00.100Z"));
+    for (String bad : List.of("2025-06-01T04:00:00.Z", "2025-06-01T04:00:00.1234567890Z", "2025-06-01T04:00:00z",
+        "2025-06-01t04:00:00Z", "2025-6-01T04:00:00Z", "2025-06-01T04:00Z", "2025-06-01T04:00:00", "+2025-06-01T04:00:00Z",
+        "2025-00-01T04:00:00Z", "2025-06-00T04:00:00Z", "2023-02-29T04:00:00Z", "２025-06-01T04:00:00Z")) {
+      assertRefused(() -> OrderPush.parse(validPush().put("placedAt", bad)), "placedAt");
+    }
   }
 
   @Test
