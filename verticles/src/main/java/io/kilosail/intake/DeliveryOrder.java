@@ -35,11 +35,6 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
       lng = lng.setScale(6, RoundingMode.HALF_UP);
     }
 
-    static Place fromJson(JsonObject json) {
-      return new Place(json.getString("name"), json.getString("phone"), json.getString("address"),
-          decimal(json.getValue("lat")), decimal(json.getValue("lng")));
-    }
-
     JsonObject toJson() {
       return new JsonObject().put("name", name).put("phone", phone).put("address", address)
           .put("lat", lat.doubleValue()).put("lng", lng.doubleValue());
@@ -72,23 +67,21 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
   }
 
   /**
-   * A new order from a push body that already passed the OpenAPI contract (types, required fields, UTC instants).
-   * Checks here only what a schema cannot say.
+   * A new order from a push body: {@link OrderPush#parse} checks the contract (an {@link InvalidRequestException}
+   * names the field), then {@link #received(String, String, OrderPush, Instant)} the business rules.
    */
   public static DeliveryOrder received(String id, String platform, JsonObject push, Instant now) {
-    Instant placedAt = Instant.parse(push.getString("placedAt"));
-    Instant expected = Instant.parse(push.getString("expectedDeliveryAt"));
-    if (!expected.isAfter(placedAt)) {
+    return received(id, platform, OrderPush.parse(push), now);
+  }
+
+  /** A new order from a push that fits the contract; checks here only what a schema cannot say. */
+  public static DeliveryOrder received(String id, String platform, OrderPush push, Instant now) {
+    if (!push.expectedDeliveryAt().isAfter(push.placedAt())) {
       throw new InvalidOrderException("expectedDeliveryAt", "expectedDeliveryAt must be after placedAt");
     }
-    JsonObject shop = push.getJsonObject("shop");
-    Number goodsValue = (Number) push.getValue("goodsValueFen");
-    return new DeliveryOrder(id, platform, push.getString("platformOrderId"), State.CREATED, push.getString("city"),
-        new Shop(shop.getString("id"), shop.getString("name")),
-        Place.fromJson(push.getJsonObject("pickup")), Place.fromJson(push.getJsonObject("dropoff")),
-        ((Number) push.getValue("weightGrams")).intValue(), ((Number) push.getValue("deliveryFeeFen")).longValue(),
-        goodsValue == null ? null : goodsValue.longValue(), push.getString("remark"), null, null,
-        placedAt, expected, now, now);
+    return new DeliveryOrder(id, platform, push.platformOrderId(), State.CREATED, push.city(), push.shop(),
+        push.pickup(), push.dropoff(), push.weightGrams(), push.deliveryFeeFen(), push.goodsValueFen(), push.remark(),
+        null, null, push.placedAt(), push.expectedDeliveryAt(), now, now);
   }
 
   /** The API view ({@code GET /v1/orders/...}) and the payload of {@code order.received}. */
@@ -115,10 +108,5 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
         .put("updatedAt", updatedAt.toString())
         // State changes with their instants: see OrderTimeline.
         .put("timeline", new JsonArray());
-  }
-
-  private static BigDecimal decimal(Object number) {
-    // Through the decimal text, so 31.2304 stays 31.2304 instead of the nearest double's expansion.
-    return new BigDecimal(String.valueOf(number));
   }
 }
