@@ -68,7 +68,13 @@ public final class CourierCallbackStore {
   private static final String MOVE_ORDER = "UPDATE delivery_order SET state = ?,"
       + " courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
       + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
-  // The first live candidate to report a courier state becomes the holder, at the price it quoted.
+  // The first live candidate to report a courier state becomes the holder, at the price it quoted; its state moves in
+  // the same statement.
+  private static final String CLAIM_AND_MOVE_ORDER = "UPDATE delivery_order o SET courier_platform = ?,"
+      + " courier_order_id = ?,"
+      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?),"
+      + " state = ?, courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
+      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE o.id = ?";
   private static final String CLAIM_ORDER = "UPDATE delivery_order o SET courier_platform = ?, courier_order_id = ?,"
       + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?)"
       + " WHERE o.id = ?";
@@ -177,18 +183,21 @@ public final class CourierCallbackStore {
             : Future.failedFuture(err));
   }
 
-  private Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now,
-                                    Money money) {
+  private Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now, Money money) {
     Future<Void> moved = Future.succeededFuture();
-    if (decision.claims()) {
+    if (decision.claims() && !decision.moves()) {
       moved = conn.preparedQuery(CLAIM_ORDER)
           .execute(Tuple.of(cb.platform().id(), cb.platformOrderId(), cb.platform().id(), cb.orderId()))
           .mapEmpty();
     }
     if (decision.moves()) {
-      moved = moved.compose(x -> conn.preparedQuery(MOVE_ORDER).execute(Tuple.tuple()
-                .addString(decision.to().name()).addString(cb.courierName()).addString(cb.courierPhone())
-                .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId())))
+      Tuple args = Tuple.tuple();
+      if (decision.claims()) {
+        args.addString(cb.platform().id()).addString(cb.platformOrderId()).addString(cb.platform().id());
+      }
+      args.addString(decision.to().name()).addString(cb.courierName()).addString(cb.courierPhone())
+          .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId());
+      moved = conn.preparedQuery(decision.claims() ? CLAIM_AND_MOVE_ORDER : MOVE_ORDER).execute(args)
           .compose(x -> OrderTimeline.add(conn, cb.orderId(), decision.to().name(), cb.occurredAt(),
               cb.platform().id(), timelineDetail(cb)));
       if (decision.to() == CourierState.CANCELLED) {
