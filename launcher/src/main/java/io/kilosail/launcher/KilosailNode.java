@@ -3,10 +3,8 @@ package io.kilosail.launcher;
 import io.kilosail.admin.AdminCommandsVerticle;
 import io.kilosail.admin.DashboardVerticle;
 import io.kilosail.admin.NodeInfoVerticle;
-import io.kilosail.checkout.CheckoutDeliveryWatcher;
 import io.kilosail.checkout.StockVerticle;
 import io.kilosail.courier.gateway.CourierGatewayVerticle;
-import io.kilosail.delivery.DeliveryStarterVerticle;
 import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.pushback.PushbackVerticle;
 import io.kilosail.quote.QuoteVerticle;
@@ -249,12 +247,10 @@ public final class KilosailNode {
               deployments.track(StopPhase.RELAY, vertx.deployVerticle(new MessagingRetentionVerticle(), options)),
               deployments.track(StopPhase.CONSUMERS, vertx.deployVerticle(new PushbackVerticle(), options)))
           .mapEmpty();
+      // Sagas start with their business object and take their facts where those arrive (SagaStarts, SagaSignals):
+      // the coordinator needs no consumer of its own.
       case SAGA -> deployments.track(StopPhase.SAGAS, vertx.deployVerticle(
               new SagaCoordinatorVerticle(SagaCatalog.definitions(vertx, options.getConfig())), options))
-          .compose(x -> deployments.track(StopPhase.CONSUMERS,
-              vertx.deployVerticle(new DeliveryStarterVerticle(), options)))
-          .compose(x -> deployments.track(StopPhase.CONSUMERS,
-              vertx.deployVerticle(new CheckoutDeliveryWatcher(), options)))
           .mapEmpty();
       case STOCK -> deployments.track(StopPhase.PARTICIPANTS, vertx.deployVerticle(new StockVerticle(), options))
           .mapEmpty();

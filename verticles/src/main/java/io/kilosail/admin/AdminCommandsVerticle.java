@@ -1,5 +1,6 @@
 package io.kilosail.admin;
 
+import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.contracts.saga.SagaCoordinatorService;
@@ -43,7 +44,7 @@ public class AdminCommandsVerticle extends VerticleBase {
     mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
     coordinator = Proxies.sagaCoordinator(vertx);
     orders = new OrderRepository(mysql);
-    cancellations = new OrderCancellations(mysql, CancellationPolicy.fromJson(config()),
+    cancellations = new OrderCancellations(mysql, CancellationPolicy.fromJson(config()), CheckoutSettings.fromJson(config()),
         Meters.registry(NodeConfig.fromJson(config())));
     consumers = List.of(
         vertx.eventBus().<JsonObject>consumer(AdminAddresses.RETRY_SAGA, this::retrySaga),

@@ -1,12 +1,16 @@
 package io.kilosail.cancel;
 
 import io.kilosail.cancel.CancellationPolicy.By;
+import io.kilosail.checkout.CheckoutDeliveries;
+import io.kilosail.checkout.CheckoutSettings;
+import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.DeliveryOrder;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
+import io.kilosail.saga.SagaSignals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -59,11 +63,14 @@ public final class OrderCancellations {
 
   private final Pool pool;
   private final CancellationPolicy policy;
+  private final CheckoutSettings checkout;
   private final MeterRegistry registry;
 
-  public OrderCancellations(Pool pool, CancellationPolicy policy, MeterRegistry registry) {
+  /** @param checkout tells our shop's orders (whose checkout saga learns of the cancel) from the food platforms' */
+  public OrderCancellations(Pool pool, CancellationPolicy policy, CheckoutSettings checkout, MeterRegistry registry) {
     this.pool = pool;
     this.policy = policy;
+    this.checkout = checkout;
     this.registry = registry;
   }
 
@@ -127,6 +134,13 @@ public final class OrderCancellations {
             (reason == null ? "cancelled" : reason) + (penaltyFen > 0 ? "; penalty " + penaltyFen + " fen" : "")))
         .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC,
             Envelope.create(ORDER_CANCELLED, "order", orderId, event)))
+        // Whoever waits for this order learns of the cancel in this transaction: its delivery saga, when the food
+        // platform cancelled (it then calls every courier off; a cancel by the system comes from the saga itself),
+        // and a shop order's checkout saga.
+        .compose(x -> by == By.PLATFORM
+            ? SagaSignals.keep(conn, DeliverySaga.TYPE, orderId, DeliverySaga.ORDER_CANCELLED, event.copy())
+            : Future.succeededFuture())
+        .compose(x -> CheckoutDeliveries.cancelled(conn, checkout, platform, orderId, by, reason))
         .compose(x -> Penalties.platformPenalty(conn, orderId, platform, penaltyFen, now))
         .map(c);
   }

@@ -49,7 +49,7 @@ public final class CheckoutSaga {
 
   public static final String TYPE = "checkout";
   // The facts this saga waits for, as saga signals keyed by order id. The payment channel's webhook writes the first
-  // four; the courier webhook keeps the delivery one, CheckoutDeliveryWatcher the cancellation one.
+  // four; CheckoutDeliveries keeps the delivery ones where they happen.
   public static final String PAYMENT_SUCCEEDED = "payment.succeeded";
   public static final String PAYMENT_FAILED = "payment.failed";
   public static final String PAYMENT_EXPIRED = "payment.expired";

@@ -44,8 +44,9 @@ import java.util.Map;
  * Every wait has a timeout and a failure event, and both end the same way: the dispatch is withdrawn (every courier
  * platform holding or offered the order is told to cancel) and the order is CANCELLED by the system with the reason in
  * its timeline. Quoting that finds nobody (no eligible platform, none answered after retries) cancels the order too.
- * A food platform's cancel ends the order first and then forces this saga to compensate (see
- * {@link DeliveryStarterVerticle}); the saga's own cancel then finds the order ended and changes nothing.
+ * A food platform's cancel ends the order first and keeps {@link #ORDER_CANCELLED} for this saga in the same
+ * transaction: the saga's wait fails on it and the saga compensates; its own cancel then finds the order ended and
+ * changes nothing.
  *
  * <p>What really happened wins over a signal that never came: at a wait's timeout, and before compensating for any
  * reason, the saga reads the order's row. A DELIVERED order completes the saga; a courier holding the order when the
@@ -54,6 +55,11 @@ import java.util.Map;
 public final class DeliverySaga {
 
   public static final String TYPE = DispatchVerticle.SAGA_TYPE;
+  /**
+   * The food platform cancelled the order (kept for this saga by the cancellation's own transaction): a wait ends and
+   * the saga compensates, calling every courier off.
+   */
+  public static final String ORDER_CANCELLED = "delivery.order-cancelled";
   /** The order was cancelled (or never stored) before the saga began: nothing to do, nothing to undo. */
   static final int ORDER_ENDED = 4409;
 
@@ -114,11 +120,11 @@ public final class DeliverySaga {
               d.courierOrderId = fact.getString("platformOrderId");
               d.courierFeeFen = fact.getLong("priceFen");
             })
-            .failOn(DispatchVerticle.NO_COURIER)
+            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED)
             .resolveTimeoutWith(this::courierFoundMeanwhile)
         .step("await-delivery").awaitEvent(DispatchVerticle.DELIVERED, settings.deliveryWait(),
                 (d, fact) -> d.deliveredAt = Instant.now().toString())
-            .failOn(DispatchVerticle.NO_COURIER)
+            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED)
             .resolveTimeoutWith(this::deliveredMeanwhile)
         .beforeCompensating(this::deliveredAnyway)
         .build();

@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.checkout.CheckoutOrder;
@@ -74,7 +75,7 @@ public final class OrderIntakeRoutes {
         Clock.systemUTC());
     OrderIntakeRoutes routes;
     try {
-      OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config),
+      OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config), CheckoutSettings.fromJson(config),
           Meters.registry(NodeConfig.fromJson(config)));
       routes = new OrderIntakeRoutes(signature, new OrderRepository(pool), new CheckoutRepository(pool), cancellations);
     } catch (RuntimeException e) {

@@ -29,7 +29,7 @@ public final class SagaCatalog {
   /** @param config the node's configuration (infra for the pool, {@code dispatch} for the delivery saga's waits) */
   public static List<SagaDefinition<?>> definitions(Vertx vertx, JsonObject config) {
     Pool pool = Clients.mysqlPool(vertx, InfraSettings.fromJson(config).mysql());
-    OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config),
+    OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config), CheckoutSettings.fromJson(config),
         Meters.registry(NodeConfig.fromJson(config)));
     DeliverySaga delivery = new DeliverySaga(pool, cancellations, Proxies.quote(vertx, config),
         Proxies.dispatch(vertx),

@@ -1,5 +1,6 @@
 package io.kilosail.delivery;
 
+import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.contracts.dispatch.DispatchPlan;
@@ -77,7 +78,7 @@ class DeliverySagaTimeoutTest {
         return Future.succeededFuture();
       }
     });
-    DeliverySaga saga = new DeliverySaga(pool, new OrderCancellations(pool, CancellationPolicy.fromJson(config),
+    DeliverySaga saga = new DeliverySaga(pool, new OrderCancellations(pool, CancellationPolicy.fromJson(config), CheckoutSettings.fromJson(config),
         new SimpleMeterRegistry()), QuoteService.createProxy(vertx, QuoteService.ADDRESS),
         DispatchService.createProxy(vertx, DispatchService.ADDRESS), DispatchSettings.fromJson(config));
     await(vertx.deployVerticle(new SagaCoordinatorVerticle(List.of(saga.definition())),

@@ -1,6 +1,6 @@
 package io.kilosail.webhooks.courier;
 
-import io.kilosail.checkout.CheckoutDeliveryWatcher;
+import io.kilosail.checkout.CheckoutDeliveries;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
@@ -213,7 +213,7 @@ public final class CourierCallbackStore {
         // The settlement ledger, in the transaction that delivers the order; DELIVERED is terminal, so this runs once.
         // A shop order's checkout saga learns of it in the same transaction.
         moved = moved.compose(x -> LedgerRepository.write(conn, money.delivered(cb, decision)))
-            .compose(x -> CheckoutDeliveryWatcher.delivered(conn, checkout, money.foodPlatform(), cb.orderId(),
+            .compose(x -> CheckoutDeliveries.delivered(conn, checkout, money.foodPlatform(), cb.orderId(),
                 cb.platform().id()));
       }
     }
