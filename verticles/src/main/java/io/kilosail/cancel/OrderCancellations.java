@@ -7,6 +7,7 @@ import io.kilosail.intake.OrderRepository;
 import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
+import io.kilosail.pushback.Pushback;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -127,6 +128,7 @@ public final class OrderCancellations {
             (reason == null ? "cancelled" : reason) + (penaltyFen > 0 ? "; penalty " + penaltyFen + " fen" : "")))
         .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC,
             Envelope.create(ORDER_CANCELLED, "order", orderId, event)))
+        .compose(x -> Pushback.mark(conn, orderId, now))
         .compose(x -> Penalties.platformPenalty(conn, orderId, platform, penaltyFen, now))
         .map(c);
   }

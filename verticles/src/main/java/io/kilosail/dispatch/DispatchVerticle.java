@@ -31,6 +31,7 @@ import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.pushback.Pushback;
 import io.kilosail.saga.SagaBarrier;
 import io.kilosail.saga.SagaSignals;
 import io.micrometer.core.instrument.Counter;
@@ -171,7 +172,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
               .compose(rows -> rows.rowCount() == 0 ? Future.<Void>succeededFuture()
                   : Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(OrderRepository.ORDER_DISPATCHING, "order",
                       orderId, new JsonObject().put("orderId", orderId).put("strategy", strategy.name())
-                          .put("at", now.toString()))))
+                          .put("at", now.toString())))
+                      .compose(x -> Pushback.mark(conn, orderId, now)))
               .compose(x -> OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
                   strategy + ": " + String.join(", ", plan.getCandidates())))
               .compose(x -> durableEffects(conn, dispatch, commands, now, 1))
@@ -391,7 +393,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
                   "the " + released.platform() + " courier gave the order up; next candidate")
                   .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
                       OrderRepository.ORDER_DISPATCHING, "order", orderId, new JsonObject().put("orderId", orderId)
-                          .put("releasedBy", released.platform()).put("at", now.toString())))));
+                          .put("releasedBy", released.platform()).put("at", now.toString()))))
+                  .compose(x -> Pushback.mark(conn, orderId, now)));
     }
     return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));
   }

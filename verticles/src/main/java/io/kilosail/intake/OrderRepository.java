@@ -6,6 +6,7 @@ import io.kilosail.intake.DeliveryOrder.Place;
 import io.kilosail.intake.DeliveryOrder.Shop;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
+import io.kilosail.pushback.Pushback;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mysqlclient.MySQLException;
@@ -89,7 +90,8 @@ public final class OrderRepository {
   public Future<Intake> receive(DeliveryOrder order) {
     Envelope event = Envelope.create(ORDER_RECEIVED, "order", order.id(), order.toJson());
     return pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(row(order))
-            .compose(inserted -> Outbox.add(conn, ORDER_EVENTS_TOPIC, event)))
+            .compose(inserted -> Outbox.add(conn, ORDER_EVENTS_TOPIC, event))
+            .compose(x -> Pushback.mark(conn, order.id(), order.receivedAt())))
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
           // A deadlock is possible when several duplicates wait on the same key; either way the first push won.
