@@ -5,6 +5,7 @@ import io.kilosail.messaging.Transactions;
 import io.kilosail.pushback.PushbackRules.Progress;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.mysqlclient.MySQLClient;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -55,11 +56,16 @@ final class PushbackRepository {
   private static final String SETTLE = "UPDATE order_pushback SET acked_version = ?, attempts = ?, next_attempt_at = ?,"
       + " pending_since = ?, last_error = ?, lease_until = ?, lease_token = NULL, superseded = superseded - ?,"
       + " updated_at = ? WHERE order_id = ?";
-  // The outcome in one statement, in the common case: the row still under this pusher's lease and (for an
-  // acknowledgement) still at the version sent. Otherwise SETTLE decides under the row lock.
-  private static final String ACKED = "UPDATE order_pushback SET acked_version = version, attempts = 0,"
-      + " next_attempt_at = NULL, pending_since = NULL, last_error = NULL, lease_until = ?, lease_token = NULL,"
-      + " superseded = superseded - ?, updated_at = ? WHERE order_id = ? AND lease_token = ? AND version = ?";
+  // The outcome in one statement while the row is under this pusher's lease (else SETTLE decides under the row
+  // lock). An acknowledgement of a row that moved on while the push was in flight keeps the lease, so the holder sends
+  // the newer state next without another lease write; LAST_INSERT_ID(version) hands the row's version back in the
+  // statement's answer, which tells the two cases apart. No condition reads a column assigned before it.
+  private static final String ACKED = "UPDATE order_pushback SET acked_version = GREATEST(acked_version, ?),"
+      + " attempts = 0, last_error = NULL,"
+      + " next_attempt_at = IF(version > ?, ?, NULL), pending_since = IF(version > ?, ?, NULL),"
+      + " lease_until = IF(version > ?, GREATEST(lease_until, ?), ?), lease_token = IF(version > ?, lease_token, NULL),"
+      + " superseded = superseded - ?, updated_at = ?, version = LAST_INSERT_ID(version)"
+      + " WHERE order_id = ? AND lease_token = ?";
   private static final String FAILED = "UPDATE order_pushback SET attempts = attempts + 1, next_attempt_at = ?,"
       + " pending_since = COALESCE(pending_since, ?), last_error = ?, lease_until = ?, lease_token = NULL,"
       + " superseded = superseded - ?, updated_at = ?"
@@ -143,20 +149,42 @@ final class PushbackRepository {
     }));
   }
 
+  /** What {@link #settleHeld} wrote. */
+  enum Settled {
+    /** acknowledged, the row rests (or failed, the row waits out its backoff); the lease is released */
+    DONE,
+    /** acknowledged, but the order moved on while the push was in flight: the row is due now, still under the lease */
+    MOVED_ON,
+    /** the lease is no longer this pusher's (or the row changed under it): {@link #settle} decides under the lock */
+    NOT_HELD
+  }
+
   /**
-   * Writes the outcome of one push in one UPDATE when the row is as the push left it: still under this pusher's lease,
-   * and for an acknowledgement still at the version sent. Answers false when it is not (the order moved on while the
-   * push was in flight, or the lease was lost): then {@link #settle} decides under the row lock.
+   * Writes the outcome of one push in one UPDATE while the row is under this pusher's lease (and, for a failure, at
+   * the attempts read). An acknowledgement of a row that moved on keeps the lease for at least {@code holdUntil}.
    */
-  Future<Boolean> settleAsSent(Claimed claimed, boolean acked, String error, Instant now, Instant nextAttemptAt) {
+  Future<Settled> settleHeld(Claimed claimed, boolean acked, String error, Instant now, Instant nextAttemptAt,
+                             Instant holdUntil) {
     Snapshot s = claimed.snapshot();
-    Tuple args = acked
-        ? Tuple.tuple().addValue(Times.toDb(NO_LEASE)).addInteger(claimed.superseded()).addValue(Times.toDb(now))
-            .addString(s.orderId()).addString(claimed.leaseToken()).addInteger(s.version())
-        : Tuple.tuple().addValue(Times.toDb(nextAttemptAt)).addValue(Times.toDb(now)).addString(abbreviate(error))
-            .addValue(Times.toDb(NO_LEASE)).addInteger(claimed.superseded()).addValue(Times.toDb(now))
-            .addString(s.orderId()).addString(claimed.leaseToken()).addInteger(claimed.attempts());
-    return pool.preparedQuery(acked ? ACKED : FAILED).execute(args).map(rows -> rows.rowCount() > 0);
+    if (acked) {
+      int v = s.version();
+      Object at = Times.toDb(now);
+      Tuple args = Tuple.tuple().addInteger(v).addInteger(v).addValue(at).addInteger(v).addValue(at)
+          .addInteger(v).addValue(Times.toDb(holdUntil)).addValue(Times.toDb(NO_LEASE)).addInteger(v)
+          .addInteger(claimed.superseded()).addValue(at).addString(s.orderId()).addString(claimed.leaseToken());
+      return pool.preparedQuery(ACKED).execute(args).map(rows -> {
+        if (rows.rowCount() == 0) {
+          return Settled.NOT_HELD;
+        }
+        Long version = rows.property(MySQLClient.LAST_INSERTED_ID);
+        return version != null && version > v ? Settled.MOVED_ON : Settled.DONE;
+      });
+    }
+    Tuple args = Tuple.tuple().addValue(Times.toDb(nextAttemptAt)).addValue(Times.toDb(now))
+        .addString(abbreviate(error)).addValue(Times.toDb(NO_LEASE)).addInteger(claimed.superseded())
+        .addValue(Times.toDb(now)).addString(s.orderId()).addString(claimed.leaseToken())
+        .addInteger(claimed.attempts());
+    return pool.preparedQuery(FAILED).execute(args).map(rows -> rows.rowCount() > 0 ? Settled.DONE : Settled.NOT_HELD);
   }
 
   /**

@@ -158,12 +158,7 @@ public class PushbackVerticle extends VerticleBase {
       return;
     }
     directInFlight++;
-    repository.read(orderId).compose(row -> {
-      if (row == null || !holds(row, token, Instant.now())) {
-        return Future.succeededFuture(false);
-      }
-      return push(row.claimed(), row.leaseUntil());
-    }).onComplete(ar -> {
+    pushHeld(orderId, token).onComplete(ar -> {
       directInFlight--;
       if (ar.failed()) {
         log.debug("pushback nudge not handled orderId={} error={}; the claim loop takes it", orderId,
@@ -171,6 +166,16 @@ public class PushbackVerticle extends VerticleBase {
       } else if (ar.result()) {
         wake(Instant.now()); // the order moved on while its push was in flight: its newer state is due now
       }
+    });
+  }
+
+  /** Reads the order's row and pushes it if {@code token}'s lease holds it; answers whether it is due again now. */
+  private Future<Boolean> pushHeld(String orderId, String token) {
+    return repository.read(orderId).compose(row -> {
+      if (row == null || !holds(row, token, Instant.now())) {
+        return Future.succeededFuture(false);
+      }
+      return push(row.claimed(), row.leaseUntil());
     });
   }
 
@@ -253,9 +258,10 @@ public class PushbackVerticle extends VerticleBase {
   }
 
   /**
-   * One push and its recorded outcome; answers whether the row is due again at once (acknowledged while the order
-   * moved on). Never fails: an outcome that cannot be stored waits out the lease. A push whose answer is slower than
-   * its lease allows (a mark's short one) extends the lease before it runs out.
+   * One push and its recorded outcome; answers whether the row is due again at once. An acknowledgement of a row that
+   * moved on while the push was in flight keeps the lease, and the newer state is pushed right after, by this pusher.
+   * Never fails: an outcome that cannot be stored waits out the lease. A push whose answer is slower than its lease
+   * allows (a mark's short one) extends the lease before it runs out.
    */
   private Future<Boolean> push(Claimed claimed, Instant leaseUntil) {
     Snapshot s = claimed.snapshot();
@@ -289,14 +295,20 @@ public class PushbackVerticle extends VerticleBase {
           long delay = PushbackRules.backoffMs(claimed.attempts() + 1, settings.initialBackoffMs(),
               settings.maxBackoffMs(), settings.jitter(), ThreadLocalRandom.current().nextDouble());
           Instant retryAt = now.plusMillis(delay);
-          return repository.settleAsSent(claimed, acked, error, now, retryAt)
-              .compose(done -> done
-                  // as sent: acknowledged, or failed with the attempts read (the lease kept anyone else off)
-                  ? Future.succeededFuture(acked ? new Progress(s.version(), s.version(), 0, null, null)
-                      : new Progress(s.version(), -1, claimed.attempts() + 1, retryAt, null))
-                  : repository.settle(claimed, acked, error, now, stored -> acked
-                      ? PushbackRules.acked(stored, s.version(), now)
-                      : PushbackRules.failed(stored, now, delay)))
+          boolean[] movedOn = {false};
+          return repository.settleHeld(claimed, acked, error, now, retryAt, now.plusMillis(Pushback.GRACE_MS))
+              .compose(settled -> switch (settled) {
+                // under the lease: acknowledged, or failed with the attempts read
+                case DONE -> Future.succeededFuture(acked ? new Progress(s.version(), s.version(), 0, null, null)
+                    : new Progress(s.version(), -1, claimed.attempts() + 1, retryAt, null));
+                case MOVED_ON -> {
+                  movedOn[0] = true;
+                  yield Future.succeededFuture(new Progress(s.version() + 1, s.version(), 0, now, now));
+                }
+                case NOT_HELD -> repository.settle(claimed, acked, error, now, stored -> acked
+                    ? PushbackRules.acked(stored, s.version(), now)
+                    : PushbackRules.failed(stored, now, delay));
+              })
               .onSuccess(next -> {
                 if (next != null && claimed.superseded() > 0) {
                   superseded.increment(claimed.superseded());
@@ -311,7 +323,9 @@ public class PushbackVerticle extends VerticleBase {
                 log.warn("pushback outcome not stored orderId={} version={} acked={} error={}; retried after the lease",
                     s.orderId(), s.version(), acked, err.toString());
                 return Future.succeededFuture(false);
-              });
+              })
+              // the newer state, under the same lease: one read, then the push
+              .compose(due -> movedOn[0] ? pushHeld(s.orderId(), claimed.leaseToken()) : Future.succeededFuture(due));
         });
   }
 
