@@ -11,6 +11,7 @@ import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.saga.SagaSignals;
+import io.kilosail.pushback.Pushback;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -141,6 +142,7 @@ public final class OrderCancellations {
             ? SagaSignals.keep(conn, DeliverySaga.TYPE, orderId, DeliverySaga.ORDER_CANCELLED, event.copy())
             : Future.succeededFuture())
         .compose(x -> CheckoutDeliveries.cancelled(conn, checkout, platform, orderId, by, reason))
+        .compose(x -> Pushback.mark(conn, orderId, now))
         .compose(x -> Penalties.platformPenalty(conn, orderId, platform, penaltyFen, now))
         .map(c);
   }

@@ -19,6 +19,7 @@ import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.pushback.Pushback;
 import io.kilosail.saga.SagaBarrier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -137,7 +138,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
               .compose(rows -> rows.rowCount() == 0 ? Future.<Void>succeededFuture()
                   : Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(OrderRepository.ORDER_DISPATCHING, "order",
                       orderId, new JsonObject().put("orderId", orderId).put("strategy", strategy.name())
-                          .put("at", now.toString()))))
+                          .put("at", now.toString())))
+                      .compose(x -> Pushback.mark(conn, orderId, now)))
               .compose(x -> OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
                   strategy + ": " + String.join(", ", plan.getCandidates())))
               .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1))

@@ -19,6 +19,7 @@ import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.DurableTimers;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
+import io.kilosail.pushback.Pushback;
 import io.kilosail.saga.SagaSignals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -282,7 +283,8 @@ public final class Dispatcher {
                   "the " + released.platform() + " courier gave the order up; next candidate")
                   .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
                       OrderRepository.ORDER_DISPATCHING, "order", orderId, new JsonObject().put("orderId", orderId)
-                          .put("releasedBy", released.platform()).put("at", now.toString())))));
+                          .put("releasedBy", released.platform()).put("at", now.toString()))))
+                  .compose(x -> Pushback.mark(conn, orderId, now)));
     }
     return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));
   }

@@ -8,6 +8,7 @@ import io.kilosail.intake.DeliveryOrder.Shop;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
 import io.kilosail.saga.SagaStarts;
+import io.kilosail.pushback.Pushback;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.mysqlclient.MySQLException;
@@ -98,7 +99,8 @@ public final class OrderRepository {
     return pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(row(order))
             .compose(inserted -> SagaStarts.start(conn, DeliverySaga.TYPE, order.id(),
                 DeliverySaga.dataOf(order.toJson())))
-            .compose(started -> Outbox.add(conn, ORDER_EVENTS_TOPIC, event)))
+            .compose(started -> Outbox.add(conn, ORDER_EVENTS_TOPIC, event))
+            .compose(x -> Pushback.mark(conn, order.id(), order.receivedAt())))
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
           // A deadlock is possible when several duplicates wait on the same key; either way the first push won.

@@ -25,7 +25,9 @@ import java.util.TreeSet;
  * @param callbacks         where and with which secret to push, per platform that has a callback URL
  * @param withoutUrl        configured platforms whose changes are kept and counted, not sent (all when disabled)
  * @param batchSize         rows one claim takes (and pushes at once)
- * @param pollIntervalMs    pause after a claim found fewer rows than {@code batchSize}
+ * @param pollIntervalMs    pause after a claim found fewer rows than {@code batchSize}; the first pause when nothing is due
+ * @param idlePollMaxMs     with nothing due, the loop's pause doubles from {@code pollIntervalMs} up to this (nudges
+ *                          push at once; the loop is the fallback for a nudge that reached nobody, and the retries)
  * @param leaseMs           how long a claimed row is held by its pusher; at least twice {@code httpTimeoutMs}
  * @param httpTimeoutMs     how long one push waits for the platform's answer
  * @param initialBackoffMs  pause after the first failed push of a row; doubles with each further failure
@@ -35,7 +37,7 @@ import java.util.TreeSet;
  * @param retentionHours    acknowledged rows of finished orders (DELIVERED, CANCELLED) are deleted after this long
  */
 public record PushbackSettings(boolean enabled, Map<String, Callback> callbacks, Set<String> withoutUrl, int batchSize,
-                               int pollIntervalMs, int leaseMs, int httpTimeoutMs, int initialBackoffMs,
+                               int pollIntervalMs, int idlePollMaxMs, int leaseMs, int httpTimeoutMs, int initialBackoffMs,
                                int maxBackoffMs, double jitter, int metricsIntervalMs, int retentionHours) {
 
   /** A platform's callback URL and the secret its pushes are signed with (the one intake checks its pushes with). */
@@ -96,9 +98,15 @@ public record PushbackSettings(boolean enabled, Map<String, Callback> callbacks,
           + initialBackoffMs + "), got " + maxBackoffMs);
     }
     int jitterPercent = s.integer("jitterPercent", 20, 0, 100);
+    int pollIntervalMs = s.integer("pollIntervalMs", 500, 10, 60_000);
+    int idlePollMaxMs = s.integer("idlePollMaxMs", 5_000, 10, 600_000);
+    if (idlePollMaxMs < pollIntervalMs) {
+      throw new SettingException(s.name("idlePollMaxMs"), "must be at least pushback.pollIntervalMs (" + pollIntervalMs
+          + "), got " + idlePollMaxMs);
+    }
     return new PushbackSettings(enabled, Map.copyOf(callbacks), Set.copyOf(withoutUrl),
         s.integer("batchSize", 32, 1, 1_000),
-        s.integer("pollIntervalMs", 500, 10, 60_000),
+        pollIntervalMs, idlePollMaxMs,
         leaseMs, httpTimeoutMs, initialBackoffMs, maxBackoffMs, jitterPercent / 100.0,
         s.integer("metricsIntervalMs", 5_000, 100, 3_600_000),
         s.integer("retentionHours", 72, 1, 24 * 365));

@@ -3,15 +3,11 @@ package io.kilosail.pushback;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
-import io.kilosail.intake.OrderRepository;
 import io.kilosail.intake.PlatformSignature;
-import io.kilosail.messaging.ConsumerSettings;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.pushback.PushbackRepository.Backlog;
 import io.kilosail.pushback.PushbackRepository.Claimed;
-import io.kilosail.pushback.PushbackRepository.Observed;
+import io.kilosail.pushback.PushbackRepository.Nudged;
 import io.kilosail.pushback.PushbackRepository.Snapshot;
 import io.kilosail.pushback.PushbackRules.Progress;
 import io.kilosail.pushback.PushbackSettings.Callback;
@@ -23,10 +19,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,19 +40,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * to intake, retried until acknowledged.
  *
  * <ul>
- *   <li><b>What to send</b>: an idempotent consumer (group {@code pushback}) on {@code kilosail.order-events}. For any
- *   event of an order it reads the order row as it is now and moves the order's {@code order_pushback} row forward to
- *   that version, in the inbox's transaction. A state that was never sent before a newer one arrived is skipped: the
- *   newer one goes instead.</li>
- *   <li><b>Sending</b>: a claim loop takes due rows ({@code FOR UPDATE SKIP LOCKED}) under a lease, so two nodes
- *   never push one order at once, POSTs the row's state and writes the outcome: 2xx acknowledges that version; anything
- *   else is retried with exponential backoff and jitter, for as long as it takes (counted and logged, never dropped).
- *   Everything lives in MySQL, so retries go on across restarts and on any node with the {@code relay} role.</li>
+ *   <li><b>What to send</b>: the transaction that moves an order writes its {@code order_pushback} row forward
+ *   ({@link Pushback#mark}, one statement) and leases it to the push its commit nudges. A state that was never sent
+ *   before a newer one arrived is skipped: the newer one goes instead.</li>
+ *   <li><b>Sending at once</b>: a nudge ({@link Pushback#NUDGE_ADDRESS}) names the order and the mark's lease; this
+ *   pusher reads the row and, if that lease still holds it, POSTs its state and writes the outcome in one UPDATE.</li>
+ *   <li><b>The fallback</b>: a claim loop takes due rows ({@code FOR UPDATE SKIP LOCKED}) under a lease: a nudge that
+ *   reached nobody (after the mark's grace), and retries. 2xx acknowledges that version; anything else is retried with
+ *   exponential backoff and jitter, for as long as it takes (counted and logged, never dropped). Two pushers never
+ *   push one order at once. Everything lives in MySQL, so retries go on across restarts and on any node with the
+ *   {@code relay} role. With nothing due the loop only reads, and less and less often.</li>
  * </ul>
  */
 public class PushbackVerticle extends VerticleBase {
 
-  public static final String CONSUMER_GROUP = "pushback";
+  /** A nudged push starts only with at least this much of the mark's lease left, and extends it this long before. */
+  private static final long LEASE_MARGIN_MS = 1_000;
   static final String PLATFORM_HEADER = "X-Kilosail-Platform";
   static final String TIMESTAMP_HEADER = "X-Kilosail-Timestamp";
   static final String SIGNATURE_HEADER = "X-Kilosail-Signature";
@@ -64,7 +65,7 @@ public class PushbackVerticle extends VerticleBase {
   private PushbackSettings settings;
   private NodeConfig node;
   private PushbackRepository repository;
-  private IdempotentConsumer consumer;
+  private MessageConsumer<JsonObject> nudges;
   private WebClient web;
   private MeterRegistry registry;
   private final List<Meter> gauges = new ArrayList<>();
@@ -74,6 +75,10 @@ public class PushbackVerticle extends VerticleBase {
   private Counter superseded;
   private long metricsTimer = -1;
   private long pauseTimer = -1;
+  private long pauseUntil;
+  private long idleMs;
+  private long wakeAt = Long.MAX_VALUE;
+  private int directInFlight;
   private boolean stopping;
   private final Promise<Void> loopStopped = Promise.promise();
 
@@ -97,12 +102,9 @@ public class PushbackVerticle extends VerticleBase {
         .baseUnit("seconds").register(registry));
     superseded = Counter.builder("kilosail.pushback.superseded")
         .description("States replaced by a newer one before they were acknowledged (skipped)").register(registry);
-    consumer = IdempotentConsumer.create(vertx, pool, infra, node,
-        ConsumerSettings.of(CONSUMER_GROUP, OrderRepository.ORDER_EVENTS_TOPIC)
-            // The events that change an order's state; the others (courier facts) move nothing to report.
-            .onlyTypes(OrderRepository.ORDER_RECEIVED, OrderRepository.ORDER_DISPATCHING,
-                OrderRepository.COURIER_STATE_CHANGED, OrderRepository.ORDER_CANCELLED), this::observe);
-    return consumer.start().onSuccess(x -> {
+    idleMs = settings.pollIntervalMs();
+    nudges = vertx.eventBus().consumer(Pushback.NUDGE_ADDRESS, this::nudged);
+    return nudges.completion().onSuccess(x -> {
       metricsTimer = vertx.setPeriodic(1, settings.metricsIntervalMs(), t -> refreshMetrics());
       loop();
       log.info("pushback started platforms={} withoutCallbackUrl={} batchSize={} backoffMs={}..{}",
@@ -124,7 +126,9 @@ public class PushbackVerticle extends VerticleBase {
     }
     // A push in flight finishes and writes its outcome (bounded by the HTTP timeout); an unfinished one's lease expires.
     Future<Void> loop = loopStopped.future();
-    return Future.join(consumer.stop(), loop)
+    long deadline = System.currentTimeMillis() + settings.httpTimeoutMs() + 1_000L;
+    return Future.join(nudges.unregister(), loop)
+        .eventually(() -> directDrained(deadline))
         .eventually(() -> {
           gauges.forEach(registry::remove);
           web.close();
@@ -133,31 +137,58 @@ public class PushbackVerticle extends VerticleBase {
         .onComplete(x -> log.info("pushback stopped node={}", node.id()));
   }
 
-  // ---------------------------------------------------------------- what to send
-
-  private Future<Void> observe(SqlConnection conn, Envelope event) {
-    if (!"order".equals(event.aggregateType())) {
+  private Future<Void> directDrained(long deadlineMillis) {
+    if (directInFlight == 0 || System.currentTimeMillis() >= deadlineMillis) {
       return Future.succeededFuture();
     }
-    Instant now = Instant.now();
-    return PushbackRepository.readOrder(conn, event.aggregateId()).compose(order -> {
-      if (order == null) {
-        return Future.succeededFuture();
+    return vertx.timer(20).compose(x -> directDrained(deadlineMillis));
+  }
+
+  // ---------------------------------------------------------------- sending at once
+
+  /**
+   * A writer committed a mark: push the row now if the mark's lease (named by the nudge) still holds it. One read,
+   * then the POST and its outcome (one UPDATE). A stale nudge (the row moved on under another lease, is backing off,
+   * or was pushed already) is dropped: the holder of the row sends its newest state.
+   */
+  private void nudged(Message<JsonObject> message) {
+    String orderId = message.body().getString("orderId");
+    String token = message.body().getString("token");
+    if (stopping || orderId == null || token == null) {
+      return;
+    }
+    directInFlight++;
+    pushHeld(orderId, token).onComplete(ar -> {
+      directInFlight--;
+      if (ar.failed()) {
+        log.debug("pushback nudge not handled orderId={} error={}; the claim loop takes it", orderId,
+            String.valueOf(ar.cause()));
+      } else if (ar.result()) {
+        wake(Instant.now()); // the order moved on while its push was in flight: its newer state is due now
       }
-      return PushbackRepository.observe(conn, order, now).map(outcome -> {
-        if (outcome == Observed.SUPERSEDED) {
-          superseded.increment();
-        }
-        if (outcome != Observed.NOT_NEWER) {
-          log.debug("pushback queued orderId={} platform={} state={} version={} ({})", order.orderId(),
-              order.platform(), order.state(), order.version(), outcome);
-        }
-        return null;
-      });
     });
   }
 
+  /** Reads the order's row and pushes it if {@code token}'s lease holds it; answers whether it is due again now. */
+  private Future<Boolean> pushHeld(String orderId, String token) {
+    return repository.read(orderId).compose(row -> {
+      if (row == null || !holds(row, token, Instant.now())) {
+        return Future.succeededFuture(false);
+      }
+      return push(row.claimed(), row.leaseUntil());
+    });
+  }
+
+  private boolean holds(Nudged row, String token, Instant now) {
+    Snapshot s = row.claimed().snapshot();
+    return token.equals(row.claimed().leaseToken()) && s.version() > row.ackedVersion()
+        && settings.callbacks().containsKey(s.platform())
+        && row.leaseUntil().isAfter(now.plusMillis(LEASE_MARGIN_MS + LEASE_MARGIN_MS / 2));
+  }
+
   // ---------------------------------------------------------------- sending
+
+  // ---------------------------------------------------------------- the claim loop (fallback and retries)
 
   private void loop() {
     if (stopping) {
@@ -165,37 +196,85 @@ public class PushbackVerticle extends VerticleBase {
       return;
     }
     Instant now = Instant.now();
-    repository.claim(settings.callbacks().keySet(), settings.batchSize(), now,
-            now.plusMillis(settings.leaseMs()))
-        .compose(claimed -> {
-          List<Future<Boolean>> pushes = claimed.stream().map(this::push).toList();
-          // Go on at once after a full batch, or when an order moved on while its push was in flight.
-          return Future.join(pushes).map(x -> claimed.size() >= settings.batchSize()
-              || pushes.stream().anyMatch(Future::result));
-        })
+    Instant leaseUntil = now.plusMillis(settings.leaseMs());
+    // A plain read first: an idle loop never opens a transaction or takes a lock.
+    repository.anyDue(settings.callbacks().keySet(), now)
+        .compose(due -> !due ? Future.<Boolean>succeededFuture(null)
+            : repository.claim(settings.callbacks().keySet(), settings.batchSize(), now, leaseUntil)
+                .compose(claimed -> {
+                  List<Future<Boolean>> pushes = claimed.stream().map(c -> push(c, leaseUntil)).toList();
+                  // Go on at once after a full batch, or when an order moved on while its push was in flight.
+                  return Future.join(pushes).map(x -> claimed.size() >= settings.batchSize()
+                      || pushes.stream().anyMatch(Future::result));
+                }))
         .onComplete(ar -> {
           if (ar.failed()) {
             log.warn("pushback claim failed node={} error={}", node.id(), String.valueOf(ar.cause()));
           }
           if (stopping) {
             loopStopped.tryComplete();
-          } else if (ar.succeeded() && ar.result()) {
-            vertx.runOnContext(v -> loop());
-          } else {
-            pauseTimer = vertx.setTimer(settings.pollIntervalMs(), t -> {
-              pauseTimer = -1;
-              loop();
-            });
+            return;
           }
+          if (ar.succeeded() && ar.result() != null && ar.result()) {
+            idleMs = settings.pollIntervalMs();
+            vertx.runOnContext(v -> loop());
+            return;
+          }
+          long pause;
+          if (ar.succeeded() && ar.result() == null) {
+            // Nothing due: wait longer each time, up to idlePollMaxMs; a nudge or a failed push's retry wakes it.
+            pause = idleMs;
+            idleMs = Math.min(settings.idlePollMaxMs(), idleMs * 2);
+          } else {
+            pause = settings.pollIntervalMs();
+            idleMs = settings.pollIntervalMs();
+          }
+          long untilWake = wakeAt - System.currentTimeMillis();
+          wakeAt = Long.MAX_VALUE;
+          pauseFor(Math.max(1, Math.min(pause, untilWake)));
         });
   }
 
+  private void pauseFor(long ms) {
+    pauseUntil = System.currentTimeMillis() + ms;
+    pauseTimer = vertx.setTimer(ms, t -> {
+      pauseTimer = -1;
+      loop();
+    });
+  }
+
+  /** Makes the claim loop look again by {@code at} (a retry that falls due, an order due now). */
+  private void wake(Instant at) {
+    long when = at.toEpochMilli();
+    if (stopping) {
+      return;
+    }
+    if (pauseTimer == -1) {
+      wakeAt = Math.min(wakeAt, when); // the loop is running: its next pause ends by then
+    } else if (when < pauseUntil && vertx.cancelTimer(pauseTimer)) {
+      idleMs = settings.pollIntervalMs();
+      pauseFor(Math.max(1, when - System.currentTimeMillis()));
+    }
+  }
+
   /**
-   * One push and its recorded outcome; answers whether the row is due again at once (acknowledged while the order
-   * moved on). Never fails: an outcome that cannot be stored waits out the lease.
+   * One push and its recorded outcome; answers whether the row is due again at once. An acknowledgement of a row that
+   * moved on while the push was in flight keeps the lease, and the newer state is pushed right after, by this pusher.
+   * Never fails: an outcome that cannot be stored waits out the lease. A push whose answer is slower than its lease
+   * allows (a mark's short one) extends the lease before it runs out.
    */
-  private Future<Boolean> push(Claimed claimed) {
+  private Future<Boolean> push(Claimed claimed, Instant leaseUntil) {
     Snapshot s = claimed.snapshot();
+    long holdIn = leaseUntil.toEpochMilli() - LEASE_MARGIN_MS - System.currentTimeMillis();
+    long holdTimer = holdIn >= settings.httpTimeoutMs() + LEASE_MARGIN_MS ? -1
+        : vertx.setTimer(Math.max(1, holdIn), t -> repository.hold(claimed,
+                Instant.now().plusMillis(settings.leaseMs()))
+            .onComplete(ar -> {
+              if (ar.failed() || !ar.result()) {
+                log.warn("pushback lease not extended orderId={} version={} error={}", s.orderId(), s.version(),
+                    ar.failed() ? ar.cause().toString() : "lease taken over");
+              }
+            }));
     Callback callback = settings.callbacks().get(s.platform());
     Buffer body = Buffer.buffer(s.body().encode());
     String timestamp = String.valueOf(System.currentTimeMillis() / 1000);
@@ -207,6 +286,7 @@ public class PushbackVerticle extends VerticleBase {
         .putHeader(SIGNATURE_HEADER, PlatformSignature.sign(callback.secret(), timestamp, body.getBytes()))
         .sendBuffer(body)
         .transform(ar -> {
+          vertx.cancelTimer(holdTimer);
           Instant now = Instant.now();
           int status = ar.succeeded() ? ar.result().statusCode() : 0;
           boolean acked = status >= 200 && status < 300;
@@ -214,16 +294,38 @@ public class PushbackVerticle extends VerticleBase {
               : "HTTP " + status + ": " + abbreviate(ar.result().bodyAsString());
           long delay = PushbackRules.backoffMs(claimed.attempts() + 1, settings.initialBackoffMs(),
               settings.maxBackoffMs(), settings.jitter(), ThreadLocalRandom.current().nextDouble());
-          return repository.settle(claimed, acked, error, now, stored -> acked
-                  ? PushbackRules.acked(stored, s.version(), now)
-                  : PushbackRules.failed(stored, now, delay))
-              .onSuccess(next -> outcome(s, acked, error, next))
+          Instant retryAt = now.plusMillis(delay);
+          boolean[] movedOn = {false};
+          return repository.settleHeld(claimed, acked, error, now, retryAt, now.plusMillis(Pushback.GRACE_MS))
+              .compose(settled -> switch (settled) {
+                // under the lease: acknowledged, or failed with the attempts read
+                case DONE -> Future.succeededFuture(acked ? new Progress(s.version(), s.version(), 0, null, null)
+                    : new Progress(s.version(), -1, claimed.attempts() + 1, retryAt, null));
+                case MOVED_ON -> {
+                  movedOn[0] = true;
+                  yield Future.succeededFuture(new Progress(s.version() + 1, s.version(), 0, now, now));
+                }
+                case NOT_HELD -> repository.settle(claimed, acked, error, now, stored -> acked
+                    ? PushbackRules.acked(stored, s.version(), now)
+                    : PushbackRules.failed(stored, now, delay));
+              })
+              .onSuccess(next -> {
+                if (next != null && claimed.superseded() > 0) {
+                  superseded.increment(claimed.superseded());
+                }
+                if (next != null && next.nextAttemptAt() != null && next.nextAttemptAt().isAfter(now)) {
+                  wake(next.nextAttemptAt());
+                }
+                outcome(s, acked, error, next);
+              })
               .map(next -> next != null && next.nextAttemptAt() != null && !next.nextAttemptAt().isAfter(now))
               .recover(err -> {
                 log.warn("pushback outcome not stored orderId={} version={} acked={} error={}; retried after the lease",
                     s.orderId(), s.version(), acked, err.toString());
                 return Future.succeededFuture(false);
-              });
+              })
+              // the newer state, under the same lease: one read, then the push
+              .compose(due -> movedOn[0] ? pushHeld(s.orderId(), claimed.leaseToken()) : Future.succeededFuture(due));
         });
   }
 

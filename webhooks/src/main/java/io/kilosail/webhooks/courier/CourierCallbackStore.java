@@ -12,6 +12,7 @@ import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
+import io.kilosail.pushback.Pushback;
 import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
 import io.kilosail.webhooks.courier.CourierCallbackRules.OrderView;
 import io.vertx.core.Future;
@@ -199,7 +200,8 @@ public final class CourierCallbackStore {
           .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId());
       moved = conn.preparedQuery(decision.claims() ? CLAIM_AND_MOVE_ORDER : MOVE_ORDER).execute(args)
           .compose(x -> OrderTimeline.add(conn, cb.orderId(), decision.to().name(), cb.occurredAt(),
-              cb.platform().id(), timelineDetail(cb)));
+              cb.platform().id(), timelineDetail(cb)))
+          .compose(x -> Pushback.mark(conn, cb.orderId(), cb.occurredAt()));
       if (decision.to() == CourierState.CANCELLED) {
         // The courier's side ended the order: nobody owes a penalty (see CancellationPolicy), but the order's
         // cancellation is on record like any other, so a later cancel request is answered with who ended it.
