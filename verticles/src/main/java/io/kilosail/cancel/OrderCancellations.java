@@ -7,11 +7,7 @@ import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.DeliveryOrder;
 import io.kilosail.intake.OrderRepository;
-import io.kilosail.intake.OrderTimeline;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.saga.SagaSignals;
-import io.kilosail.pushback.Pushback;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -32,7 +28,6 @@ import java.time.Instant;
  */
 public final class OrderCancellations {
 
-  public static final String ORDER_CANCELLED = OrderRepository.ORDER_CANCELLED;
 
   /** A cancellation as recorded; {@code repeated} is true when the order had been cancelled this way before. */
   public record Cancellation(String orderId, By cancelledBy, String reason, String stateAtCancel,
@@ -125,24 +120,19 @@ public final class OrderCancellations {
   private Future<Cancellation> record(SqlConnection conn, String orderId, String platform, By by, String reason,
                                       DeliveryOrder.State state, long penaltyFen, Instant now) {
     Cancellation c = new Cancellation(orderId, by, reason, state.name(), penaltyFen, now, false);
-    JsonObject event = c.toJson().put("platform", platform);
-    return conn.preparedQuery("UPDATE delivery_order SET state = 'CANCELLED', updated_at = ?, version = version + 1"
-            + " WHERE id = ?").execute(Tuple.of(Times.toDb(now), orderId))
+    JsonObject fact = c.toJson().put("platform", platform);
+    return OrderRepository.cancelled(conn, orderId, now, by.name().toLowerCase(),
+            (reason == null ? "cancelled" : reason) + (penaltyFen > 0 ? "; penalty " + penaltyFen + " fen" : ""))
         .compose(x -> conn.preparedQuery("INSERT INTO order_cancellation (order_id, cancelled_by, reason,"
                 + " state_at_cancel, platform_penalty_fen, cancelled_at) VALUES (?, ?, ?, ?, ?, ?)")
             .execute(Tuple.of(orderId, by.name(), reason, state.name(), penaltyFen, Times.toDb(now))))
-        .compose(x -> OrderTimeline.add(conn, orderId, "CANCELLED", now, by.name().toLowerCase(),
-            (reason == null ? "cancelled" : reason) + (penaltyFen > 0 ? "; penalty " + penaltyFen + " fen" : "")))
-        .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC,
-            Envelope.create(ORDER_CANCELLED, "order", orderId, event)))
         // Whoever waits for this order learns of the cancel in this transaction: its delivery saga, when the food
         // platform cancelled (it then calls every courier off; a cancel by the system comes from the saga itself),
         // and a shop order's checkout saga.
         .compose(x -> by == By.PLATFORM
-            ? SagaSignals.keep(conn, DeliverySaga.TYPE, orderId, DeliverySaga.ORDER_CANCELLED, event.copy())
+            ? SagaSignals.keep(conn, DeliverySaga.TYPE, orderId, DeliverySaga.ORDER_CANCELLED, fact)
             : Future.succeededFuture())
         .compose(x -> CheckoutDeliveries.cancelled(conn, checkout, platform, orderId, by, reason))
-        .compose(x -> Pushback.mark(conn, orderId, now))
         .compose(x -> Penalties.platformPenalty(conn, orderId, platform, penaltyFen, now))
         .map(c);
   }

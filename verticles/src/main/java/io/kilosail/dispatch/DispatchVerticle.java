@@ -11,15 +11,11 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Proxies;
-import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
-import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.pushback.Pushback;
 import io.kilosail.saga.SagaBarrier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -29,7 +25,6 @@ import io.vertx.serviceproxy.ServiceBinder;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,15 +127,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
           // The order's row is locked before the dispatch's rows are written, as in every dispatch transition.
           return OrderRepository.holding(conn, orderId)
               .compose(order -> DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now))
-              .compose(x -> conn.preparedQuery("UPDATE delivery_order SET state = 'DISPATCHING', updated_at = ?,"
-                  + " version = version + 1 WHERE id = ? AND state = 'CREATED'").execute(Tuple.of(Times.toDb(now), orderId)))
-              // The order moved: its event, for whoever follows the order (the status push-back).
-              .compose(rows -> rows.rowCount() == 0 ? Future.<Void>succeededFuture()
-                  : Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(OrderRepository.ORDER_DISPATCHING, "order",
-                      orderId, new JsonObject().put("orderId", orderId).put("strategy", strategy.name())
-                          .put("at", now.toString())))
-                      .compose(x -> Pushback.mark(conn, orderId, now)))
-              .compose(x -> OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
+              .compose(x -> OrderRepository.dispatching(conn, orderId, now,
                   strategy + ": " + String.join(", ", plan.getCandidates())))
               .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1))
               .onSuccess(afterCommit::addAll);

@@ -13,13 +13,9 @@ import io.kilosail.dispatch.DispatchCommand.Delivered;
 import io.kilosail.dispatch.DispatchCommand.NoCourier;
 import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
-import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
-import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.DurableTimers;
 import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
-import io.kilosail.pushback.Pushback;
 import io.kilosail.saga.SagaSignals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +26,6 @@ import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -271,20 +266,7 @@ public final class Dispatcher {
       return signal(conn, orderId, NO_COURIER, new JsonObject().put("reason", none.reason()));
     }
     if (command instanceof Released released) {
-      // Only a courier still on its way to the shop can be replaced; the order then has no holder until the next
-      // candidate's courier accepts.
-      return conn.preparedQuery("UPDATE delivery_order SET state = 'DISPATCHING', courier_platform = NULL,"
-              + " courier_order_id = NULL, courier_fee_fen = NULL, courier_name = NULL, courier_phone = NULL,"
-              + " updated_at = ?, version = version + 1"
-              + " WHERE id = ? AND courier_platform = ? AND state IN ('ACCEPTED', 'ARRIVED_AT_SHOP')")
-          .execute(Tuple.of(Times.toDb(now), orderId, released.platform()))
-          .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture()
-              : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
-                  "the " + released.platform() + " courier gave the order up; next candidate")
-                  .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
-                      OrderRepository.ORDER_DISPATCHING, "order", orderId, new JsonObject().put("orderId", orderId)
-                          .put("releasedBy", released.platform()).put("at", now.toString()))))
-                  .compose(x -> Pushback.mark(conn, orderId, now)));
+      return OrderRepository.released(conn, orderId, released.platform(), now).mapEmpty();
     }
     return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));
   }

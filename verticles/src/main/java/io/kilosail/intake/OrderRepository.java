@@ -5,8 +5,6 @@ import io.kilosail.infra.Times;
 import io.kilosail.intake.DeliveryOrder.Courier;
 import io.kilosail.intake.DeliveryOrder.Place;
 import io.kilosail.intake.DeliveryOrder.Shop;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.saga.SagaStarts;
 import io.kilosail.pushback.Pushback;
 import io.vertx.core.Future;
@@ -18,23 +16,24 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Instant;
+
 /**
- * The {@code delivery_order} table: the order row, its delivery saga and its {@code order.received} event in one
- * transaction.
+ * The owner of the {@code delivery_order} row: the only code that writes it. Each transition of the order (received,
+ * dispatching, released by a courier, moved by a courier, cancelled) is one method that joins the caller's transaction
+ * and writes, with the row, what the move implies: the timeline entry (a courier's own states are read from its stored
+ * callbacks instead, see {@link OrderTimeline}) and the push-back mark for the food platform ({@link Pushback#mark}).
+ * Nothing goes through Kafka: whoever must act on a move does so in the transaction that makes it.
  */
 public final class OrderRepository {
 
-  public static final String ORDER_EVENTS_TOPIC = "kilosail.order-events";
-  // The event types of ORDER_EVENTS_TOPIC, keyed by order id; each is written in the transaction of its change.
-  public static final String ORDER_RECEIVED = "order.received";
-  /** Dispatch offered the order to a courier platform (again, after a give-up). */
-  public static final String ORDER_DISPATCHING = "order.dispatching";
-  /** A courier callback moved the order (payload: from, to, platform…). */
+  /**
+   * The kinds of courier callback decision the webhook hands to dispatch with the callback (no longer Kafka events:
+   * the callback moves the order and its dispatch in one transaction).
+   */
   public static final String COURIER_STATE_CHANGED = "order.courier-state-changed";
   /** A courier callback that moved nothing but that dispatch acts on (a give-up, a loser, a candidate dropping out). */
   public static final String COURIER_FACT = "order.courier-fact";
-  /** The order was cancelled by its food platform or by kilosail. */
-  public static final String ORDER_CANCELLED = "order.cancelled";
 
   /** What a push did: {@code created} false means the (platform, platformOrderId) was already stored as {@code orderId}. */
   public record Intake(String orderId, boolean created) {
@@ -93,13 +92,11 @@ public final class OrderRepository {
    * transaction and then fail with a duplicate-key error, after which the first order's id is committed and readable.
    */
   public Future<Intake> receive(DeliveryOrder order) {
-    Envelope event = Envelope.create(ORDER_RECEIVED, "order", order.id(), order.toJson());
     // The order's delivery saga is written with the order (and run at once after the commit): no consumer has to
     // start it, and no committed order is ever without its saga.
     return pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(row(order))
             .compose(inserted -> SagaStarts.start(conn, DeliverySaga.TYPE, order.id(),
                 DeliverySaga.dataOf(order.toJson())))
-            .compose(started -> Outbox.add(conn, ORDER_EVENTS_TOPIC, event))
             .compose(x -> Pushback.mark(conn, order.id(), order.receivedAt())))
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
@@ -113,6 +110,88 @@ public final class OrderRepository {
           return Future.failedFuture(err);
         });
   }
+
+  // ---------------------------------------------------------------- transitions, in the caller's transaction
+
+  private static final String DISPATCHING = "UPDATE delivery_order SET state = 'DISPATCHING', updated_at = ?,"
+      + " version = version + 1 WHERE id = ? AND state = 'CREATED'";
+  // Only a courier still on its way to the shop can be replaced; the order then has no holder until the next
+  // candidate's courier accepts.
+  private static final String RELEASED = "UPDATE delivery_order SET state = 'DISPATCHING', courier_platform = NULL,"
+      + " courier_order_id = NULL, courier_fee_fen = NULL, courier_name = NULL, courier_phone = NULL,"
+      + " updated_at = ?, version = version + 1"
+      + " WHERE id = ? AND courier_platform = ? AND state IN ('ACCEPTED', 'ARRIVED_AT_SHOP')";
+  // Courier name and phone only overwrite when given: a platform that omits them on a later status keeps the courier.
+  private static final String COURIER_MOVED = "UPDATE delivery_order SET state = ?,"
+      + " courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
+      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
+  // The first live candidate to report a courier state becomes the holder, at the price it quoted; its state moves in
+  // the same statement.
+  private static final String CLAIMED_AND_MOVED = "UPDATE delivery_order o SET courier_platform = ?,"
+      + " courier_order_id = ?,"
+      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?),"
+      + " state = ?, courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
+      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE o.id = ?";
+  private static final String CLAIMED = "UPDATE delivery_order o SET courier_platform = ?, courier_order_id = ?,"
+      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?)"
+      + " WHERE o.id = ?";
+  private static final String CANCELLED = "UPDATE delivery_order SET state = 'CANCELLED', updated_at = ?,"
+      + " version = version + 1 WHERE id = ?";
+
+  /** A courier as a callback names it, and the platform it works for. */
+  public record CourierSeen(String platform, String platformOrderId, String name, String phone) {
+  }
+
+  /** Dispatch offered a CREATED order to couriers; false (and nothing written) if the order was not CREATED. */
+  public static Future<Boolean> dispatching(SqlConnection conn, String orderId, Instant now, String detail) {
+    return conn.preparedQuery(DISPATCHING).execute(Tuple.of(Times.toDb(now), orderId))
+        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
+            : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch", detail)
+                .compose(x -> Pushback.mark(conn, orderId, now))
+                .map(true));
+  }
+
+  /** The holder's courier gave the order up on its way to the shop: no holder, DISPATCHING again. */
+  public static Future<Boolean> released(SqlConnection conn, String orderId, String platform, Instant now) {
+    return conn.preparedQuery(RELEASED).execute(Tuple.of(Times.toDb(now), orderId, platform))
+        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
+            : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
+                    "the " + platform + " courier gave the order up; next candidate")
+                .compose(x -> Pushback.mark(conn, orderId, now))
+                .map(true));
+  }
+
+  /**
+   * A courier's callback moved the order to {@code state} (its timeline entry is the stored callback itself);
+   * {@code claims}: the caller becomes the holder, at the price its placement quoted.
+   */
+  public static Future<Void> courierMoved(SqlConnection conn, String orderId, CourierSeen courier, boolean claims,
+                                          String state, Instant occurredAt, Instant now) {
+    Tuple args = Tuple.tuple();
+    if (claims) {
+      args.addString(courier.platform()).addString(courier.platformOrderId()).addString(courier.platform());
+    }
+    args.addString(state).addString(courier.name()).addString(courier.phone())
+        .addValue(Times.toDb(occurredAt)).addValue(Times.toDb(now)).addString(orderId);
+    return conn.preparedQuery(claims ? CLAIMED_AND_MOVED : COURIER_MOVED).execute(args)
+        .compose(x -> Pushback.mark(conn, orderId, occurredAt));
+  }
+
+  /** A courier's callback made it the holder without moving the order's state. */
+  public static Future<Void> courierClaimed(SqlConnection conn, String orderId, CourierSeen courier) {
+    return conn.preparedQuery(CLAIMED)
+        .execute(Tuple.of(courier.platform(), courier.platformOrderId(), courier.platform(), orderId))
+        .mapEmpty();
+  }
+
+  /** The order is CANCELLED ({@code by}: who, lower case, as the timeline shows it). */
+  public static Future<Void> cancelled(SqlConnection conn, String orderId, Instant now, String by, String detail) {
+    return conn.preparedQuery(CANCELLED).execute(Tuple.of(Times.toDb(now), orderId))
+        .compose(x -> OrderTimeline.add(conn, orderId, "CANCELLED", now, by, detail))
+        .compose(x -> Pushback.mark(conn, orderId, now));
+  }
+
+  // ---------------------------------------------------------------- reads
 
   /** The order, or null. */
   public Future<DeliveryOrder> find(String id) {

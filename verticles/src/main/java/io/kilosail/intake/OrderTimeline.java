@@ -11,16 +11,23 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 
 /**
- * The {@code delivery_order_timeline} table: one row per state an order took, written in the transaction that moves
- * the order, so the timeline never disagrees with the order's state. Intake writes none: CREATED is the order's
- * {@code receivedAt}.
+ * An order's timeline: every state it took, in order. Each state is recorded once, in the transaction that moves the
+ * order, so the timeline never disagrees with the order's state: CREATED is the order's {@code receivedAt}; a courier's
+ * states are its callbacks as stored ({@code courier_callback} rows the order applied), so they are not copied; the
+ * others (DISPATCHING, CANCELLED…) are rows of {@code delivery_order_timeline}.
  */
 public final class OrderTimeline {
 
   private static final String INSERT = "INSERT INTO delivery_order_timeline (order_id, state, occurred_at, source, detail)"
       + " VALUES (?, ?, ?, ?, ?)";
-  private static final String SELECT = "SELECT state, occurred_at, source, detail FROM delivery_order_timeline"
-      + " WHERE order_id = ? ORDER BY id";
+  // Both kinds in one round trip, in the order our clock recorded them (a courier platform's own instants may lag or
+  // be whole seconds); at the same instant our own entry comes first (dispatch offers before a courier can take it).
+  private static final String SELECT = "SELECT state, occurred_at, source, detail, NULL AS raw_status,"
+      + " NULL AS courier_name, NULL AS courier_phone, 0 AS kind, id, occurred_at AS recorded_at"
+      + " FROM delivery_order_timeline WHERE order_id = ?"
+      + " UNION ALL SELECT state, occurred_at, platform, NULL, raw_status, courier_name, courier_phone, 1, id, received_at"
+      + " FROM courier_callback WHERE order_id = ? AND outcome = 'APPLIED'"
+      + " ORDER BY recorded_at, kind, id";
 
   private OrderTimeline() {
   }
@@ -36,15 +43,23 @@ public final class OrderTimeline {
 
   /** The order's states in the order they were taken, starting with CREATED at {@code receivedAt}. */
   public static Future<JsonArray> of(Pool pool, DeliveryOrder order) {
-    return pool.preparedQuery(SELECT).execute(Tuple.of(order.id())).map(rows -> {
+    return pool.preparedQuery(SELECT).execute(Tuple.of(order.id(), order.id())).map(rows -> {
       JsonArray timeline = new JsonArray().add(new JsonObject().put("state", DeliveryOrder.State.CREATED.name())
           .put("at", order.receivedAt().toString()).put("source", order.platform()));
       rows.forEach(r -> timeline.add(new JsonObject()
           .put("state", r.getString("state"))
           .put("at", Times.fromDb(r.getLocalDateTime("occurred_at")).toString())
           .put("source", r.getString("source"))
-          .put("detail", r.getString("detail"))));
+          .put("detail", r.getInteger("kind") == 0 ? r.getString("detail")
+              : courierDetail(r.getString("raw_status"), r.getString("courier_name"), r.getString("courier_phone")))));
       return timeline;
     });
+  }
+
+  /** What a courier's callback says: its raw status and the courier, as the platform named them. */
+  static String courierDetail(String rawStatus, String courierName, String courierPhone) {
+    String courier = courierName == null ? "" : ", courier " + courierName
+        + (courierPhone == null ? "" : " " + courierPhone);
+    return "status " + rawStatus + courier;
   }
 }

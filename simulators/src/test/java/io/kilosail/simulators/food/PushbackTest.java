@@ -4,11 +4,8 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.OrderRepository;
 import io.kilosail.intake.OrderTimeline;
 import io.kilosail.messaging.DurableTimerVerticle;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
 import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.pushback.Pushback;
@@ -43,7 +40,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import static java.net.http.HttpResponse.BodyHandlers.ofString;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -214,13 +210,11 @@ class PushbackTest {
               + " 31.2304, 121.4737, 'Li Lei', '138-1', 'Ave 1', 31.2397, 121.4998, 1200, 850, ?, ?, ?, ?)")
           .execute(Tuple.of(order.id, order.platformOrderId, Times.toDb(now), Times.toDb(now.plusSeconds(2700)),
               Times.toDb(now), Times.toDb(now)))
-          .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
-              OrderRepository.ORDER_RECEIVED, "order", order.id, new JsonObject().put("orderId", order.id))))
           .compose(x -> Pushback.mark(conn, order.id, now))));
       return order;
     }
 
-    /** Moves the order like dispatch or the courier webhook: row, timeline and event in one transaction. */
+    /** Moves the order like dispatch or the courier webhook: row, timeline and push-back mark in one transaction. */
     void move(String state) throws Exception {
       Instant now = Instant.now();
       boolean courier = LIFE.indexOf(state) >= LIFE.indexOf("ACCEPTED");
@@ -230,9 +224,6 @@ class PushbackTest {
           .execute(Tuple.of(state, courier ? "uu" : null, courier ? "Wang Wu" : null, courier ? "139-2" : null,
               Times.toDb(now), id))
           .compose(x -> OrderTimeline.add(conn, id, state, now, "test", null))
-          .compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, Envelope.create(
-              "DISPATCHING".equals(state) ? "order.dispatching" : "order.courier-state-changed", "order", id,
-              new JsonObject().put("orderId", id).put("to", state))))
           .compose(x -> Pushback.mark(conn, id, now))));
     }
   }

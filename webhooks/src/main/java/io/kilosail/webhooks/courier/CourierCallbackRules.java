@@ -35,9 +35,9 @@ import java.util.Set;
  */
 public final class CourierCallbackRules {
 
-  /** One transition event per state change actually applied. */
+  /** The kind of a decision that moved the order (dispatch follows it in the callback's transaction). */
   public static final String STATE_CHANGED = OrderRepository.COURIER_STATE_CHANGED;
-  /** A callback that moves nothing but that dispatch must react to (a give-up, a courier that does not hold the order). */
+  /** The kind of a decision that moves nothing but that dispatch must react to (a give-up, a loser, a dropout). */
   public static final String COURIER_FACT = OrderRepository.COURIER_FACT;
 
   /**
@@ -81,7 +81,7 @@ public final class CourierCallbackRules {
       return outcome == Outcome.APPLIED;
     }
 
-    /** The event type this decision writes to the outbox, or null when it writes none. */
+    /** What dispatch is told of this decision ({@link #STATE_CHANGED} or {@link #COURIER_FACT}), null for nothing. */
     public String eventType() {
       return switch (outcome) {
         case APPLIED -> STATE_CHANGED;
@@ -156,7 +156,7 @@ public final class CourierCallbackRules {
         && (order.courierOrderId() == null || order.courierOrderId().equals(callback.platformOrderId()));
   }
 
-  /** The payload of both event types: the decision and the callback in canonical form. Money in fen, UTC instants. */
+  /** What dispatch is told: the decision and the callback in canonical form. Money in fen, UTC instants. */
   public static JsonObject payload(String orderId, Decision decision, CourierCallback callback) {
     return new JsonObject()
         .put("orderId", orderId)

@@ -7,12 +7,8 @@ import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
-import io.kilosail.intake.OrderTimeline;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
-import io.kilosail.pushback.Pushback;
 import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
 import io.kilosail.webhooks.courier.CourierCallbackRules.OrderView;
 import io.vertx.core.Future;
@@ -65,21 +61,6 @@ public final class CourierCallbackStore {
   private static final String INSERT = "INSERT INTO courier_callback (platform, dedup_key, order_id, platform_order_id,"
       + " raw_status, state, courier_name, courier_phone, penalty_fen, occurred_at, received_at, outcome, body)"
       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  // Courier name and phone only overwrite when given: a platform that omits them on a later status keeps the courier.
-  private static final String MOVE_ORDER = "UPDATE delivery_order SET state = ?,"
-      + " courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
-      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
-  // The first live candidate to report a courier state becomes the holder, at the price it quoted; its state moves in
-  // the same statement.
-  private static final String CLAIM_AND_MOVE_ORDER = "UPDATE delivery_order o SET courier_platform = ?,"
-      + " courier_order_id = ?,"
-      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?),"
-      + " state = ?, courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
-      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE o.id = ?";
-  private static final String CLAIM_ORDER = "UPDATE delivery_order o SET courier_platform = ?, courier_order_id = ?,"
-      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?)"
-      + " WHERE o.id = ?";
-
   private final Pool pool;
   private final Dispatcher dispatcher;
   private final CheckoutSettings checkout;
@@ -186,22 +167,15 @@ public final class CourierCallbackStore {
 
   private Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now, Money money) {
     Future<Void> moved = Future.succeededFuture();
+    OrderRepository.CourierSeen courier = new OrderRepository.CourierSeen(cb.platform().id(), cb.platformOrderId(),
+        cb.courierName(), cb.courierPhone());
     if (decision.claims() && !decision.moves()) {
-      moved = conn.preparedQuery(CLAIM_ORDER)
-          .execute(Tuple.of(cb.platform().id(), cb.platformOrderId(), cb.platform().id(), cb.orderId()))
-          .mapEmpty();
+      moved = OrderRepository.courierClaimed(conn, cb.orderId(), courier);
     }
     if (decision.moves()) {
-      Tuple args = Tuple.tuple();
-      if (decision.claims()) {
-        args.addString(cb.platform().id()).addString(cb.platformOrderId()).addString(cb.platform().id());
-      }
-      args.addString(decision.to().name()).addString(cb.courierName()).addString(cb.courierPhone())
-          .addValue(Times.toDb(cb.occurredAt())).addValue(Times.toDb(now)).addString(cb.orderId());
-      moved = conn.preparedQuery(decision.claims() ? CLAIM_AND_MOVE_ORDER : MOVE_ORDER).execute(args)
-          .compose(x -> OrderTimeline.add(conn, cb.orderId(), decision.to().name(), cb.occurredAt(),
-              cb.platform().id(), timelineDetail(cb)))
-          .compose(x -> Pushback.mark(conn, cb.orderId(), cb.occurredAt()));
+      // The order's timeline shows this state from the stored callback itself (OrderTimeline): no copy is written.
+      moved = OrderRepository.courierMoved(conn, cb.orderId(), courier, decision.claims(), decision.to().name(),
+          cb.occurredAt(), now);
       if (decision.to() == CourierState.CANCELLED) {
         // The courier's side ended the order: nobody owes a penalty (see CancellationPolicy), but the order's
         // cancellation is on record like any other, so a later cancel request is answered with who ended it.
@@ -227,13 +201,7 @@ public final class CourierCallbackStore {
       moved = moved.compose(x -> LedgerRepository.write(conn, Ledger.extraCourierDelivery(cb.orderId(),
           cb.platform().id(), money.candidatePriceFen() == null ? 0 : money.candidatePriceFen(), cb.occurredAt())));
     }
-    String type = decision.eventType();
-    if (type == null) {
-      return moved;
-    }
-    Envelope event = Envelope.create(type, "order", cb.orderId(),
-        CourierCallbackRules.payload(cb.orderId(), decision, cb));
-    return moved.compose(x -> Outbox.add(conn, OrderRepository.ORDER_EVENTS_TOPIC, event));
+    return moved;
   }
 
   /**
@@ -244,11 +212,5 @@ public final class CourierCallbackStore {
     String type = decision.eventType();
     return type == null ? Future.succeededFuture()
         : dispatcher.courierCallback(conn, cb.orderId(), type, CourierCallbackRules.payload(cb.orderId(), decision, cb));
-  }
-
-  private static String timelineDetail(CourierCallback cb) {
-    String courier = cb.courierName() == null ? "" : ", courier " + cb.courierName()
-        + (cb.courierPhone() == null ? "" : " " + cb.courierPhone());
-    return "status " + cb.rawStatus() + courier;
   }
 }
