@@ -54,7 +54,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * mvn -B -o -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
- *     -Dbench.rate=1000 -Dbench.duration=60
+ *     -Dverticles.exec.skip=true -Dexec.mainClass=io.kilosail.launcher.bench.DeliveryBenchmark \
+ *     -Dbench.mode=lifecycle -Dbench.rate=200 -Dbench.duration=60
  * </pre>
  * Properties: {@code bench.mode} ({@code lifecycle}: every role and the courier simulator; {@code intake}: the
  * ingress role alone, so only intake is measured), {@code bench.rate} (orders/s pushed, 1500), {@code bench.warmup}
