@@ -1,5 +1,7 @@
 package io.kilosail.checkout;
 
+import io.kilosail.contracts.events.Topics;
+
 import io.kilosail.infra.Times;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.Outbox;
@@ -16,12 +18,10 @@ import java.time.Instant;
 
 /**
  * The {@code checkout_order} table. A state only moves forward ({@link CheckoutState#canMoveTo}), under the row lock,
- * and each move writes a {@code checkout.state-changed} event on {@link #TOPIC} in the same transaction.
+ * and each move writes a {@code checkout.state-changed} event on {@link Topics#CHECKOUT_EVENTS} in the same transaction.
  */
 public final class CheckoutRepository {
 
-  public static final String TOPIC = "kilosail.checkout-events";
-  public static final String STATE_CHANGED = "checkout.state-changed";
 
   private static final int DUPLICATE_KEY = 1062;
   private static final String COLUMNS = "id, idempotency_key, request_hash, state, customer_name, customer_email,"
@@ -91,7 +91,8 @@ public final class CheckoutRepository {
                   + " payment_expires_at = COALESCE(?, payment_expires_at), end_reason = COALESCE(?, end_reason),"
                   + " updated_at = ?, version = version + 1 WHERE id = ?")
               .execute(Tuple.of(next.name(), paymentUrl, Times.toDb(paymentExpiresAt), endReason, Times.toDb(now), id))
-              .compose(x -> Outbox.add(conn, TOPIC, Envelope.create(STATE_CHANGED, "checkout", id, new JsonObject()
+              .compose(x -> Outbox.add(conn, Topics.CHECKOUT_EVENTS, Envelope.create(Topics.CHECKOUT_STATE_CHANGED,
+                  "checkout", id, new JsonObject()
                   .put("orderId", id).put("from", current.name()).put("to", next.name())
                   .put("endReason", endReason).put("at", now.toString()))))
               .map(true);

@@ -1,5 +1,7 @@
 package io.kilosail.dispatch;
 
+import io.kilosail.contracts.events.Topics;
+
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.DeliveryRequest;
@@ -35,14 +37,12 @@ import java.util.function.Function;
 
 /**
  * Hosts {@link DispatchService} (the saga starts and withdraws dispatches through the proxy) and the dispatch's durable
- * timers (acceptance timeouts and placement checks on {@link #TIMER_TOPIC}, through an idempotent consumer). Courier
+ * timers (acceptance timeouts and placement checks on {@link Topics#DISPATCH_TIMERS}, through an idempotent consumer). Courier
  * callbacks do not come here: the courier webhook applies each one to the dispatch in its own transaction. Every
  * transition is a {@link Dispatcher} call in one MySQL transaction.
  */
 public class DispatchVerticle extends VerticleBase implements DispatchService {
 
-  /** Kafka topic of dispatch's own durable timers (acceptance timeouts, placement checks). */
-  public static final String TIMER_TOPIC = Dispatcher.TIMER_TOPIC;
   static final String ACCEPTANCE_TIMEOUT = Dispatcher.ACCEPTANCE_TIMEOUT;
   static final String PLACEMENT_CHECK = Dispatcher.PLACEMENT_CHECK;
 
@@ -74,7 +74,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     // Courier callbacks move the dispatch in the webhook's own transaction (Dispatcher.courierCallback): only the
     // dispatch's timers arrive here.
     timers = IdempotentConsumer.create(vertx, pool, infra, node,
-        ConsumerSettings.of("dispatch", TIMER_TOPIC).onlyTypes(ACCEPTANCE_TIMEOUT, PLACEMENT_CHECK), this::onTimer);
+        ConsumerSettings.of("dispatch", Topics.DISPATCH_TIMERS).onlyTypes(ACCEPTANCE_TIMEOUT, PLACEMENT_CHECK), this::onTimer);
     return binding.completion().compose(x -> timers.start())
         .onSuccess(x -> log.info("dispatch started defaultStrategy={} priority={} acceptanceTimeoutMs={} rules={}",
             settings.defaultStrategy(), settings.priority(), settings.acceptanceTimeout().toMillis(),

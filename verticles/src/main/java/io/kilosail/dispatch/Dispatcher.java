@@ -6,6 +6,7 @@ import io.kilosail.contracts.courier.CourierCallOutcome;
 import io.kilosail.contracts.courier.CourierGateway;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.contracts.courier.DeliveryRequest;
+import io.kilosail.contracts.events.Topics;
 import io.kilosail.dispatch.DispatchCommand.ArmTimeout;
 import io.kilosail.dispatch.DispatchCommand.Assigned;
 import io.kilosail.dispatch.DispatchCommand.Cancel;
@@ -46,8 +47,6 @@ import java.util.function.Function;
  */
 public final class Dispatcher {
 
-  /** Kafka topic of dispatch's own durable timers (acceptance timeouts, placement checks). */
-  public static final String TIMER_TOPIC = "kilosail.dispatch-timers";
   static final String ACCEPTANCE_TIMEOUT = "dispatch.acceptance-timeout";
   static final String PLACEMENT_CHECK = "dispatch.placement-check";
 
@@ -248,7 +247,7 @@ public final class Dispatcher {
   private Future<Void> durableEffect(SqlConnection conn, String orderId, DispatchCommand command, Instant now) {
     if (command instanceof ArmTimeout arm) {
       return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + arm.round(), now.plusMillis(arm.afterMs()),
-              TIMER_TOPIC, Envelope.create(ACCEPTANCE_TIMEOUT, "order", orderId,
+              Topics.DISPATCH_TIMERS, Envelope.create(ACCEPTANCE_TIMEOUT, "order", orderId,
                   new JsonObject().put("orderId", orderId).put("round", arm.round())))
           .mapEmpty();
     }
@@ -278,7 +277,7 @@ public final class Dispatcher {
   private Future<Void> armPlacementCheck(SqlConnection conn, String orderId, String platform, int round, int attempt,
                                          Instant now) {
     return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + round + ":" + platform + ":check" + attempt,
-            now.plus(settings.placementCheck()), TIMER_TOPIC, Envelope.create(PLACEMENT_CHECK, "order", orderId,
+            now.plus(settings.placementCheck()), Topics.DISPATCH_TIMERS, Envelope.create(PLACEMENT_CHECK, "order", orderId,
                 new JsonObject().put("orderId", orderId).put("platform", platform).put("round", round)
                     .put("attempt", attempt)))
         .mapEmpty();

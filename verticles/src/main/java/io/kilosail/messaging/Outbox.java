@@ -1,5 +1,7 @@
 package io.kilosail.messaging;
 
+import io.kilosail.contracts.events.Nudges;
+
 import io.kilosail.infra.Times;
 
 import io.vertx.core.Context;
@@ -27,7 +29,7 @@ import java.util.TreeSet;
  * The {@link OutboxRelayVerticle} publishes it to {@code topic}, keyed by the aggregate id.
  *
  * <p>Adding a row also wakes a relay: once the transaction has committed ({@link Transaction#completion()}), a nudge
- * naming the row's shard is sent to {@link #NUDGE_ADDRESS} on the (clustered) event bus, and the one relay that gets it
+ * naming the row's shard is sent to {@link Nudges#OUTBOX} on the (clustered) event bus, and the one relay that gets it
  * claims that shard at once. Without a transaction ({@code conn.transaction()} is null: autocommit, or a transaction
  * begun by a plain {@code BEGIN} query) the nudge leaves at once and says it may precede the commit. A lost nudge
  * (no relay on the bus, a node dying) only costs latency: the relay's idle poll finds the row within
@@ -42,7 +44,6 @@ public final class Outbox {
    * Where a relay is told that outbox rows committed: {@code {"shards": [3, 9], "committed": true}}. Sent, not
    * published: one relay of the cluster is enough, and the shard lock would make all but one of several idle anyway.
    */
-  public static final String NUDGE_ADDRESS = "kilosail.outbox.nudge";
 
   private Outbox() {
   }
@@ -78,9 +79,9 @@ public final class Outbox {
     JsonArray distinct = new JsonArray(List.copyOf(new TreeSet<>(shards)));
     Transaction tx = conn.transaction();
     if (tx == null) {
-      vertx.eventBus().send(NUDGE_ADDRESS, new JsonObject().put("shards", distinct).put("committed", false));
+      vertx.eventBus().send(Nudges.OUTBOX, new JsonObject().put("shards", distinct).put("committed", false));
     } else {
-      tx.completion().onSuccess(committed -> vertx.eventBus().send(NUDGE_ADDRESS,
+      tx.completion().onSuccess(committed -> vertx.eventBus().send(Nudges.OUTBOX,
           new JsonObject().put("shards", distinct).put("committed", true)));
     }
   }

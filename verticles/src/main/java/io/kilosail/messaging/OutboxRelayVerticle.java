@@ -1,5 +1,7 @@
 package io.kilosail.messaging;
 
+import io.kilosail.contracts.events.Nudges;
+
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.Times;
 
@@ -63,7 +65,7 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li><b>when nudged.</b> {@link Outbox#add} registers an after-commit hook on the caller's transaction
  *   ({@link io.vertx.sqlclient.Transaction#completion()}, which succeeds once MySQL acknowledged the COMMIT) that sends
- *   {@code {"shards": [...], "committed": true}} to {@link Outbox#NUDGE_ADDRESS}. The nudge is <em>sent</em>, not
+ *   {@code {"shards": [...], "committed": true}} to {@link Nudges#OUTBOX}. The nudge is <em>sent</em>, not
  *   published, so one relay of the cluster takes it. The relay maps each shard to its claim group and hands the group
  *   to one worker ({@code group % workers}, so nudges for one group never race two workers of this relay). Each worker
  *   keeps a pending set of nudged groups and has at most one claim in flight: a burst of nudges coalesces into one
@@ -135,7 +137,7 @@ public class OutboxRelayVerticle extends VerticleBase {
       Worker worker = new Worker(i, new ShardRotation(OutboxShards.COUNT, settings.shardsPerClaim(), starts.start(i)));
       workers.add(worker);
     }
-    nudges = vertx.eventBus().consumer(Outbox.NUDGE_ADDRESS, this::onNudge);
+    nudges = vertx.eventBus().consumer(Nudges.OUTBOX, this::onNudge);
     return nudges.completion().onSuccess(registered -> {
       for (Worker worker : workers) {
         // A first full round each: whatever was left unsent while no relay ran.
@@ -406,7 +408,7 @@ public class OutboxRelayVerticle extends VerticleBase {
     published = Counter.builder("kilosail.relay.published").description("Outbox events published to Kafka")
         .baseUnit("events").register(registry);
     nudgesReceived = Counter.builder("kilosail.relay.nudges")
-        .description("Nudges received from committed outbox writes (" + Outbox.NUDGE_ADDRESS + ")").register(registry);
+        .description("Nudges received from committed outbox writes (" + Nudges.OUTBOX + ")").register(registry);
     idlePolls = Counter.builder("kilosail.relay.idle.polls")
         .description("Lock-free looks for unsent rows while every relay worker was idle").register(registry);
     claimTimer = Timer.builder("kilosail.relay.batch").description("Claim, publish and mark sent of one batch")

@@ -1,5 +1,7 @@
 package io.kilosail.launcher.bench;
 
+import io.kilosail.contracts.events.Topics;
+
 import ch.qos.logback.classic.Level;
 import io.kilosail.admin.AdminTokens;
 import io.kilosail.checkout.CheckoutRepository;
@@ -372,7 +374,7 @@ public final class CheckoutBenchmark {
 
     @Override
     public void run() {
-      consumer.subscribe(List.of(CheckoutRepository.TOPIC));
+      consumer.subscribe(List.of(Topics.CHECKOUT_EVENTS));
       while (!stopped) {
         for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
           Envelope event = EnvelopeCodec.decode(record.value());
