@@ -206,6 +206,7 @@ public final class DeliveryBenchmark {
       printBridge(bridge, bridgeWindow, atMeasureEnd.second - atMeasureStart.second);
     }
     if (lifecycle) {
+      printDeliveryLatency(monitorPool);
       System.out.printf("cancel requests    %s%n", generator.cancels);
       reconcile(monitorPool, httpPort, benchStart);
     }
@@ -589,6 +590,21 @@ public final class DeliveryBenchmark {
             + " per-order ledgers %,d / %,d / %,d fen; unbalanced orders: %d%n", equal ? "EQUAL" : "DIFFERENT",
         platforms.getLong("receivableFen"), couriers.getLong("payableFen"), platforms.getLong("marginFen"),
         perOrder.size(), receivable, payable, margin, unbalanced);
+  }
+
+  /**
+   * From push to DELIVERED, per delivered order: the order's {@code received_at} (intake's commit) to the courier's
+   * DELIVERED instant ({@code courier_state_at}); both clocks are this machine's.
+   */
+  private static void printDeliveryLatency(Pool pool) {
+    Histogram latency = new Histogram(3_600_000L, 3);
+    for (Row r : await(pool.query("SELECT TIMESTAMPDIFF(MICROSECOND, received_at, courier_state_at) FROM delivery_order"
+        + " WHERE state = 'DELIVERED' AND courier_state_at IS NOT NULL").execute())) {
+      latency.recordValue(Math.max(0, Math.min(r.getLong(0) / 1_000, 3_600_000L)));
+    }
+    System.out.printf("push to DELIVERED  p50 %,d ms, p99 %,d ms, max %,d ms (%,d delivered orders, the whole run)%n",
+        latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue(),
+        latency.getTotalCount());
   }
 
   private static String errors(LoadGenerator g) {
