@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   a failure is written at once. The order row is {@code OrderRepository}'s: every write of this pusher goes through
  *   {@link OrderPushback}, which only touches its {@code push_*} columns.</li>
  *   <li><b>The fallback</b>: a claim loop takes due rows ({@code FOR UPDATE SKIP LOCKED}) under a lease: a nudge that
- *   reached nobody (after the mark's grace), and retries. 2xx acknowledges that version; anything else is retried with
+ *   reached nobody (after the move's grace), and retries. 2xx acknowledges that version; anything else is retried with
  *   exponential backoff and jitter, for as long as it takes (counted and logged, never dropped). Two pushers never
  *   push one order at once. Everything lives in MySQL, so retries go on across restarts and on any node with the
  *   {@code relay} role. With nothing due the loop only reads, and less and less often.</li>
@@ -58,7 +58,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class PushbackVerticle extends VerticleBase {
 
-  /** A nudged push starts only with at least this much of the mark's lease left, and extends it this long before. */
+  /** A nudged push starts only with at least this much of the move's lease left, and extends it this long before. */
   private static final long LEASE_MARGIN_MS = 1_000;
   static final String PLATFORM_HEADER = "X-Kilosail-Platform";
   static final String TIMESTAMP_HEADER = "X-Kilosail-Timestamp";
