@@ -144,8 +144,7 @@ final class ChaosAudit {
       return new Backlog(
           count(s, "SELECT COUNT(*) FROM delivery_order WHERE state NOT IN ('DELIVERED', 'CANCELLED')"),
           count(s, "SELECT COUNT(*) FROM saga_instance WHERE state IN ('RUNNING', 'WAITING', 'COMPENSATING')"),
-          count(s, "SELECT COUNT(*) FROM order_pushback p JOIN delivery_order o ON o.id = p.order_id"
-              + " WHERE p.acked_version < o.version"));
+          count(s, "SELECT COUNT(*) FROM delivery_order WHERE push_acked_version < version"));
     }
   }
 

@@ -22,7 +22,10 @@ import java.time.Instant;
  * The owner of the {@code delivery_order} row: the only code that writes it. Each transition of the order (received,
  * dispatching, released by a courier, moved by a courier, cancelled) is one method that joins the caller's transaction
  * and writes, with the row, what the move implies: the timeline entry (a courier's own states are read from its stored
- * callbacks instead, see {@link OrderTimeline}) and the push-back mark for the food platform ({@link Pushback#mark}).
+ * callbacks instead, see {@link OrderTimeline}) and, in the same UPDATE (no statement of its own), the push-back to the
+ * food platform: the new state is due and leased to the push that a nudge after the commit starts
+ * ({@link OrderPushback#MOVED}, {@link Pushback#nudgeAfterCommit}). The pusher's own writes to the row (batched
+ * acknowledgements, failures, leases) go through {@link OrderPushback}, which only touches the {@code push_*} columns.
  * Nothing goes through Kafka: whoever must act on a move does so in the transaction that makes it.
  */
 public final class OrderRepository {
@@ -47,8 +50,9 @@ public final class OrderRepository {
       + " dropoff_name, dropoff_phone, dropoff_address, dropoff_lat, dropoff_lng,"
       + " weight_grams, delivery_fee_fen, goods_value_fen, remark, courier_platform, courier_order_id, courier_fee_fen,"
       + " placed_at, expected_delivery_at, received_at, updated_at";
-  private static final String INSERT = "INSERT INTO delivery_order (" + COLUMNS + ") VALUES"
-      + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT = "INSERT INTO delivery_order (" + COLUMNS + OrderPushback.CREATED_COLUMNS
+      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+      + OrderPushback.CREATED_VALUES + ")";
   private static final String BY_ID = "SELECT " + COLUMNS + " FROM delivery_order WHERE id = ?";
   private static final String BY_PLATFORM_ORDER = "SELECT " + COLUMNS
       + " FROM delivery_order WHERE platform = ? AND platform_order_id = ?";
@@ -94,10 +98,9 @@ public final class OrderRepository {
   public Future<Intake> receive(DeliveryOrder order) {
     // The order's delivery saga is written with the order (and run at once after the commit): no consumer has to
     // start it, and no committed order is ever without its saga.
-    return pool.withTransaction(conn -> conn.preparedQuery(INSERT).execute(row(order))
+    return pool.withTransaction(conn -> inserted(conn, order)
             .compose(inserted -> SagaStarts.start(conn, DeliverySaga.TYPE, order.id(),
-                DeliverySaga.dataOf(order.toJson())))
-            .compose(x -> Pushback.mark(conn, order.id(), order.receivedAt())))
+                DeliverySaga.dataOf(order.toJson()))))
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
           // A deadlock is possible when several duplicates wait on the same key; either way the first push won.
@@ -111,31 +114,48 @@ public final class OrderRepository {
         });
   }
 
-  // ---------------------------------------------------------------- transitions, in the caller's transaction
+  /**
+   * Inserts a new order, its CREATED due for the food platform and leased to the push nudged after the caller's
+   * transaction commits; fails with a duplicate-key error when the platform order is already stored.
+   */
+  public static Future<Void> inserted(SqlConnection conn, DeliveryOrder order) {
+    Pushback.Lease lease = Pushback.lease();
+    return conn.preparedQuery(INSERT).execute(OrderPushback.created(row(order), lease, order.receivedAt()))
+        .onSuccess(x -> Pushback.nudgeAfterCommit(conn, order.id(), lease))
+        .mapEmpty();
+  }
 
-  private static final String DISPATCHING = "UPDATE delivery_order SET state = 'DISPATCHING', updated_at = ?,"
+  // ---------------------------------------------------------------- transitions, in the caller's transaction
+  // Each UPDATE starts with the push-back assignments (OrderPushback.MOVED, which read the version before this move)
+  // and ends with version = version + 1.
+
+  private static final String DISPATCHING = "UPDATE delivery_order SET" + OrderPushback.MOVED
+      + " state = 'DISPATCHING', updated_at = ?,"
       + " version = version + 1 WHERE id = ? AND state = 'CREATED'";
   // Only a courier still on its way to the shop can be replaced; the order then has no holder until the next
   // candidate's courier accepts.
-  private static final String RELEASED = "UPDATE delivery_order SET state = 'DISPATCHING', courier_platform = NULL,"
+  private static final String RELEASED = "UPDATE delivery_order SET" + OrderPushback.MOVED
+      + " state = 'DISPATCHING', courier_platform = NULL,"
       + " courier_order_id = NULL, courier_fee_fen = NULL, courier_name = NULL, courier_phone = NULL,"
       + " updated_at = ?, version = version + 1"
       + " WHERE id = ? AND courier_platform = ? AND state IN ('ACCEPTED', 'ARRIVED_AT_SHOP')";
   // Courier name and phone only overwrite when given: a platform that omits them on a later status keeps the courier.
-  private static final String COURIER_MOVED = "UPDATE delivery_order SET state = ?,"
+  private static final String COURIER_MOVED = "UPDATE delivery_order SET" + OrderPushback.MOVED
+      + " state = ?,"
       + " courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
       + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
   // The first live candidate to report a courier state becomes the holder, at the price it quoted; its state moves in
   // the same statement.
-  private static final String CLAIMED_AND_MOVED = "UPDATE delivery_order o SET courier_platform = ?,"
-      + " courier_order_id = ?,"
+  private static final String CLAIMED_AND_MOVED = "UPDATE delivery_order o SET" + OrderPushback.MOVED
+      + " courier_platform = ?, courier_order_id = ?,"
       + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?),"
       + " state = ?, courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
       + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE o.id = ?";
   private static final String CLAIMED = "UPDATE delivery_order o SET courier_platform = ?, courier_order_id = ?,"
       + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?)"
       + " WHERE o.id = ?";
-  private static final String CANCELLED = "UPDATE delivery_order SET state = 'CANCELLED', updated_at = ?,"
+  private static final String CANCELLED = "UPDATE delivery_order SET" + OrderPushback.MOVED
+      + " state = 'CANCELLED', updated_at = ?,"
       + " version = version + 1 WHERE id = ?";
 
   /** A courier as a callback names it, and the platform it works for. */
@@ -144,20 +164,24 @@ public final class OrderRepository {
 
   /** Dispatch offered a CREATED order to couriers; false (and nothing written) if the order was not CREATED. */
   public static Future<Boolean> dispatching(SqlConnection conn, String orderId, Instant now, String detail) {
-    return conn.preparedQuery(DISPATCHING).execute(Tuple.of(Times.toDb(now), orderId))
+    Pushback.Lease lease = Pushback.lease();
+    return conn.preparedQuery(DISPATCHING)
+        .execute(OrderPushback.moved(Tuple.tuple(), lease, now).addValue(Times.toDb(now)).addString(orderId))
         .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
             : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch", detail)
-                .compose(x -> Pushback.mark(conn, orderId, now))
+                .onSuccess(x -> Pushback.nudgeAfterCommit(conn, orderId, lease))
                 .map(true));
   }
 
   /** The holder's courier gave the order up on its way to the shop: no holder, DISPATCHING again. */
   public static Future<Boolean> released(SqlConnection conn, String orderId, String platform, Instant now) {
-    return conn.preparedQuery(RELEASED).execute(Tuple.of(Times.toDb(now), orderId, platform))
+    Pushback.Lease lease = Pushback.lease();
+    return conn.preparedQuery(RELEASED).execute(OrderPushback.moved(Tuple.tuple(), lease, now)
+            .addValue(Times.toDb(now)).addString(orderId).addString(platform))
         .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
             : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
                     "the " + platform + " courier gave the order up; next candidate")
-                .compose(x -> Pushback.mark(conn, orderId, now))
+                .onSuccess(x -> Pushback.nudgeAfterCommit(conn, orderId, lease))
                 .map(true));
   }
 
@@ -167,14 +191,20 @@ public final class OrderRepository {
    */
   public static Future<Void> courierMoved(SqlConnection conn, String orderId, CourierSeen courier, boolean claims,
                                           String state, Instant occurredAt, Instant now) {
-    Tuple args = Tuple.tuple();
+    Pushback.Lease lease = Pushback.lease();
+    Tuple args = OrderPushback.moved(Tuple.tuple(), lease, occurredAt);
     if (claims) {
       args.addString(courier.platform()).addString(courier.platformOrderId()).addString(courier.platform());
     }
     args.addString(state).addString(courier.name()).addString(courier.phone())
         .addValue(Times.toDb(occurredAt)).addValue(Times.toDb(now)).addString(orderId);
     return conn.preparedQuery(claims ? CLAIMED_AND_MOVED : COURIER_MOVED).execute(args)
-        .compose(x -> Pushback.mark(conn, orderId, occurredAt));
+        .onSuccess(rows -> {
+          if (rows.rowCount() > 0) {
+            Pushback.nudgeAfterCommit(conn, orderId, lease);
+          }
+        })
+        .mapEmpty();
   }
 
   /** A courier's callback made it the holder without moving the order's state. */
@@ -186,9 +216,15 @@ public final class OrderRepository {
 
   /** The order is CANCELLED ({@code by}: who, lower case, as the timeline shows it). */
   public static Future<Void> cancelled(SqlConnection conn, String orderId, Instant now, String by, String detail) {
-    return conn.preparedQuery(CANCELLED).execute(Tuple.of(Times.toDb(now), orderId))
-        .compose(x -> OrderTimeline.add(conn, orderId, "CANCELLED", now, by, detail))
-        .compose(x -> Pushback.mark(conn, orderId, now));
+    Pushback.Lease lease = Pushback.lease();
+    return conn.preparedQuery(CANCELLED)
+        .execute(OrderPushback.moved(Tuple.tuple(), lease, now).addValue(Times.toDb(now)).addString(orderId))
+        .compose(rows -> OrderTimeline.add(conn, orderId, "CANCELLED", now, by, detail)
+            .onSuccess(x -> {
+              if (rows.rowCount() > 0) {
+                Pushback.nudgeAfterCommit(conn, orderId, lease);
+              }
+            }));
   }
 
   // ---------------------------------------------------------------- reads

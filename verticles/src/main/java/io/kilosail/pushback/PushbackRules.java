@@ -4,8 +4,9 @@ import java.time.Instant;
 
 /**
  * The decisions of the status push-back, in plain Java: which order version wins, when to push next, what an
- * acknowledgement or a failure does to the row. {@link PushbackVerticle} reads the row under its lock, asks these
- * functions and writes their answer back.
+ * acknowledgement or a failure does to the row. The statements of {@code io.kilosail.intake.OrderPushback} apply them
+ * to the order row (the transitions' own UPDATE, the batched acknowledgements, a failure); {@link #afterAck} tells the
+ * pusher what a batched acknowledgement left it to do, {@link #backoffMs} how long a failed row waits.
  *
  * <p>The invariant: a row's {@code version} only grows, and a push always carries the row's version at claim time; a
  * pusher holds the row under a lease while the request is in flight, so one order never has two pushes in flight and
@@ -71,6 +72,34 @@ public final class PushbackRules {
       return new Progress(stored.version(), acked, 0, now, now);
     }
     return new Progress(stored.version(), acked, 0, null, null);
+  }
+
+  /** What a batched acknowledgement left to the pusher that sent {@code sentVersion} under its lease. */
+  public enum AfterAck {
+    /** the acknowledgement is recorded, nothing newer is this pusher's to send */
+    DONE,
+    /** recorded; the order moved on while the push was in flight: the row, still under this lease, is due now */
+    MOVED_ON,
+    /** the lease was taken over (this pusher outlived it): only the acknowledged version is still to be recorded */
+    NOT_HELD
+  }
+
+  /**
+   * Reads the row after the batched acknowledgement of {@code sentVersion} under {@code leaseToken}: {@code pending}
+   * says whether the row still has a state the platform has not acknowledged, then with its version, acknowledged
+   * version and lease token.
+   */
+  public static AfterAck afterAck(int sentVersion, String leaseToken, boolean pending, int version, int ackedVersion,
+                                  String rowLeaseToken) {
+    if (!pending) {
+      return AfterAck.DONE;
+    }
+    if (leaseToken.equals(rowLeaseToken) && ackedVersion >= sentVersion && version > sentVersion) {
+      return AfterAck.MOVED_ON;
+    }
+    // Under another lease: a move after this acknowledgement took it (its nudge sends the newer state), or this
+    // pusher had lost it, and then its acknowledgement was not written.
+    return ackedVersion < sentVersion ? AfterAck.NOT_HELD : AfterAck.DONE;
   }
 
   /** The push of the row's state failed: try again after the backoff of this attempt (unless something else acked). */

@@ -1,6 +1,7 @@
 package io.kilosail.pushback;
 
 import io.kilosail.intake.IntakeSettings;
+import io.kilosail.intake.OrderPushback;
 import io.kilosail.platform.settings.ConfigSection;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.json.JsonObject;
@@ -33,12 +34,14 @@ import java.util.TreeSet;
  * @param initialBackoffMs  pause after the first failed push of a row; doubles with each further failure
  * @param maxBackoffMs      the longest pause between two pushes of a row
  * @param jitter            0..1: up to this share of a pause is taken off at random
- * @param metricsIntervalMs how often the backlog gauges are refreshed from MySQL (and old rows cleaned up)
- * @param retentionHours    acknowledged rows of finished orders (DELIVERED, CANCELLED) are deleted after this long
+ * @param metricsIntervalMs how often the backlog gauges are refreshed from MySQL
+ * @param ackBatchMs        an acknowledgement waits at most this long to be written with others, in one statement
+ * @param ackBatchSize      ... or until this many are waiting
  */
 public record PushbackSettings(boolean enabled, Map<String, Callback> callbacks, Set<String> withoutUrl, int batchSize,
                                int pollIntervalMs, int idlePollMaxMs, int leaseMs, int httpTimeoutMs, int initialBackoffMs,
-                               int maxBackoffMs, double jitter, int metricsIntervalMs, int retentionHours) {
+                               int maxBackoffMs, double jitter, int metricsIntervalMs, int ackBatchMs,
+                               int ackBatchSize) {
 
   /** A platform's callback URL and the secret its pushes are signed with (the one intake checks its pushes with). */
   public record Callback(String platform, String url, String secret) {
@@ -109,7 +112,8 @@ public record PushbackSettings(boolean enabled, Map<String, Callback> callbacks,
         pollIntervalMs, idlePollMaxMs,
         leaseMs, httpTimeoutMs, initialBackoffMs, maxBackoffMs, jitterPercent / 100.0,
         s.integer("metricsIntervalMs", 5_000, 100, 3_600_000),
-        s.integer("retentionHours", 72, 1, 24 * 365));
+        s.integer("ackBatchMs", 100, 0, 1_000),
+        s.integer("ackBatchSize", 64, 1, OrderPushback.MAX_ACKS));
   }
 
   private static boolean enabled(Object value) {

@@ -5,11 +5,12 @@ import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.intake.PlatformSignature;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.pushback.PushbackRepository.Backlog;
-import io.kilosail.pushback.PushbackRepository.Claimed;
-import io.kilosail.pushback.PushbackRepository.Nudged;
-import io.kilosail.pushback.PushbackRepository.Snapshot;
-import io.kilosail.pushback.PushbackRules.Progress;
+import io.kilosail.intake.OrderPushback;
+import io.kilosail.intake.OrderPushback.Backlog;
+import io.kilosail.intake.OrderPushback.Claimed;
+import io.kilosail.intake.OrderPushback.Nudged;
+import io.kilosail.intake.OrderPushback.Snapshot;
+import io.kilosail.pushback.PushbackRules.AfterAck;
 import io.kilosail.pushback.PushbackSettings.Callback;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -40,13 +41,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * to intake, retried until acknowledged.
  *
  * <ul>
- *   <li><b>What to send</b>: the transaction that moves an order writes its {@code order_pushback} row forward
- *   ({@link Pushback#mark}, one statement) and leases it to the push its commit nudges. A state that was never sent
- *   before a newer one arrived is skipped: the newer one goes instead.</li>
- *   <li><b>Sending at once</b>: a nudge ({@link Pushback#NUDGE_ADDRESS}) names the order and the mark's lease; this
- *   pusher reads the row and, if that lease still holds it, POSTs its state and writes the outcome in one UPDATE.</li>
+ *   <li><b>What to send</b>: the order row itself. The statement that moves an order makes its new state due and leases
+ *   it to the push its commit nudges ({@link Pushback}, {@code OrderPushback.MOVED}): no statement of its own. A state
+ *   that was never sent before a newer one arrived is skipped: the newer one goes instead.</li>
+ *   <li><b>Sending at once</b>: a nudge ({@link Pushback#NUDGE_ADDRESS}) names the order and the move's lease; this
+ *   pusher reads the order row and, if that lease still holds it, POSTs its state. Acknowledgements are written
+ *   together, several orders in one UPDATE ({@link AckBatch}, every {@code ackBatchMs} or {@code ackBatchSize} acks);
+ *   a failure is written at once. The order row is {@code OrderRepository}'s: every write of this pusher goes through
+ *   {@link OrderPushback}, which only touches its {@code push_*} columns.</li>
  *   <li><b>The fallback</b>: a claim loop takes due rows ({@code FOR UPDATE SKIP LOCKED}) under a lease: a nudge that
- *   reached nobody (after the mark's grace), and retries. 2xx acknowledges that version; anything else is retried with
+ *   reached nobody (after the move's grace), and retries. 2xx acknowledges that version; anything else is retried with
  *   exponential backoff and jitter, for as long as it takes (counted and logged, never dropped). Two pushers never
  *   push one order at once. Everything lives in MySQL, so retries go on across restarts and on any node with the
  *   {@code relay} role. With nothing due the loop only reads, and less and less often.</li>
@@ -54,7 +58,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class PushbackVerticle extends VerticleBase {
 
-  /** A nudged push starts only with at least this much of the mark's lease left, and extends it this long before. */
+  /** A nudged push starts only with at least this much of the move's lease left, and extends it this long before. */
   private static final long LEASE_MARGIN_MS = 1_000;
   static final String PLATFORM_HEADER = "X-Kilosail-Platform";
   static final String TIMESTAMP_HEADER = "X-Kilosail-Timestamp";
@@ -64,7 +68,8 @@ public class PushbackVerticle extends VerticleBase {
 
   private PushbackSettings settings;
   private NodeConfig node;
-  private PushbackRepository repository;
+  private OrderPushback repository;
+  private AckBatch acks;
   private MessageConsumer<JsonObject> nudges;
   private WebClient web;
   private MeterRegistry registry;
@@ -88,7 +93,8 @@ public class PushbackVerticle extends VerticleBase {
     node = NodeConfig.fromJson(config());
     InfraSettings infra = InfraSettings.fromJson(config());
     Pool pool = Clients.mysqlPool(vertx, infra.mysql());
-    repository = new PushbackRepository(pool, settings.callbacks().keySet());
+    repository = new OrderPushback(pool, settings.callbacks().keySet());
+    acks = new AckBatch(vertx, repository, settings.ackBatchMs(), settings.ackBatchSize());
     web = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(2_000));
     registry = Meters.registry(node);
     gauges.add(Gauge.builder("kilosail.pushback.backlog", backlog, AtomicLong::get)
@@ -124,7 +130,9 @@ public class PushbackVerticle extends VerticleBase {
     if (vertx.cancelTimer(pauseTimer)) {
       loopStopped.tryComplete();
     }
-    // A push in flight finishes and writes its outcome (bounded by the HTTP timeout); an unfinished one's lease expires.
+    // A push in flight finishes and writes its outcome (bounded by the HTTP timeout); an unfinished one's lease
+    // expires. Acknowledgements waiting for their batch are written at once from now on.
+    acks.stopping();
     Future<Void> loop = loopStopped.future();
     long deadline = System.currentTimeMillis() + settings.httpTimeoutMs() + 1_000L;
     return Future.join(nudges.unregister(), loop)
@@ -147,9 +155,9 @@ public class PushbackVerticle extends VerticleBase {
   // ---------------------------------------------------------------- sending at once
 
   /**
-   * A writer committed a mark: push the row now if the mark's lease (named by the nudge) still holds it. One read,
-   * then the POST and its outcome (one UPDATE). A stale nudge (the row moved on under another lease, is backing off,
-   * or was pushed already) is dropped: the holder of the row sends its newest state.
+   * A writer committed a move: push the row now if the move's lease (named by the nudge) still holds it. One read,
+   * then the POST and its outcome (an acknowledgement batched with others). A stale nudge (the row moved on under
+   * another lease, is backing off, or was pushed already) is dropped: the holder of the row sends its newest state.
    */
   private void nudged(Message<JsonObject> message) {
     String orderId = message.body().getString("orderId");
@@ -158,25 +166,16 @@ public class PushbackVerticle extends VerticleBase {
       return;
     }
     directInFlight++;
-    pushHeld(orderId, token).onComplete(ar -> {
-      directInFlight--;
-      if (ar.failed()) {
-        log.debug("pushback nudge not handled orderId={} error={}; the claim loop takes it", orderId,
-            String.valueOf(ar.cause()));
-      } else if (ar.result()) {
-        wake(Instant.now()); // the order moved on while its push was in flight: its newer state is due now
-      }
-    });
-  }
-
-  /** Reads the order's row and pushes it if {@code token}'s lease holds it; answers whether it is due again now. */
-  private Future<Boolean> pushHeld(String orderId, String token) {
-    return repository.read(orderId).compose(row -> {
-      if (row == null || !holds(row, token, Instant.now())) {
-        return Future.succeededFuture(false);
-      }
-      return push(row.claimed(), row.leaseUntil());
-    });
+    repository.read(orderId)
+        .compose(row -> row == null || !holds(row, token, Instant.now()) ? Future.<Void>succeededFuture()
+            : push(row.claimed(), row.leaseUntil()))
+        .onComplete(ar -> {
+          directInFlight--;
+          if (ar.failed()) {
+            log.debug("pushback nudge not handled orderId={} error={}; the claim loop takes it", orderId,
+                String.valueOf(ar.cause()));
+          }
+        });
   }
 
   private boolean holds(Nudged row, String token, Instant now) {
@@ -185,8 +184,6 @@ public class PushbackVerticle extends VerticleBase {
         && settings.callbacks().containsKey(s.platform())
         && row.leaseUntil().isAfter(now.plusMillis(LEASE_MARGIN_MS + LEASE_MARGIN_MS / 2));
   }
-
-  // ---------------------------------------------------------------- sending
 
   // ---------------------------------------------------------------- the claim loop (fallback and retries)
 
@@ -202,10 +199,9 @@ public class PushbackVerticle extends VerticleBase {
         .compose(due -> !due ? Future.<Boolean>succeededFuture(null)
             : repository.claim(settings.callbacks().keySet(), settings.batchSize(), now, leaseUntil)
                 .compose(claimed -> {
-                  List<Future<Boolean>> pushes = claimed.stream().map(c -> push(c, leaseUntil)).toList();
-                  // Go on at once after a full batch, or when an order moved on while its push was in flight.
-                  return Future.join(pushes).map(x -> claimed.size() >= settings.batchSize()
-                      || pushes.stream().anyMatch(Future::result));
+                  List<Future<Void>> pushes = claimed.stream().map(c -> push(c, leaseUntil)).toList();
+                  // Go on at once after a full batch.
+                  return Future.join(pushes).map(x -> claimed.size() >= settings.batchSize());
                 }))
         .onComplete(ar -> {
           if (ar.failed()) {
@@ -258,15 +254,16 @@ public class PushbackVerticle extends VerticleBase {
   }
 
   /**
-   * One push and its recorded outcome; answers whether the row is due again at once. An acknowledgement of a row that
-   * moved on while the push was in flight keeps the lease, and the newer state is pushed right after, by this pusher.
-   * Never fails: an outcome that cannot be stored waits out the lease. A push whose answer is slower than its lease
-   * allows (a mark's short one) extends the lease before it runs out.
+   * One push and its recorded outcome. An acknowledgement is written with others ({@link AckBatch}); if the order moved
+   * on while the push was in flight, the row stays under the same lease and its newer state is pushed right after, by
+   * this pusher. A failure is written at once: the row waits out its backoff, and the claim loop is woken for it. Never
+   * fails: an outcome that cannot be stored waits out the lease. A push whose answer is slower than its lease allows
+   * (a move's short one) extends the lease before it runs out.
    */
-  private Future<Boolean> push(Claimed claimed, Instant leaseUntil) {
+  private Future<Void> push(Claimed claimed, Instant leaseUntil) {
     Snapshot s = claimed.snapshot();
     long holdIn = leaseUntil.toEpochMilli() - LEASE_MARGIN_MS - System.currentTimeMillis();
-    long holdTimer = holdIn >= settings.httpTimeoutMs() + LEASE_MARGIN_MS ? -1
+    long holdTimer = holdIn >= settings.httpTimeoutMs() + LEASE_MARGIN_MS + settings.ackBatchMs() ? -1
         : vertx.setTimer(Math.max(1, holdIn), t -> repository.hold(claimed,
                 Instant.now().plusMillis(settings.leaseMs()))
             .onComplete(ar -> {
@@ -286,50 +283,69 @@ public class PushbackVerticle extends VerticleBase {
         .putHeader(SIGNATURE_HEADER, PlatformSignature.sign(callback.secret(), timestamp, body.getBytes()))
         .sendBuffer(body)
         .transform(ar -> {
-          vertx.cancelTimer(holdTimer);
-          Instant now = Instant.now();
           int status = ar.succeeded() ? ar.result().statusCode() : 0;
           boolean acked = status >= 200 && status < 300;
-          String error = acked ? null : ar.failed() ? describe(ar.cause())
+          if (acked) {
+            return acks.add(claimed)
+                .onComplete(x -> vertx.cancelTimer(holdTimer))
+                .compose(row -> acknowledged(claimed, row))
+                .recover(err -> {
+                  log.warn("pushback acknowledgement not stored orderId={} version={} error={}; sent again after the"
+                      + " lease", s.orderId(), s.version(), err.toString());
+                  return Future.succeededFuture();
+                });
+          }
+          vertx.cancelTimer(holdTimer);
+          String error = ar.failed() ? describe(ar.cause())
               : "HTTP " + status + ": " + abbreviate(ar.result().bodyAsString());
+          Instant now = Instant.now();
           long delay = PushbackRules.backoffMs(claimed.attempts() + 1, settings.initialBackoffMs(),
               settings.maxBackoffMs(), settings.jitter(), ThreadLocalRandom.current().nextDouble());
           Instant retryAt = now.plusMillis(delay);
-          boolean[] movedOn = {false};
-          return repository.settleHeld(claimed, acked, error, now, retryAt, now.plusMillis(Pushback.GRACE_MS))
-              .compose(settled -> switch (settled) {
-                // under the lease: acknowledged, or failed with the attempts read
-                case DONE -> Future.succeededFuture(acked ? new Progress(s.version(), s.version(), 0, null, null)
-                    : new Progress(s.version(), -1, claimed.attempts() + 1, retryAt, null));
-                case MOVED_ON -> {
-                  movedOn[0] = true;
-                  yield Future.succeededFuture(new Progress(s.version() + 1, s.version(), 0, now, now));
+          return repository.failed(claimed, error, now, retryAt)
+              .onSuccess(held -> {
+                if (held) {
+                  count(claimed);
+                  wake(retryAt);
                 }
-                case NOT_HELD -> repository.settle(claimed, acked, error, now, stored -> acked
-                    ? PushbackRules.acked(stored, s.version(), now)
-                    : PushbackRules.failed(stored, now, delay));
+                outcome(s, false, error, held ? claimed.attempts() + 1 : 0, held ? retryAt : null);
               })
-              .onSuccess(next -> {
-                if (next != null && claimed.superseded() > 0) {
-                  superseded.increment(claimed.superseded());
-                }
-                if (next != null && next.nextAttemptAt() != null && next.nextAttemptAt().isAfter(now)) {
-                  wake(next.nextAttemptAt());
-                }
-                outcome(s, acked, error, next);
-              })
-              .map(next -> next != null && next.nextAttemptAt() != null && !next.nextAttemptAt().isAfter(now))
+              .<Void>mapEmpty()
               .recover(err -> {
-                log.warn("pushback outcome not stored orderId={} version={} acked={} error={}; retried after the lease",
-                    s.orderId(), s.version(), acked, err.toString());
-                return Future.succeededFuture(false);
-              })
-              // the newer state, under the same lease: one read, then the push
-              .compose(due -> movedOn[0] ? pushHeld(s.orderId(), claimed.leaseToken()) : Future.succeededFuture(due));
+                log.warn("pushback failure not stored orderId={} version={} error={}; retried after the lease",
+                    s.orderId(), s.version(), err.toString());
+                return Future.succeededFuture();
+              });
         });
   }
 
-  private void outcome(Snapshot s, boolean acked, String error, Progress next) {
+  /**
+   * The acknowledgement of {@code claimed} is in its batch's statement; {@code row} is the order row after it when it
+   * still has a state to send (else null). Counts, logs, and pushes the newer state when it is still this pusher's.
+   */
+  private Future<Void> acknowledged(Claimed claimed, Nudged row) {
+    Snapshot s = claimed.snapshot();
+    AfterAck after = row == null ? AfterAck.DONE : PushbackRules.afterAck(s.version(), claimed.leaseToken(), true,
+        row.claimed().snapshot().version(), row.ackedVersion(), row.claimed().leaseToken());
+    if (after != AfterAck.NOT_HELD) {
+      count(claimed);
+    }
+    outcome(s, true, null, 0, null);
+    return switch (after) {
+      case DONE -> Future.succeededFuture();
+      // the newer state, under the same lease, from the row the batch read back: no further read
+      case MOVED_ON -> stopping ? Future.succeededFuture() : push(row.claimed(), row.leaseUntil());
+      case NOT_HELD -> repository.ackedOnly(s.orderId(), s.version());
+    };
+  }
+
+  private void count(Claimed claimed) {
+    if (claimed.superseded() > 0) {
+      superseded.increment(claimed.superseded());
+    }
+  }
+
+  private void outcome(Snapshot s, boolean acked, String error, int attempts, Instant retryAt) {
     Counter.builder("kilosail.pushback.pushes").tag("outcome", acked ? "acked" : "failed").tag("platform", s.platform())
         .description("Status pushes to the food platforms, by outcome").register(registry).increment();
     if (acked) {
@@ -337,9 +353,7 @@ public class PushbackVerticle extends VerticleBase {
           s.platform(), s.platformOrderId(), s.state(), s.version());
       return;
     }
-    int attempts = next == null ? 0 : next.attempts();
-    Duration retryIn = next == null || next.nextAttemptAt() == null ? Duration.ZERO
-        : Duration.between(Instant.now(), next.nextAttemptAt());
+    Duration retryIn = retryAt == null ? Duration.ZERO : Duration.between(Instant.now(), retryAt);
     // Every failure is logged; the first and then every power of two at WARN, so a long outage stays readable.
     boolean loud = Integer.bitCount(Math.max(1, attempts)) == 1;
     String line = "pushback failed orderId={} platform={} state={} version={} attempts={} retryInMs={} error={}";
@@ -363,7 +377,7 @@ public class PushbackVerticle extends VerticleBase {
     return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
-  // ---------------------------------------------------------------- metrics and clean-up
+  // ---------------------------------------------------------------- metrics
 
   private void refreshMetrics() {
     Instant now = Instant.now();
@@ -384,12 +398,5 @@ public class PushbackVerticle extends VerticleBase {
       noCallbackUrl.set(withoutUrl);
       oldestSeconds.set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toSeconds()));
     }).onFailure(e -> log.debug("pushback backlog refresh failed error={}", e.toString()));
-    repository.cleanUp(now.minus(Duration.ofHours(settings.retentionHours())))
-        .onSuccess(n -> {
-          if (n > 0) {
-            log.debug("pushback cleaned up rows={}", n);
-          }
-        })
-        .onFailure(e -> log.debug("pushback clean-up failed error={}", e.toString()));
   }
 }

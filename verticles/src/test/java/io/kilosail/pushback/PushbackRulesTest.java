@@ -1,6 +1,7 @@
 package io.kilosail.pushback;
 
 import io.kilosail.platform.settings.SettingException;
+import io.kilosail.pushback.PushbackRules.AfterAck;
 import io.kilosail.pushback.PushbackRules.Progress;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,20 @@ class PushbackRulesTest {
     assertThat(PushbackRules.acked(same, 3, T1)).isEqualTo(new Progress(3, 3, 0, null, null));
     assertThat(PushbackRules.acked(new Progress(3, 3, 0, null, null), 2, T1).ackedVersion())
         .as("an old ack never lowers the acked version").isEqualTo(3);
+  }
+
+  @Test
+  void afterABatchedAckTheHolderSendsTheNewerStateOnlyUnderItsOwnLease() {
+    assertThat(PushbackRules.afterAck(3, "lease-a", false, 3, 3, "lease-a")).isEqualTo(AfterAck.DONE);
+    assertThat(PushbackRules.afterAck(3, "lease-a", true, 4, 3, "lease-a"))
+        .as("moved on while in flight: still this pusher's").isEqualTo(AfterAck.MOVED_ON);
+    assertThat(PushbackRules.afterAck(3, "lease-a", true, 4, 3, "lease-b"))
+        .as("a move after the ack took a fresh lease: its nudge sends it").isEqualTo(AfterAck.DONE);
+    assertThat(PushbackRules.afterAck(3, "lease-a", true, 4, 1, "lease-b"))
+        .as("the lease was taken over: the ack was not written").isEqualTo(AfterAck.NOT_HELD);
+    assertThat(PushbackRules.afterAck(3, "lease-a", true, 4, 1, "lease-a"))
+        .as("same lease but not recorded (cannot happen): never pushed on as if acknowledged")
+        .isEqualTo(AfterAck.NOT_HELD);
   }
 
   @Test

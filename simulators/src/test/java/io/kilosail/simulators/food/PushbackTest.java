@@ -4,11 +4,11 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.OrderTimeline;
+import io.kilosail.intake.DeliveryOrder;
+import io.kilosail.intake.OrderRepository;
 import io.kilosail.messaging.DurableTimerVerticle;
 import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.pushback.Pushback;
 import io.kilosail.pushback.PushbackVerticle;
 import io.kilosail.simulators.courier.CourierSimulatorVerticle;
 import io.kilosail.testing.KilosailInfraExtension;
@@ -24,6 +24,8 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+
+import java.math.BigDecimal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,10 +47,11 @@ import static java.net.http.HttpResponse.BodyHandlers.ofString;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Status push-back end to end on the embedded servers: order rows, their events and their push-back marks written the
- * way intake, dispatch and the courier webhook write them ({@link Pushback#mark} in the order's transaction), the
- * nudge after the commit making {@link PushbackVerticle} push signed callbacks to the food simulator at once, which
- * verifies and records them (only a 200 records anything); the claim loop retries what failed.
+ * Status push-back end to end on the embedded servers: orders received and moved by {@link OrderRepository}, the way
+ * intake, dispatch and the courier webhook move them (the push-back bookkeeping in the order's own UPDATE), the nudge
+ * after the commit making {@link PushbackVerticle} push signed callbacks to the food simulator at once, which verifies
+ * and records them (only a 200 records anything); acknowledgements written in batches; the claim loop retries what
+ * failed.
  */
 @ExtendWith({VertxExtension.class, KilosailInfraExtension.class})
 class PushbackTest {
@@ -202,37 +205,34 @@ class PushbackTest {
     static Order create() throws Exception {
       Order order = new Order(UUID.randomUUID().toString(), "MT-PB-" + UUID.randomUUID().toString().substring(0, 8));
       Instant now = Instant.now();
-      await(pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO delivery_order (id, platform,"
-              + " platform_order_id, state, city, shop_id, shop_name, pickup_name, pickup_phone, pickup_address,"
-              + " pickup_lat, pickup_lng, dropoff_name, dropoff_phone, dropoff_address, dropoff_lat, dropoff_lng,"
-              + " weight_grams, delivery_fee_fen, placed_at, expected_delivery_at, received_at, updated_at)"
-              + " VALUES (?, 'meituan', ?, 'CREATED', '310100', 'shop-1', 'Noodles', 'Noodles', '021-1', 'Rd 1',"
-              + " 31.2304, 121.4737, 'Li Lei', '138-1', 'Ave 1', 31.2397, 121.4998, 1200, 850, ?, ?, ?, ?)")
-          .execute(Tuple.of(order.id, order.platformOrderId, Times.toDb(now), Times.toDb(now.plusSeconds(2700)),
-              Times.toDb(now), Times.toDb(now)))
-          .compose(x -> Pushback.mark(conn, order.id, now))));
+      DeliveryOrder row = new DeliveryOrder(order.id, "meituan", order.platformOrderId, DeliveryOrder.State.CREATED,
+          "310100", new DeliveryOrder.Shop("shop-1", "Noodles"),
+          new DeliveryOrder.Place("Noodles", "021-1", "Rd 1", new BigDecimal("31.2304"), new BigDecimal("121.4737")),
+          new DeliveryOrder.Place("Li Lei", "138-1", "Ave 1", new BigDecimal("31.2397"), new BigDecimal("121.4998")),
+          1200, 850, null, null, null, null, now, now.plusSeconds(2700), now, now);
+      // What intake's receive writes, without the delivery saga it starts with the order.
+      await(pool.withTransaction(conn -> OrderRepository.inserted(conn, row)));
       return order;
     }
 
-    /** Moves the order like dispatch or the courier webhook: row, timeline and push-back mark in one transaction. */
+    /** Moves the order like dispatch or the courier webhook: through its repository, in one transaction. */
     void move(String state) throws Exception {
       Instant now = Instant.now();
-      boolean courier = LIFE.indexOf(state) >= LIFE.indexOf("ACCEPTED");
-      await(pool.withTransaction(conn -> conn.preparedQuery("UPDATE delivery_order SET state = ?,"
-              + " courier_platform = ?, courier_name = ?, courier_phone = ?, updated_at = ?, version = version + 1"
-              + " WHERE id = ?")
-          .execute(Tuple.of(state, courier ? "uu" : null, courier ? "Wang Wu" : null, courier ? "139-2" : null,
-              Times.toDb(now), id))
-          .compose(x -> OrderTimeline.add(conn, id, state, now, "test", null))
-          .compose(x -> Pushback.mark(conn, id, now))));
+      OrderRepository.CourierSeen uu = new OrderRepository.CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2");
+      await(pool.withTransaction(conn -> switch (state) {
+        case "DISPATCHING" -> OrderRepository.dispatching(conn, id, now, "test").<Void>mapEmpty();
+        case "ACCEPTED" -> OrderRepository.courierMoved(conn, id, uu, true, state, now, now);
+        default -> OrderRepository.courierMoved(conn, id, uu, false, state, now, now);
+      }));
     }
   }
 
   // ---------------------------------------------------------------- helpers
 
   private static Row pushbackRow(String orderId) throws Exception {
-    var rows = await(pool.preparedQuery("SELECT version, acked_version, attempts, next_attempt_at FROM order_pushback"
-        + " WHERE order_id = ?").execute(Tuple.of(orderId)));
+    var rows = await(pool.preparedQuery("SELECT version, push_acked_version AS acked_version,"
+        + " push_attempts AS attempts, push_due_at AS next_attempt_at FROM delivery_order WHERE id = ?")
+        .execute(Tuple.of(orderId)));
     if (rows.size() == 0) {
       // Not there yet: a row that satisfies no condition.
       return await(pool.query("SELECT -1 AS version, -1 AS acked_version, 0 AS attempts, NULL AS next_attempt_at")

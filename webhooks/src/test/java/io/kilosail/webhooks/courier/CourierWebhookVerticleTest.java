@@ -280,7 +280,7 @@ class CourierWebhookVerticleTest {
     assertThat(answer.statusCode()).isEqualTo(401);
     assertThat(answer.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ?", orderId)).isZero();
-    assertThat(count("SELECT COUNT(*) FROM order_pushback WHERE order_id = ? AND version > 0", orderId)).isZero();
+    assertThat(count("SELECT COUNT(*) FROM delivery_order WHERE id = ? AND version > 0", orderId)).isZero();
     assertThat(stateOf(orderId)).isEqualTo("CREATED");
     assertThat(counter("rejected", "uu") - before).isEqualTo(1);
 
