@@ -127,8 +127,7 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
           // The order's row is locked before the dispatch's rows are written, as in every dispatch transition.
           return OrderRepository.holding(conn, orderId)
               .compose(order -> DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now))
-              .compose(x -> OrderRepository.dispatching(conn, orderId, now,
-                  strategy + ": " + String.join(", ", plan.getCandidates())))
+              .compose(x -> OrderRepository.dispatching(conn, orderId, now))
               .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1))
               .onSuccess(afterCommit::addAll);
         }))

@@ -162,15 +162,22 @@ public final class OrderRepository {
   public record CourierSeen(String platform, String platformOrderId, String name, String phone) {
   }
 
-  /** Dispatch offered a CREATED order to couriers; false (and nothing written) if the order was not CREATED. */
-  public static Future<Boolean> dispatching(SqlConnection conn, String orderId, Instant now, String detail) {
+  /**
+   * Dispatch offered a CREATED order to couriers; false (and nothing written) if the order was not CREATED. The caller
+   * writes the dispatch row (strategy, candidates) in the same transaction: it is this move's timeline entry.
+   */
+  public static Future<Boolean> dispatching(SqlConnection conn, String orderId, Instant now) {
     Pushback.Lease lease = Pushback.lease();
+    // The timeline shows this move from the dispatch row the caller writes in the same transaction (OrderTimeline).
     return conn.preparedQuery(DISPATCHING)
         .execute(OrderPushback.moved(Tuple.tuple(), lease, now).addValue(Times.toDb(now)).addString(orderId))
-        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
-            : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch", detail)
-                .onSuccess(x -> Pushback.nudgeAfterCommit(conn, orderId, lease))
-                .map(true));
+        .map(rows -> {
+          if (rows.rowCount() == 0) {
+            return false;
+          }
+          Pushback.nudgeAfterCommit(conn, orderId, lease);
+          return true;
+        });
   }
 
   /** The holder's courier gave the order up on its way to the shop: no holder, DISPATCHING again. */

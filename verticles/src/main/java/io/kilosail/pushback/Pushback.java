@@ -1,5 +1,7 @@
 package io.kilosail.pushback;
 
+import io.kilosail.contracts.events.Nudges;
+
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +29,6 @@ import java.util.UUID;
 public final class Pushback {
 
   /** Where the nudges go; any node with the {@code relay} role listens. */
-  public static final String NUDGE_ADDRESS = "kilosail.pushback.nudge";
   /**
    * How long a move reserves its row for the nudged push; after this the claim loop may take it. A nudged push whose
    * answer takes longer extends the lease before it runs out (see {@link PushbackVerticle}).
@@ -74,6 +75,6 @@ public final class Pushback {
    * once the move's grace has passed.
    */
   static void nudge(Vertx vertx, String orderId, String token) {
-    vertx.eventBus().send(NUDGE_ADDRESS, new JsonObject().put("orderId", orderId).put("token", token));
+    vertx.eventBus().send(Nudges.PUSHBACK, new JsonObject().put("orderId", orderId).put("token", token));
   }
 }

@@ -1,5 +1,7 @@
 package io.kilosail.pushback;
 
+import io.kilosail.contracts.events.Nudges;
+
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
@@ -44,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>What to send</b>: the order row itself. The statement that moves an order makes its new state due and leases
  *   it to the push its commit nudges ({@link Pushback}, {@code OrderPushback.MOVED}): no statement of its own. A state
  *   that was never sent before a newer one arrived is skipped: the newer one goes instead.</li>
- *   <li><b>Sending at once</b>: a nudge ({@link Pushback#NUDGE_ADDRESS}) names the order and the move's lease; this
+ *   <li><b>Sending at once</b>: a nudge ({@link Nudges#PUSHBACK}) names the order and the move's lease; this
  *   pusher reads the order row and, if that lease still holds it, POSTs its state. Acknowledgements are written
  *   together, several orders in one UPDATE ({@link AckBatch}, every {@code ackBatchMs} or {@code ackBatchSize} acks);
  *   a failure is written at once. The order row is {@code OrderRepository}'s: every write of this pusher goes through
@@ -109,7 +111,7 @@ public class PushbackVerticle extends VerticleBase {
     superseded = Counter.builder("kilosail.pushback.superseded")
         .description("States replaced by a newer one before they were acknowledged (skipped)").register(registry);
     idleMs = settings.pollIntervalMs();
-    nudges = vertx.eventBus().consumer(Pushback.NUDGE_ADDRESS, this::nudged);
+    nudges = vertx.eventBus().consumer(Nudges.PUSHBACK, this::nudged);
     return nudges.completion().onSuccess(x -> {
       metricsTimer = vertx.setPeriodic(1, settings.metricsIntervalMs(), t -> refreshMetrics());
       loop();

@@ -156,7 +156,7 @@ class PushbackAcksTest {
   }
 
   private static void dispatching(String id) throws Exception {
-    boolean moved = await(pool.withTransaction(conn -> OrderRepository.dispatching(conn, id, Instant.now(), "test")));
+    boolean moved = await(pool.withTransaction(conn -> OrderRepository.dispatching(conn, id, Instant.now())));
     assertThat(moved).isTrue();
   }
 

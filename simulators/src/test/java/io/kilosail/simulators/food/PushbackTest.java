@@ -220,7 +220,7 @@ class PushbackTest {
       Instant now = Instant.now();
       OrderRepository.CourierSeen uu = new OrderRepository.CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2");
       await(pool.withTransaction(conn -> switch (state) {
-        case "DISPATCHING" -> OrderRepository.dispatching(conn, id, now, "test").<Void>mapEmpty();
+        case "DISPATCHING" -> OrderRepository.dispatching(conn, id, now).<Void>mapEmpty();
         case "ACCEPTED" -> OrderRepository.courierMoved(conn, id, uu, true, state, now, now);
         default -> OrderRepository.courierMoved(conn, id, uu, false, state, now, now);
       }));
