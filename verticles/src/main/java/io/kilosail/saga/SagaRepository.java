@@ -94,21 +94,31 @@ final class SagaRepository {
     return matched;
   }
 
-  /** Step log rows; {@code sagaIds.get(i)} is the saga of {@code logs.get(i)}. */
+  /** Step log rows per statement at most: bounds the statement's size and the shapes the statement cache holds. */
+  static final int LOG_ROWS_PER_STATEMENT = 64;
+  private static final String INSERT_LOG = "INSERT INTO saga_step_log (saga_id, step, phase, attempt, outcome, error,"
+      + " node_id, started_at, duration_ms) VALUES ";
+  private static final String LOG_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  /**
+   * Step log rows, as one multi-row INSERT (up to {@link #LOG_ROWS_PER_STATEMENT} rows a statement), in the order given:
+   * the admin timeline reads them back by id. {@code sagaIds.get(i)} is the saga of {@code logs.get(i)}.
+   */
   Future<Void> insertLogs(SqlConnection conn, List<String> sagaIds, String nodeId, List<LogEntry> logs) {
-    if (logs.isEmpty()) {
-      return Future.succeededFuture();
+    Future<Void> written = Future.succeededFuture();
+    for (int from = 0; from < logs.size(); from += LOG_ROWS_PER_STATEMENT) {
+      int to = Math.min(logs.size(), from + LOG_ROWS_PER_STATEMENT);
+      List<Object> params = new ArrayList<>((to - from) * 9);
+      for (int i = from; i < to; i++) {
+        LogEntry log = logs.get(i);
+        params.addAll(java.util.Arrays.asList(sagaIds.get(i), log.step(), log.phase(), log.attempt(), log.outcome(),
+            truncate(log.error()), nodeId, Times.toDb(log.startedAt()),
+            (int) Math.min(Integer.MAX_VALUE, log.durationMs())));
+      }
+      String sql = INSERT_LOG + String.join(", ", java.util.Collections.nCopies(to - from, LOG_ROW));
+      written = written.compose(x -> conn.preparedQuery(sql).execute(Tuple.from(params)).mapEmpty());
     }
-    List<Tuple> rows = new ArrayList<>(logs.size());
-    for (int i = 0; i < logs.size(); i++) {
-      LogEntry log = logs.get(i);
-      rows.add(Tuple.from(new Object[] {sagaIds.get(i), log.step(), log.phase(), log.attempt(), log.outcome(),
-          truncate(log.error()), nodeId, Times.toDb(log.startedAt()), (int) Math.min(Integer.MAX_VALUE, log.durationMs())}));
-    }
-    return conn.preparedQuery("INSERT INTO saga_step_log (saga_id, step, phase, attempt, outcome, error, node_id,"
-            + " started_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .executeBatch(rows)
-        .mapEmpty();
+    return written;
   }
 
   /**
