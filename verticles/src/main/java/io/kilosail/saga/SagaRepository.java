@@ -133,6 +133,17 @@ final class SagaRepository {
   }
 
   /**
+   * Takes over a saga written by {@link SagaStarts} that nobody has run yet (version 0: no write of any coordinator has
+   * touched it, so its row is exactly what the start's nudge says). Only one node's claim can succeed.
+   */
+  Future<Boolean> claimNew(String id, String owner, Instant leaseUntil) {
+    return pool.preparedQuery("UPDATE saga_instance SET owner = ?, next_wakeup_at = ?, version = version + 1"
+            + " WHERE id = ? AND version = 0")
+        .execute(Tuple.of(owner, Times.toDb(leaseUntil), id))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
    * A saga somebody must look at: its wake-up time has passed ({@code keptSignal} false), or it waits for a fact that is
    * already kept for it ({@code keptSignal} true: the reads that should have delivered it failed).
    */
@@ -198,6 +209,43 @@ final class SagaRepository {
   Future<Instance> load(String type, String businessKey) {
     return pool.preparedQuery(SELECT + "WHERE saga_type = ? AND business_key = ?").execute(Tuple.of(type, businessKey))
         .map(rows -> rows.size() == 0 ? null : instance(rows.iterator().next()));
+  }
+
+  /** A saga row and the facts kept for it (oldest first), read in one statement. */
+  record WithKept(Instance instance, List<PendingSignal> kept) {
+  }
+
+  private static final String SELECT_WITH_KEPT = "SELECT s.id, s.saga_type, s.business_key, s.state, s.progress, s.data,"
+      + " s.awaiting_event, s.last_error, s.version, s.next_wakeup_at, s.created_at, s.updated_at, p.event_type,"
+      + " p.payload FROM saga_instance s LEFT JOIN saga_pending_signal p ON p.saga_type = s.saga_type"
+      + " AND p.business_key = s.business_key ";
+
+  /** {@link #load(String, String)} and {@link #pendingSignals} in one round trip; null if there is no such saga. */
+  Future<WithKept> loadWithKept(String type, String businessKey) {
+    return pool.preparedQuery(SELECT_WITH_KEPT + "WHERE s.saga_type = ? AND s.business_key = ? ORDER BY p.received_at")
+        .execute(Tuple.of(type, businessKey))
+        .map(SagaRepository::withKept);
+  }
+
+  /** As {@link #loadWithKept(String, String)}, by saga id. */
+  Future<WithKept> loadWithKept(String id) {
+    return pool.preparedQuery(SELECT_WITH_KEPT + "WHERE s.id = ? ORDER BY p.received_at")
+        .execute(Tuple.of(id))
+        .map(SagaRepository::withKept);
+  }
+
+  private static WithKept withKept(RowSet<Row> rows) {
+    Instance instance = null;
+    List<PendingSignal> kept = new ArrayList<>();
+    for (Row r : rows) {
+      if (instance == null) {
+        instance = instance(r);
+      }
+      if (r.getString("event_type") != null) {
+        kept.add(new PendingSignal(r.getString("event_type"), new JsonObject(r.getString("payload"))));
+      }
+    }
+    return instance == null ? null : new WithKept(instance, kept);
   }
 
   Future<List<Instance>> byBusinessKey(String businessKey) {
