@@ -63,7 +63,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private static final Duration KEPT_SIGNAL_GRACE = Duration.ofSeconds(1);
   /** How long a definition's compensation guard or a wait's timeout resolver may take to answer. */
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
-
+  /**
+   * How long an operator's transition waits for a group the saga is running here to end (under the proxy's 3 s timeout
+   * per try); past that it is applied anyway.
+   */
+  private static final Duration OPERATOR_WAIT = Duration.ofSeconds(2);
 
   private final Map<String, SagaDefinition<?>> definitions;
   /**
@@ -72,6 +76,13 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    * losing contender never evicts the winner, which would otherwise stall until its lease ran out.
    */
   private final Map<String, Running<?>> running = new HashMap<>();
+  /**
+   * Sagas an operator's transition is being applied to here (count of such calls): a copy running here starts no new
+   * step meanwhile (its advance waits in {@link #heldBack}), so the transition never lands while a step it did not see
+   * has just begun.
+   */
+  private final Map<String, Integer> operatorHolds = new HashMap<>();
+  private final Map<String, Running<?>> heldBack = new HashMap<>();
   /** Sagas this coordinator is claiming right now: the scan and a start's nudge never claim one saga twice at once. */
   private final Set<String> claiming = new HashSet<>();
   private NodeConfig node;
@@ -443,6 +454,39 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   private Future<SagaView> takeOver(String sagaId, State required, Function<Running<?>, String> transition,
                                     int attempt) {
+    // A copy running here finishes the group (and its write) it is at first, and starts no other until this transition
+    // is written or refused: a compensation must not overtake a local step's effect (local steps have no barrier).
+    operatorHolds.merge(sagaId, 1, Integer::sum);
+    Running<?> held = running.get(sagaId);
+    Future<Void> settled = held == null ? Future.succeededFuture()
+        : held.busy.timeout(OPERATOR_WAIT.toMillis(), TimeUnit.MILLISECONDS).otherwiseEmpty();
+    return settled.compose(x -> takeOverNow(sagaId, required, transition))
+        .andThen(x -> release(sagaId))
+        .recover(err -> {
+          if (!(err instanceof LostOwnership)) {
+            return Future.failedFuture(err);
+          }
+          if (attempt >= TAKE_OVER_ATTEMPTS) {
+            return ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " kept moving on; look again");
+          }
+          // The copy that won goes on meanwhile (the hold is released); the next try holds it again.
+          return vertx.timer(10L << attempt).compose(t -> takeOver(sagaId, required, transition, attempt + 1));
+        });
+  }
+
+  /** An operator's transition is written or refused: a copy it held back goes on, if it is still the saga's. */
+  private void release(String sagaId) {
+    if (operatorHolds.merge(sagaId, -1, Integer::sum) <= 0) {
+      operatorHolds.remove(sagaId);
+      Running<?> waiting = heldBack.remove(sagaId);
+      if (waiting != null) {
+        advance(waiting);
+      }
+    }
+  }
+
+  /** One try: load, apply, write; fails with {@link LostOwnership} if the saga moved on meanwhile. */
+  private Future<SagaView> takeOverNow(String sagaId, State required, Function<Running<?>, String> transition) {
     return repository.load(sagaId).compose(row -> {
       if (row == null) {
         return ServiceException.fail(SAGA_NOT_FOUND, "no saga " + sagaId);
@@ -466,18 +510,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         if (written.succeeded()) {
           log.info("saga taken over by an operator id={} event={}", sagaId, event);
           running.put(sagaId, saga);
+          heldBack.remove(sagaId);
+          // Held back until this call releases its hold; the replaced copy, if it still runs a try, stops at its next.
           advance(saga);
           return find(sagaId);
         }
-        if (!(written.cause() instanceof LostOwnership)) {
-          return Future.failedFuture(written.cause());
-        }
-        if (attempt >= TAKE_OVER_ATTEMPTS) {
-          return ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " kept moving on; look again");
-        }
-        Promise<Void> later = Promise.promise();
-        vertx.setTimer(10L << attempt, t -> later.complete());
-        return later.future().compose(t -> takeOver(sagaId, required, transition, attempt + 1));
+        return Future.failedFuture(written.cause());
       });
     });
   }
@@ -486,6 +524,10 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   private <D> void advance(Running<D> saga) {
     if (stopping || running.get(saga.id) != saga) {
+      return;
+    }
+    if (operatorHolds.containsKey(saga.id)) {
+      heldBack.put(saga.id, saga);
       return;
     }
     switch (saga.progress.state()) {
@@ -553,7 +595,9 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   private <D> void runGroup(Running<D> saga, List<StepDefinition<D>> group) {
     List<Future<Outcome>> outcomes = group.stream().map(step -> attempt(saga, step, true, 1)).toList();
-    Future.join(outcomes).onComplete(x -> afterGroup(saga, group, outcomes));
+    Promise<Void> settled = Promise.promise();
+    saga.busy = settled.future();
+    Future.join(outcomes).onComplete(x -> afterGroup(saga, group, outcomes).onComplete(y -> settled.tryComplete()));
   }
 
   /** What a forward group's outcomes lead to; answers when the write they take (if any) has ended. */
@@ -1087,6 +1131,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     /** Whether this copy has asked its definition's compensation guard already. */
     boolean guardAsked;
     Future<Void> lastWrite = Future.succeededFuture();
+    /** Completes when the forward group this copy is running has ended (every try of its steps). */
+    Future<Void> busy = Future.succeededFuture();
 
     Running(String id, SagaDefinition<D> definition, String businessKey, D data, SagaProgress progress, long version,
             Instant startedAt, Instant leaseUntil) {
