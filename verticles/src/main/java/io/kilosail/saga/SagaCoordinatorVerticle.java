@@ -83,6 +83,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    */
   private final Map<String, Integer> operatorHolds = new HashMap<>();
   private final Map<String, Running<?>> heldBack = new HashMap<>();
+  /** Deliveries of facts to waiting sagas being written here, by saga id (see {@link #deliver}). */
+  private final Map<String, Future<Boolean>> delivering = new HashMap<>();
   /** Sagas this coordinator is claiming right now: the scan and a start's nudge never claim one saga twice at once. */
   private final Set<String> claiming = new HashSet<>();
   private NodeConfig node;
@@ -351,7 +353,27 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         });
   }
 
+  /**
+   * A fact delivered to a waiting saga while another delivery to it is being written here (the park's read of kept facts
+   * and a fact's nudge both found it) waits for that one: if it went through, the saga has moved on and reads its kept
+   * facts again when it next waits, so this one is dropped instead of losing at the version guard (a wasted write).
+   */
   private <D> Future<Boolean> deliver(Running<D> saga, String eventType, JsonObject payload) {
+    Future<Boolean> ahead = delivering.get(saga.id);
+    if (ahead != null) {
+      return ahead.transform(first -> first.succeeded() && Boolean.TRUE.equals(first.result())
+          ? Future.succeededFuture(false)
+          : deliver(saga, eventType, payload));
+    }
+    Future<Boolean> delivered = deliverNow(saga, eventType, payload);
+    if (!delivered.isComplete()) {
+      delivering.put(saga.id, delivered);
+      delivered.onComplete(x -> delivering.remove(saga.id, delivered));
+    }
+    return delivered;
+  }
+
+  private <D> Future<Boolean> deliverNow(Running<D> saga, String eventType, JsonObject payload) {
     StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
     Instant started = Instant.now();
     String event;
