@@ -42,7 +42,9 @@ import java.util.stream.Collectors;
 
 /**
  * Runs sagas. Each transition (a group of steps done, a compensation done, a wait begun, an end) is one MySQL
- * transaction: the saga row (guarded by its version), the step log and an outbox event. Between transitions a saga
+ * transaction: the saga row (guarded by its version) and its step log. Transitions with nothing in between are one
+ * write (a step and the wait after it, an event and the next wait or the end), and steps without a durable effect
+ * write nothing of their own. Between transitions a saga
  * lives in this verticle's memory under a lease; if the node dies, the lease runs out and any coordinator resumes the
  * saga from its last transition, re-invoking the steps of the group it was at (participants' barriers make that a
  * no-op where the step already took effect).
