@@ -110,7 +110,8 @@ public final class CheckoutSaga {
 
   public SagaDefinition<Data> definition() {
     return Saga.define(TYPE, Data.class)
-        .step("open").invokeLocal(this::open)
+        // open only reads when it succeeds (a cancelled order ends the saga, which writes at once): no checkpoint.
+        .step("open").invokeLocal(this::open).noDurableEffect()
             .onFailure(ORDER_ENDED, (d, ended) -> { })
             .withCompensation(this::end)
             .retry(LOCAL_RETRY)

@@ -94,11 +94,14 @@ public final class DeliverySaga {
 
   public SagaDefinition<Data> definition() {
     return Saga.define(TYPE, Data.class)
-        .step("receive").invokeLocal(this::receive)
+        // receive and quote change nothing that must survive a crash: no checkpoint of their own; the write after
+        // dispatch (which also parks on await-courier) carries them, and a node that dies before it runs them again.
+        .step("receive").invokeLocal(this::receive).noDurableEffect()
             .onFailure(ORDER_ENDED, (d, refusal) -> { })
             .withCompensation(this::cancelOrder)
         .step("quote").invokeParticipant((d, step) -> quotes.quote(new QuoteRequest()
                 .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))))
+            .noDurableEffect()
             .onReply(QuoteSet.class, (d, set) -> d.offers = set.getOffers().stream()
                 .map(o -> o.toJson().getMap()).toList())
             .timeout(Duration.ofSeconds(5))

@@ -154,6 +154,7 @@ public final class Saga<D> {
     private EventHandler<D> eventHandler;
     private final Map<String, EventHandler<D>> failingEvents = new LinkedHashMap<>();
     private StepDefinition.TimeoutResolver<D> timeoutResolver;
+    private boolean noDurableEffect;
 
     private StepBuilder(String name, boolean inBranch) {
       if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,63}")) {
@@ -226,6 +227,20 @@ public final class Saga<D> {
         throw new IllegalStateException("step " + name + ": resolveTimeoutWith applies to awaitEvent steps only");
       }
       this.timeoutResolver = resolver;
+      return this;
+    }
+
+    /**
+     * Declares that this step's action, when it succeeds, has no effect that must survive a crash (it reads, or asks for
+     * something that is asked again at no cost): no checkpoint is written after it, so its result reaches the database
+     * with the saga's next transition, and a node that dies before that runs it again from the last checkpoint. A
+     * step whose action writes (an order's state, a participant's reservation) must not declare it.
+     */
+    public StepBuilder noDurableEffect() {
+      if (this.kind == Kind.AWAIT_EVENT) {
+        throw new IllegalStateException("step " + name + ": an awaited event is always written");
+      }
+      this.noDurableEffect = true;
       return this;
     }
 
@@ -309,9 +324,12 @@ public final class Saga<D> {
       if (kind == null) {
         throw new IllegalStateException("step " + name + " has no action");
       }
+      if (noDurableEffect && kind == Kind.AWAIT_EVENT) {
+        throw new IllegalStateException("step " + name + ": an awaited event is always written");
+      }
       return new StepDefinition<>(name, kind, action, compensation, Map.copyOf(failureHandlers),
           List.copyOf(replyHandlers), timeout, retry, compensationRetry, awaitedEvent, eventHandler,
-          Map.copyOf(failingEvents), timeoutResolver);
+          Map.copyOf(failingEvents), timeoutResolver, noDurableEffect);
     }
   }
 }

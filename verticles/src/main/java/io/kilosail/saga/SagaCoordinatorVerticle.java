@@ -42,7 +42,9 @@ import java.util.stream.Collectors;
 
 /**
  * Runs sagas. Each transition (a group of steps done, a compensation done, a wait begun, an end) is one MySQL
- * transaction: the saga row (guarded by its version), the step log and an outbox event. Between transitions a saga
+ * transaction: the saga row (guarded by its version) and its step log. Transitions with nothing in between are one
+ * write (a step and the wait after it, an event and the next wait or the end), and steps without a durable effect
+ * write nothing of their own. Between transitions a saga
  * lives in this verticle's memory under a lease; if the node dies, the lease runs out and any coordinator resumes the
  * saga from its last transition, re-invoking the steps of the group it was at (participants' barriers make that a
  * no-op where the step already took effect).
@@ -63,6 +65,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private static final Duration KEPT_SIGNAL_GRACE = Duration.ofSeconds(1);
   /** How long a definition's compensation guard or a wait's timeout resolver may take to answer. */
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * How long an operator's transition waits for a group the saga is running here to end (under the proxy's 3 s timeout
+   * per try); past that it is applied anyway.
+   */
+  private static final Duration OPERATOR_WAIT = Duration.ofSeconds(2);
 
   private final Map<String, SagaDefinition<?>> definitions;
   /**
@@ -71,6 +78,17 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    * losing contender never evicts the winner, which would otherwise stall until its lease ran out.
    */
   private final Map<String, Running<?>> running = new HashMap<>();
+  /**
+   * Sagas an operator's transition is being applied to here (count of such calls): a copy running here starts no new
+   * step meanwhile (its advance waits in {@link #heldBack}), so the transition never lands while a step it did not see
+   * has just begun.
+   */
+  private final Map<String, Integer> operatorHolds = new HashMap<>();
+  private final Map<String, Running<?>> heldBack = new HashMap<>();
+  /** Deliveries of facts to waiting sagas being written here, by saga id (see {@link #deliver}). */
+  private final Map<String, Future<Boolean>> delivering = new HashMap<>();
+  /** Sagas this coordinator is claiming right now: the scan and a start's nudge never claim one saga twice at once. */
+  private final Set<String> claiming = new HashSet<>();
   private NodeConfig node;
   private SagaSettings settings;
   private Pool pool;
@@ -278,27 +296,86 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     if (handedBack || sagaType == null || businessKey == null || !definitions.containsKey(sagaType)) {
       return;
     }
-    tracked(repository.load(sagaType, businessKey).compose(row -> {
-      Running<?> saga = row == null ? null : restore(row);
-      return saga == null ? Future.succeededFuture(false) : takeKeptSignal(saga);
-    })).onFailure(err -> log.info("kept signal of saga type={} key={} not delivered at once ({}); the wake-up scan"
+    if (onItsWayHere(sagaType, businessKey)) {
+      // Held here and not waiting: it reads its kept facts once its wait is written, which is after this fact's commit.
+      return;
+    }
+    tracked(repository.loadWithKept(sagaType, businessKey).compose(this::takeKeptSignal))
+        .onFailure(err -> log.info("kept signal of saga type={} key={} not delivered at once ({}); the wake-up scan"
         + " delivers it", sagaType, businessKey, err.toString()));
   }
 
   /**
-   * A saga written by another transaction ({@link SagaStarts#start}) has committed: claim it and run it now. A nudge
-   * that is lost, or that finds it claimed already, leaves it to the wake-up scan or to whoever claimed it.
+   * Whether this coordinator holds the saga of {@code sagaType} and {@code businessKey} in memory on its way to a wait
+   * (running, or compensating): whatever fact is kept for it now, it reads when (if) it parks.
+   */
+  private boolean onItsWayHere(String sagaType, String businessKey) {
+    for (Running<?> saga : running.values()) {
+      if (saga.businessKey.equals(businessKey) && saga.definition.type().equals(sagaType)) {
+        State state = saga.progress.state();
+        return state == State.RUNNING || state == State.COMPENSATING;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A saga written by another transaction ({@link SagaStarts#start}) has committed: claim it and run it now. The nudge
+   * carries the row as written, so the claim (version 0: nobody has run it yet) needs no read first. A nudge that is
+   * lost, or that finds it claimed already, leaves it to the wake-up scan or to whoever claimed it.
    */
   private void startedElsewhere(JsonObject nudge) {
     String sagaId = nudge.getString("sagaId");
-    if (stopping || sagaId == null || running.containsKey(sagaId)) {
+    if (stopping || sagaId == null || running.containsKey(sagaId) || claiming.contains(sagaId)) {
       return;
     }
-    tracked(resume(sagaId, Instant.now())).onFailure(err -> log.info("saga {} not claimed at once ({}); the wake-up"
-        + " scan runs it", sagaId, err.toString()));
+    SagaDefinition<?> definition = definitions.get(nudge.getString("sagaType", ""));
+    Future<Void> claimed = definition == null || nudge.getString("data") == null
+        ? resume(sagaId, Instant.now())
+        : claimStarted(definition, sagaId, nudge);
+    tracked(claimed).onFailure(err -> log.info("saga {} not claimed at once ({}); the wake-up scan runs it", sagaId,
+        err.toString()));
   }
 
+  private Future<Void> claimStarted(SagaDefinition<?> definition, String sagaId, JsonObject nudge) {
+    Instant now = Instant.now();
+    Instant lease = now.plus(settings.lease());
+    claiming.add(sagaId);
+    return repository.claimNew(sagaId, node.id(), lease)
+        .andThen(x -> claiming.remove(sagaId))
+        .compose(claimed -> {
+          if (!claimed || running.containsKey(sagaId)) {
+            return Future.succeededFuture();
+          }
+          Instant createdAt = Instant.parse(nudge.getString("createdAt", now.toString()));
+          SagaRepository.Instance row = new SagaRepository.Instance(sagaId, definition.type(),
+              nudge.getString("businessKey"), State.RUNNING, SagaProgress.start().toJson(), nudge.getString("data"),
+              null, null, 1, lease, createdAt, createdAt);
+          return run(row, 0);
+        });
+  }
+
+  /**
+   * A fact delivered to a waiting saga while another delivery to it is being written here (the park's read of kept facts
+   * and a fact's nudge both found it) waits for that one: if it went through, the saga has moved on and reads its kept
+   * facts again when it next waits, so this one is dropped instead of losing at the version guard (a wasted write).
+   */
   private <D> Future<Boolean> deliver(Running<D> saga, String eventType, JsonObject payload) {
+    Future<Boolean> ahead = delivering.get(saga.id);
+    if (ahead != null) {
+      return ahead.transform(first -> first.succeeded() && Boolean.TRUE.equals(first.result())
+          ? Future.succeededFuture(false)
+          : deliver(saga, eventType, payload));
+    }
+    Future<Boolean> delivered = deliverNow(saga, eventType, payload);
+    if (!delivered.isComplete()) {
+      delivering.put(saga.id, delivered);
+      delivered.onComplete(x -> delivering.remove(saga.id, delivered));
+    }
+    return delivered;
+  }
+
+  private <D> Future<Boolean> deliverNow(Running<D> saga, String eventType, JsonObject payload) {
     StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
     Instant started = Instant.now();
     String event;
@@ -311,7 +388,17 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
       }
       saga.progress.eventArrived(step.name());
       saga.logs.add(new LogEntry(step.name(), "EVENT", 1, "SUCCEEDED", null, started, 0));
-      event = null;
+      // Nothing runs between this event and a next wait or the end: one write takes the event and moves on to that.
+      List<StepDefinition<D>> next = saga.progress.currentGroup(saga.definition);
+      if (next.isEmpty()) {
+        saga.progress.completed();
+        event = "saga.completed";
+      } else if (next.get(0).kind() == Kind.AWAIT_EVENT) {
+        waitFor(saga, next.get(0));
+        event = "saga.waiting";
+      } else {
+        event = null;
+      }
     } else {
       try {
         step.failingEvents().get(eventType).handle(saga.data, payload);
@@ -331,7 +418,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     return checkpoint(saga, event)
         .onSuccess(x -> {
           running.put(saga.id, saga);
-          advance(saga);
+          switch (saga.progress.state()) {
+            case WAITING -> parked(saga);
+            case COMPLETED -> finished(saga);
+            default -> advance(saga);
+          }
         })
         .map(true)
         .recover(err -> err instanceof LostOwnership ? Future.succeededFuture(false) : Future.failedFuture(err));
@@ -387,6 +478,39 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   private Future<SagaView> takeOver(String sagaId, State required, Function<Running<?>, String> transition,
                                     int attempt) {
+    // A copy running here finishes the group (and its write) it is at first, and starts no other until this transition
+    // is written or refused: a compensation must not overtake a local step's effect (local steps have no barrier).
+    operatorHolds.merge(sagaId, 1, Integer::sum);
+    Running<?> held = running.get(sagaId);
+    Future<Void> settled = held == null ? Future.succeededFuture()
+        : held.busy.timeout(OPERATOR_WAIT.toMillis(), TimeUnit.MILLISECONDS).otherwiseEmpty();
+    return settled.compose(x -> takeOverNow(sagaId, required, transition))
+        .andThen(x -> release(sagaId))
+        .recover(err -> {
+          if (!(err instanceof LostOwnership)) {
+            return Future.failedFuture(err);
+          }
+          if (attempt >= TAKE_OVER_ATTEMPTS) {
+            return ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " kept moving on; look again");
+          }
+          // The copy that won goes on meanwhile (the hold is released); the next try holds it again.
+          return vertx.timer(10L << attempt).compose(t -> takeOver(sagaId, required, transition, attempt + 1));
+        });
+  }
+
+  /** An operator's transition is written or refused: a copy it held back goes on, if it is still the saga's. */
+  private void release(String sagaId) {
+    if (operatorHolds.merge(sagaId, -1, Integer::sum) <= 0) {
+      operatorHolds.remove(sagaId);
+      Running<?> waiting = heldBack.remove(sagaId);
+      if (waiting != null) {
+        advance(waiting);
+      }
+    }
+  }
+
+  /** One try: load, apply, write; fails with {@link LostOwnership} if the saga moved on meanwhile. */
+  private Future<SagaView> takeOverNow(String sagaId, State required, Function<Running<?>, String> transition) {
     return repository.load(sagaId).compose(row -> {
       if (row == null) {
         return ServiceException.fail(SAGA_NOT_FOUND, "no saga " + sagaId);
@@ -410,18 +534,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         if (written.succeeded()) {
           log.info("saga taken over by an operator id={} event={}", sagaId, event);
           running.put(sagaId, saga);
+          heldBack.remove(sagaId);
+          // Held back until this call releases its hold; the replaced copy, if it still runs a try, stops at its next.
           advance(saga);
           return find(sagaId);
         }
-        if (!(written.cause() instanceof LostOwnership)) {
-          return Future.failedFuture(written.cause());
-        }
-        if (attempt >= TAKE_OVER_ATTEMPTS) {
-          return ServiceException.fail(SAGA_NOT_IN_THAT_STATE, "saga " + sagaId + " kept moving on; look again");
-        }
-        Promise<Void> later = Promise.promise();
-        vertx.setTimer(10L << attempt, t -> later.complete());
-        return later.future().compose(t -> takeOver(sagaId, required, transition, attempt + 1));
+        return Future.failedFuture(written.cause());
       });
     });
   }
@@ -430,6 +548,10 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   private <D> void advance(Running<D> saga) {
     if (stopping || running.get(saga.id) != saga) {
+      return;
+    }
+    if (operatorHolds.containsKey(saga.id)) {
+      heldBack.put(saga.id, saga);
       return;
     }
     switch (saga.progress.state()) {
@@ -497,40 +619,54 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
 
   private <D> void runGroup(Running<D> saga, List<StepDefinition<D>> group) {
     List<Future<Outcome>> outcomes = group.stream().map(step -> attempt(saga, step, true, 1)).toList();
-    Future.join(outcomes).onComplete(x -> {
-      List<String> succeeded = new ArrayList<>();
-      List<String> unknown = new ArrayList<>();
-      String error = null;
-      for (int i = 0; i < group.size(); i++) {
-        Outcome outcome = outcomes.get(i).result();
-        switch (outcome.kind()) {
-          case SUCCEEDED -> succeeded.add(group.get(i).name());
-          case UNKNOWN -> unknown.add(group.get(i).name());
-          case ABANDONED -> {
-            return;
-          }
-          default -> { }
+    Promise<Void> settled = Promise.promise();
+    saga.busy = settled.future();
+    Future.join(outcomes).onComplete(x -> afterGroup(saga, group, outcomes).onComplete(y -> settled.tryComplete()));
+  }
+
+  /** What a forward group's outcomes lead to; answers when the write they take (if any) has ended. */
+  private <D> Future<?> afterGroup(Running<D> saga, List<StepDefinition<D>> group, List<Future<Outcome>> outcomes) {
+    List<String> succeeded = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
+    String error = null;
+    for (int i = 0; i < group.size(); i++) {
+      Outcome outcome = outcomes.get(i).result();
+      switch (outcome.kind()) {
+        case SUCCEEDED -> succeeded.add(group.get(i).name());
+        case UNKNOWN -> unknown.add(group.get(i).name());
+        case ABANDONED -> {
+          return Future.succeededFuture();
         }
-        if (outcome.error() != null && error == null) {
-          error = group.get(i).name() + ": " + outcome.error();
-        }
+        default -> { }
       }
-      String event = null;
-      if (succeeded.size() == group.size()) {
-        saga.progress.groupSucceeded(succeeded);
-        if (saga.progress.currentGroup(saga.definition).isEmpty()) {
-          // The last group's transition and the completion are one write.
-          saga.progress.completed();
-          finish(saga, "saga.completed");
-          return;
-        }
-      } else {
-        saga.progress.forwardFailed(succeeded, unknown, error);
-        event = "saga.compensating";
-        log.info("saga compensating id={} type={} reason={}", saga.id, saga.definition.type(), error);
+      if (outcome.error() != null && error == null) {
+        error = group.get(i).name() + ": " + outcome.error();
       }
-      checkpoint(saga, event).onSuccess(y -> advance(saga));
-    });
+    }
+    String event = null;
+    if (succeeded.size() == group.size()) {
+      saga.progress.groupSucceeded(succeeded);
+      List<StepDefinition<D>> next = saga.progress.currentGroup(saga.definition);
+      if (next.isEmpty()) {
+        // The last group's transition and the completion are one write.
+        saga.progress.completed();
+        return finish(saga, "saga.completed");
+      }
+      if (next.get(0).kind() == Kind.AWAIT_EVENT) {
+        // The group's transition and the wait are one write.
+        return park(saga, next.get(0));
+      }
+      if (group.stream().allMatch(StepDefinition::noDurableEffect)) {
+        // Nothing to remember yet: the next write carries this group's outcome; a crash before it runs it again.
+        advance(saga);
+        return Future.succeededFuture();
+      }
+    } else {
+      saga.progress.forwardFailed(succeeded, unknown, error);
+      event = "saga.compensating";
+      log.info("saga compensating id={} type={} reason={}", saga.id, saga.definition.type(), error);
+    }
+    return checkpoint(saga, event).onSuccess(y -> advance(saga));
   }
 
   private <D> void compensate(Running<D> saga, StepDefinition<D> step) {
@@ -554,11 +690,20 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     });
   }
 
-  private <D> void park(Running<D> saga, StepDefinition<D> step) {
+  private <D> Future<Void> park(Running<D> saga, StepDefinition<D> step) {
+    waitFor(saga, step);
+    return checkpoint(saga, "saga.waiting").onSuccess(x -> parked(saga));
+  }
+
+  private static <D> void waitFor(Running<D> saga, StepDefinition<D> step) {
     saga.progress.waitFor(step.awaitedEvent());
     saga.waitUntil = Instant.now().plus(step.timeout());
-    checkpoint(saga, "saga.waiting").onComplete(x -> running.remove(saga.id, saga))
-        .onSuccess(x -> takeKeptSignal(saga.id, saga, 1));
+  }
+
+  /** The wait is written: the saga leaves memory and takes a fact kept for it meanwhile, if there is one. */
+  private void parked(Running<?> saga) {
+    running.remove(saga.id, saga);
+    takeKeptSignal(saga.id, saga, 1);
   }
 
   /**
@@ -566,9 +711,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    * backoff, while this node runs) on the saga as it then stands; past that, the wake-up scan of any node finds it.
    */
   private void takeKeptSignal(String sagaId, Running<?> parked, int attempt) {
-    Future<Running<?>> saga = parked != null ? Future.succeededFuture(parked)
-        : repository.load(sagaId).map(row -> row == null ? null : restore(row));
-    tracked(saga.compose(waiting -> waiting == null ? Future.succeededFuture(false) : takeKeptSignal(waiting)))
+    tracked(parked != null ? takeKeptSignal(parked) : repository.loadWithKept(sagaId).compose(this::takeKeptSignal))
         .onFailure(err -> {
           if (stopping || err instanceof ServiceException || attempt >= KEPT_SIGNAL_READS) {
             log.warn("kept signals of saga {} not read ({}); the wake-up scan delivers them", sagaId, err.toString());
@@ -585,43 +728,57 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     if (saga.progress.state() != State.WAITING) {
       return Future.succeededFuture(false);
     }
-    StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
-    return repository.pendingSignals(saga.definition.type(), saga.businessKey)
-        .compose(kept -> kept.stream().filter(k -> step.takes(k.eventType())).findFirst()
-            .map(k -> deliver(saga, k.eventType(), k.payload()))
-            .orElse(Future.succeededFuture(false)));
+    return repository.pendingSignals(saga.definition.type(), saga.businessKey).compose(kept -> takeKept(saga, kept));
   }
 
-  private <D> void finish(Running<D> saga, String event) {
-    checkpoint(saga, event).onSuccess(x -> {
-      running.remove(saga.id, saga);
-      repository.dropSignals(saga.definition.type(), saga.businessKey)
-          .onFailure(err -> log.debug("kept signals of saga {} not dropped: {}", saga.id, err.toString()));
-      State state = saga.progress.state();
-      metrics.count(state.name().toLowerCase(), saga.definition.type());
-      metrics.duration(saga.definition.type(), state.name(), Duration.between(saga.startedAt, Instant.now()));
-      if (state == State.COMPLETED) {
-        log.debug("saga completed id={} type={} key={}", saga.id, saga.definition.type(), saga.businessKey);
-      } else {
-        log.info("saga {} id={} type={} key={} error={}", state.name().toLowerCase(), saga.id, saga.definition.type(),
-            saga.businessKey, saga.progress.lastError());
-      }
-      if (state == State.FAILED) {
-        // For the admin dashboard's "latest failures" (a saga_instance query by state would need an index).
-        vertx.eventBus().publish(AdminAddresses.SAGA_FAILED, new JsonObject().put("sagaId", saga.id)
-            .put("type", saga.definition.type()).put("businessKey", saga.businessKey)
-            .put("error", saga.progress.lastError()).put("at", Instant.now().toString()));
-      }
-      SagaDefinition.Hook<D> hook = switch (state) {
-        case COMPLETED -> saga.definition.hooks().completed();
-        case COMPENSATED -> saga.definition.hooks().compensated();
-        default -> saga.definition.hooks().failed();
-      };
-      if (hook != null) {
-        Future.<Void>succeededFuture().compose(y -> hook.run(saga.data, saga.id))
-            .onFailure(err -> log.warn("saga hook failed id={} state={} error={}", saga.id, state, err.toString()));
-      }
-    });
+  /** As {@link #takeKeptSignal(Running)}, for a saga read together with its kept facts; false if there is none. */
+  private Future<Boolean> takeKeptSignal(SagaRepository.WithKept read) {
+    Running<?> saga = read == null ? null : restore(read.instance());
+    return saga == null || saga.progress.state() != State.WAITING
+        ? Future.succeededFuture(false)
+        : takeKept(saga, read.kept());
+  }
+
+  private <D> Future<Boolean> takeKept(Running<D> saga, List<SagaRepository.PendingSignal> kept) {
+    StepDefinition<D> step = saga.progress.currentGroup(saga.definition).get(0);
+    return kept.stream().filter(k -> step.takes(k.eventType())).findFirst()
+        .map(k -> deliver(saga, k.eventType(), k.payload()))
+        .orElse(Future.succeededFuture(false));
+  }
+
+  private <D> Future<Void> finish(Running<D> saga, String event) {
+    return checkpoint(saga, event).onSuccess(x -> finished(saga));
+  }
+
+  /** The saga's end is written: it leaves memory, its kept facts go, and its hooks run. */
+  private <D> void finished(Running<D> saga) {
+    running.remove(saga.id, saga);
+    repository.dropSignals(saga.definition.type(), saga.businessKey)
+        .onFailure(err -> log.debug("kept signals of saga {} not dropped: {}", saga.id, err.toString()));
+    State state = saga.progress.state();
+    metrics.count(state.name().toLowerCase(), saga.definition.type());
+    metrics.duration(saga.definition.type(), state.name(), Duration.between(saga.startedAt, Instant.now()));
+    if (state == State.COMPLETED) {
+      log.debug("saga completed id={} type={} key={}", saga.id, saga.definition.type(), saga.businessKey);
+    } else {
+      log.info("saga {} id={} type={} key={} error={}", state.name().toLowerCase(), saga.id, saga.definition.type(),
+          saga.businessKey, saga.progress.lastError());
+    }
+    if (state == State.FAILED) {
+      // For the admin dashboard's "latest failures" (a saga_instance query by state would need an index).
+      vertx.eventBus().publish(AdminAddresses.SAGA_FAILED, new JsonObject().put("sagaId", saga.id)
+          .put("type", saga.definition.type()).put("businessKey", saga.businessKey)
+          .put("error", saga.progress.lastError()).put("at", Instant.now().toString()));
+    }
+    SagaDefinition.Hook<D> hook = switch (state) {
+      case COMPLETED -> saga.definition.hooks().completed();
+      case COMPENSATED -> saga.definition.hooks().compensated();
+      default -> saga.definition.hooks().failed();
+    };
+    if (hook != null) {
+      Future.<Void>succeededFuture().compose(y -> hook.run(saga.data, saga.id))
+          .onFailure(err -> log.warn("saga hook failed id={} state={} error={}", saga.id, state, err.toString()));
+    }
   }
 
   private enum OutcomeKind { SUCCEEDED, REJECTED, UNKNOWN, ABANDONED }
@@ -686,8 +843,10 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         long backoff = policy.backoffAfter(attempt).toMillis();
         log.info("saga step retry id={} step={} phase={} attempt={} inMs={} error={}", saga.id, step.name(), phase,
             attempt, backoff, error);
-        // Persisting the failed attempt also renews the lease across the backoff.
-        return checkpoint(saga, null).transform(saved -> saved.failed()
+        // Persisting the failed attempt also renews the lease across the backoff. A step without durable effect leaves
+        // its failed attempts to the next write: the next attempt renews the lease first if it needs to.
+        Future<Void> saving = forward && step.noDurableEffect() ? Future.succeededFuture() : checkpoint(saga, null);
+        return saving.transform(saved -> saved.failed()
             ? Future.succeededFuture(new Outcome(OutcomeKind.ABANDONED, null))
             : (backoff > 0 ? vertx.timer(backoff) : Future.succeededFuture()).compose(t -> attempt(saga, step, forward,
                 attempt + 1)));
@@ -796,7 +955,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
           List<Future<Void>> work = new ArrayList<>();
           // Due sagas come first: a timed-out wait looks at its kept facts itself before it gives up.
           for (SagaRepository.WakeUp wakeUp : wakeUps) {
-            if (!running.containsKey(wakeUp.sagaId()) && seen.add(wakeUp.sagaId())) {
+            if (!running.containsKey(wakeUp.sagaId()) && !claiming.contains(wakeUp.sagaId())
+                && seen.add(wakeUp.sagaId())) {
               work.add(wakeUp.keptSignal() ? deliverKeptSignal(wakeUp.sagaId()) : resume(wakeUp.sagaId(), now));
             }
           }
@@ -807,11 +967,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   private Future<Void> deliverKeptSignal(String id) {
-    return repository.load(id)
-        .compose(row -> {
-          Running<?> saga = row == null ? null : restore(row);
-          return saga == null ? Future.succeededFuture(false) : takeKeptSignal(saga);
-        })
+    return repository.loadWithKept(id)
+        .compose(this::takeKeptSignal)
         .onSuccess(delivered -> {
           if (delivered) {
             log.info("saga id={} took a kept signal found by the wake-up scan", id);
@@ -825,39 +982,48 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   private Future<Void> resume(String id, Instant now) {
+    if (!claiming.add(id)) {
+      return Future.succeededFuture();
+    }
     return repository.load(id).compose(row -> {
       if (row == null || !definitions.containsKey(row.type())) {
-        return Future.succeededFuture();
+        return Future.succeededFuture(false);
       }
       return repository.claimDue(id, node.id(), now, now.plus(settings.lease())).compose(claimed -> {
         if (!claimed) {
-          return Future.succeededFuture();
+          return Future.succeededFuture(false);
         }
         SagaRepository.Instance current = new SagaRepository.Instance(row.id(), row.type(), row.businessKey(),
             row.state(), row.progress(), row.data(), row.awaitingEvent(), row.lastError(), row.version() + 1,
             now.plus(settings.lease()), row.createdAt(), row.updatedAt());
-        Running<?> saga = restore(current);
-        running.put(id, saga);
-        if (stopping) {
-          // Claimed as the node began to stop: held here only to be handed back at once.
-          return Future.succeededFuture();
-        }
-        if (saga.progress.state() == State.WAITING) {
-          timedOut(saga);
-        } else {
-          if (row.version() == 0) {
-            // Started in its business object's own transaction (SagaStarts): this is its first run, not a recovery.
-            metrics.count("started", row.type());
-            log.debug("saga started id={} type={} key={}", id, row.type(), row.businessKey());
-          } else {
-            log.info("saga resumed id={} type={} state={} group={}", id, row.type(), row.state(),
-                saga.progress.group());
-          }
-          advance(saga);
-        }
-        return Future.succeededFuture();
+        return run(current, row.version()).map(true);
       });
-    });
+    }).andThen(x -> claiming.remove(id)).mapEmpty();
+  }
+
+  /** Runs a saga this coordinator has just claimed ({@code row} as it now stands, {@code claimedFrom} the version before). */
+  private Future<Void> run(SagaRepository.Instance row, long claimedFrom) {
+    String id = row.id();
+    Running<?> saga = restore(row);
+    running.put(id, saga);
+    if (stopping) {
+      // Claimed as the node began to stop: held here only to be handed back at once.
+      return Future.succeededFuture();
+    }
+    if (saga.progress.state() == State.WAITING) {
+      timedOut(saga);
+    } else {
+      if (claimedFrom == 0) {
+        // Started in its business object's own transaction (SagaStarts): this is its first run, not a recovery.
+        metrics.count("started", row.type());
+        log.debug("saga started id={} type={} key={}", id, row.type(), row.businessKey());
+      } else {
+        log.info("saga resumed id={} type={} state={} group={}", id, row.type(), row.state(),
+            saga.progress.group());
+      }
+      advance(saga);
+    }
+    return Future.succeededFuture();
   }
 
   /**
@@ -989,6 +1155,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     /** Whether this copy has asked its definition's compensation guard already. */
     boolean guardAsked;
     Future<Void> lastWrite = Future.succeededFuture();
+    /** Completes when the forward group this copy is running has ended (every try of its steps). */
+    Future<Void> busy = Future.succeededFuture();
 
     Running(String id, SagaDefinition<D> definition, String businessKey, D data, SagaProgress progress, long version,
             Instant startedAt, Instant leaseUntil) {

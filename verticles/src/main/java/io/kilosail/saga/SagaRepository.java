@@ -94,21 +94,31 @@ final class SagaRepository {
     return matched;
   }
 
-  /** Step log rows; {@code sagaIds.get(i)} is the saga of {@code logs.get(i)}. */
+  /** Step log rows per statement at most: bounds the statement's size and the shapes the statement cache holds. */
+  static final int LOG_ROWS_PER_STATEMENT = 64;
+  private static final String INSERT_LOG = "INSERT INTO saga_step_log (saga_id, step, phase, attempt, outcome, error,"
+      + " node_id, started_at, duration_ms) VALUES ";
+  private static final String LOG_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  /**
+   * Step log rows, as one multi-row INSERT (up to {@link #LOG_ROWS_PER_STATEMENT} rows a statement), in the order given:
+   * the admin timeline reads them back by id. {@code sagaIds.get(i)} is the saga of {@code logs.get(i)}.
+   */
   Future<Void> insertLogs(SqlConnection conn, List<String> sagaIds, String nodeId, List<LogEntry> logs) {
-    if (logs.isEmpty()) {
-      return Future.succeededFuture();
+    Future<Void> written = Future.succeededFuture();
+    for (int from = 0; from < logs.size(); from += LOG_ROWS_PER_STATEMENT) {
+      int to = Math.min(logs.size(), from + LOG_ROWS_PER_STATEMENT);
+      List<Object> params = new ArrayList<>((to - from) * 9);
+      for (int i = from; i < to; i++) {
+        LogEntry log = logs.get(i);
+        params.addAll(java.util.Arrays.asList(sagaIds.get(i), log.step(), log.phase(), log.attempt(), log.outcome(),
+            truncate(log.error()), nodeId, Times.toDb(log.startedAt()),
+            (int) Math.min(Integer.MAX_VALUE, log.durationMs())));
+      }
+      String sql = INSERT_LOG + String.join(", ", java.util.Collections.nCopies(to - from, LOG_ROW));
+      written = written.compose(x -> conn.preparedQuery(sql).execute(Tuple.from(params)).mapEmpty());
     }
-    List<Tuple> rows = new ArrayList<>(logs.size());
-    for (int i = 0; i < logs.size(); i++) {
-      LogEntry log = logs.get(i);
-      rows.add(Tuple.from(new Object[] {sagaIds.get(i), log.step(), log.phase(), log.attempt(), log.outcome(),
-          truncate(log.error()), nodeId, Times.toDb(log.startedAt()), (int) Math.min(Integer.MAX_VALUE, log.durationMs())}));
-    }
-    return conn.preparedQuery("INSERT INTO saga_step_log (saga_id, step, phase, attempt, outcome, error, node_id,"
-            + " started_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .executeBatch(rows)
-        .mapEmpty();
+    return written;
   }
 
   /**
@@ -119,6 +129,17 @@ final class SagaRepository {
     return pool.preparedQuery("UPDATE saga_instance SET owner = ?, next_wakeup_at = ?, version = version + 1"
             + " WHERE id = ? AND next_wakeup_at <= ?")
         .execute(Tuple.of(owner, Times.toDb(leaseUntil), id, Times.toDb(now)))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * Takes over a saga written by {@link SagaStarts} that nobody has run yet (version 0: no write of any coordinator has
+   * touched it, so its row is exactly what the start's nudge says). Only one node's claim can succeed.
+   */
+  Future<Boolean> claimNew(String id, String owner, Instant leaseUntil) {
+    return pool.preparedQuery("UPDATE saga_instance SET owner = ?, next_wakeup_at = ?, version = version + 1"
+            + " WHERE id = ? AND version = 0")
+        .execute(Tuple.of(owner, Times.toDb(leaseUntil), id))
         .map(rows -> rows.rowCount() == 1);
   }
 
@@ -188,6 +209,43 @@ final class SagaRepository {
   Future<Instance> load(String type, String businessKey) {
     return pool.preparedQuery(SELECT + "WHERE saga_type = ? AND business_key = ?").execute(Tuple.of(type, businessKey))
         .map(rows -> rows.size() == 0 ? null : instance(rows.iterator().next()));
+  }
+
+  /** A saga row and the facts kept for it (oldest first), read in one statement. */
+  record WithKept(Instance instance, List<PendingSignal> kept) {
+  }
+
+  private static final String SELECT_WITH_KEPT = "SELECT s.id, s.saga_type, s.business_key, s.state, s.progress, s.data,"
+      + " s.awaiting_event, s.last_error, s.version, s.next_wakeup_at, s.created_at, s.updated_at, p.event_type,"
+      + " p.payload FROM saga_instance s LEFT JOIN saga_pending_signal p ON p.saga_type = s.saga_type"
+      + " AND p.business_key = s.business_key ";
+
+  /** {@link #load(String, String)} and {@link #pendingSignals} in one round trip; null if there is no such saga. */
+  Future<WithKept> loadWithKept(String type, String businessKey) {
+    return pool.preparedQuery(SELECT_WITH_KEPT + "WHERE s.saga_type = ? AND s.business_key = ? ORDER BY p.received_at")
+        .execute(Tuple.of(type, businessKey))
+        .map(SagaRepository::withKept);
+  }
+
+  /** As {@link #loadWithKept(String, String)}, by saga id. */
+  Future<WithKept> loadWithKept(String id) {
+    return pool.preparedQuery(SELECT_WITH_KEPT + "WHERE s.id = ? ORDER BY p.received_at")
+        .execute(Tuple.of(id))
+        .map(SagaRepository::withKept);
+  }
+
+  private static WithKept withKept(RowSet<Row> rows) {
+    Instance instance = null;
+    List<PendingSignal> kept = new ArrayList<>();
+    for (Row r : rows) {
+      if (instance == null) {
+        instance = instance(r);
+      }
+      if (r.getString("event_type") != null) {
+        kept.add(new PendingSignal(r.getString("event_type"), new JsonObject(r.getString("payload"))));
+      }
+    }
+    return instance == null ? null : new WithKept(instance, kept);
   }
 
   Future<List<Instance>> byBusinessKey(String businessKey) {

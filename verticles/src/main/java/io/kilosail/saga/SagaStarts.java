@@ -22,7 +22,10 @@ import java.util.UUID;
  */
 public final class SagaStarts {
 
-  /** Event-bus address of the after-commit nudge: {@code {"sagaId": …}}. */
+  /**
+   * Event-bus address of the after-commit nudge: {@code {"sagaId", "sagaType", "businessKey", "data", "createdAt"}}, the
+   * row as written (a nudge with the saga id alone is also taken: the coordinator then reads the row).
+   */
   public static final String START_ADDRESS = "kilosail.saga.started";
 
   private SagaStarts() {
@@ -37,14 +40,17 @@ public final class SagaStarts {
     String sagaId = UUID.randomUUID().toString();
     Instant now = Instant.now();
     Context context = Vertx.currentContext();
+    String json = data.encode();
     Tuple row = Tuple.from(new Object[] {sagaId, sagaType, businessKey, State.RUNNING.name(),
-        SagaProgress.start().toJson().encode(), data.encode(), null, Times.toDb(now), Times.toDb(now),
+        SagaProgress.start().toJson().encode(), json, null, Times.toDb(now), Times.toDb(now),
         Times.toDb(now)});
     return conn.preparedQuery(SagaRepository.INSERT_INSTANCE).execute(row).onSuccess(inserted -> {
       Transaction tx = conn.transaction();
       if (inserted.rowCount() == 1 && context != null && tx != null) {
-        tx.completion().onSuccess(committed -> context.owner().eventBus()
-            .send(START_ADDRESS, new JsonObject().put("sagaId", sagaId)));
+        // The row as written: the coordinator that takes the nudge claims the saga without reading it first.
+        JsonObject nudge = new JsonObject().put("sagaId", sagaId).put("sagaType", sagaType)
+            .put("businessKey", businessKey).put("data", json).put("createdAt", now.toString());
+        tx.completion().onSuccess(committed -> context.owner().eventBus().send(START_ADDRESS, nudge));
       }
     }).mapEmpty();
   }

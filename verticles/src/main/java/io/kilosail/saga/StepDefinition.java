@@ -13,6 +13,10 @@ import java.util.Set;
 /**
  * One step of a saga, as the DSL built it. A step either invokes something (locally or on a participant through its
  * service proxy) or waits for an external event; it may have a compensation that undoes it.
+ *
+ * <p>{@code noDurableEffect}: the step's action changes nothing that must be remembered when it succeeds (a read, a
+ * price asked for); the coordinator writes no checkpoint after it, and after a crash it simply runs again from the last
+ * checkpoint. Its outcome, reply and step log are written with the saga's next transition.
  */
 public record StepDefinition<D>(
     String name,
@@ -27,7 +31,8 @@ public record StepDefinition<D>(
     String awaitedEvent,
     EventHandler<D> eventHandler,
     Map<String, EventHandler<D>> failingEvents,
-    TimeoutResolver<D> timeoutResolver) {
+    TimeoutResolver<D> timeoutResolver,
+    boolean noDurableEffect) {
 
   public enum Kind { LOCAL, PARTICIPANT, AWAIT_EVENT }
 

@@ -278,9 +278,6 @@ class SagaCoordinatorTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled("Known coordinator race, open: an operator's forced compensation taking over while the"
-      + " replaced copy's last local step is in flight can end COMPENSATED with that step's effect kept (fails about one"
-      + " run in three on a loaded 2-core machine). See the closing note of the faults issue.")
   void anOperatorAndTheAwaitedEventRacingLeaveOneOutcomeAndNoStall() throws Exception {
     JsonObject payment = new JsonObject().put("amount", 77);
     List<String> ids = new ArrayList<>();
