@@ -1,5 +1,7 @@
 package io.kilosail.saga;
 
+import io.kilosail.contracts.events.Nudges;
+
 import io.kilosail.contracts.NodeStopping;
 
 import io.kilosail.admin.AdminAddresses;
@@ -125,8 +127,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     takenEvents = definitions.values().stream().flatMap(SagaCoordinatorVerticle::takenEvents).toList();
     consumer = new ServiceBinder(vertx).setAddress(settings.address()).register(SagaCoordinatorService.class, this);
     scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
-    keptSignals = vertx.eventBus().consumer(SagaSignals.KEPT_ADDRESS, message -> factKept(message.body()));
-    startedSagas = vertx.eventBus().consumer(SagaStarts.START_ADDRESS, message -> startedElsewhere(message.body()));
+    keptSignals = vertx.eventBus().consumer(Nudges.SAGA_FACT_KEPT, message -> factKept(message.body()));
+    startedSagas = vertx.eventBus().consumer(Nudges.SAGA_STARTED, message -> startedElsewhere(message.body()));
     return consumer.completion().compose(x -> keptSignals.completion()).compose(x -> startedSagas.completion())
         .onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
         node.id(), definitions.keySet(), settings.lease().toMillis()));

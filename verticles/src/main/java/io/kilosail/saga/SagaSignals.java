@@ -1,5 +1,7 @@
 package io.kilosail.saga;
 
+import io.kilosail.contracts.events.Nudges;
+
 import io.kilosail.infra.Times;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -15,14 +17,11 @@ import java.time.Instant;
  * External facts for sagas, applied where they arrive. Whoever learns a fact (a courier webhook, the Stripe webhook,
  * a cancellation) calls {@link #keep} in the transaction that records the fact: the fact is kept for the saga in that
  * same transaction, so it commits with the fact or not at all. Once the transaction has committed, a nudge on the
- * event bus ({@link #KEPT_ADDRESS}) tells one coordinator to hand the fact to the saga at once if it waits for it;
+ * event bus ({@link Nudges#SAGA_FACT_KEPT}) tells one coordinator to hand the fact to the saga at once if it waits;
  * a saga still on its way to the wait takes it when it parks, and the coordinators' wake-up scan delivers whatever a
  * lost nudge left (see {@code SagaCoordinatorVerticle}). No Kafka hop, no inbox row: the committed row is the truth.
  */
 public final class SagaSignals {
-
-  /** Event-bus address of the after-commit nudge: {@code {"sagaType": …, "businessKey": …}}. */
-  public static final String KEPT_ADDRESS = "kilosail.saga.kept-signal";
 
   private static final String KEEP = "INSERT IGNORE INTO saga_pending_signal (saga_type, business_key, event_type,"
       + " payload, received_at) VALUES (?, ?, ?, ?, ?)";
@@ -53,6 +52,7 @@ public final class SagaSignals {
 
   /** Asks one coordinator to deliver the saga's kept facts now (best effort: the wake-up scan is the fallback). */
   public static void nudge(Vertx vertx, String sagaType, String businessKey) {
-    vertx.eventBus().send(KEPT_ADDRESS, new JsonObject().put("sagaType", sagaType).put("businessKey", businessKey));
+    vertx.eventBus().send(Nudges.SAGA_FACT_KEPT, new JsonObject().put("sagaType", sagaType)
+        .put("businessKey", businessKey));
   }
 }

@@ -1,5 +1,7 @@
 package io.kilosail.saga;
 
+import io.kilosail.contracts.events.Nudges;
+
 import io.kilosail.infra.Times;
 import io.kilosail.saga.SagaProgress.State;
 import io.vertx.core.Context;
@@ -17,16 +19,13 @@ import java.util.UUID;
  * Starts a saga in the transaction that creates its business object (as Eventuate's {@code OrderSagaService} creates
  * the saga with the order): the saga's row commits with the order or not at all, so no consumer has to start it later
  * and no order is ever left without its saga. The row is written due now and owned by nobody; once the transaction has
- * committed, a nudge on the event bus ({@link #START_ADDRESS}) makes one coordinator claim and run it at once, and the
+ * committed, a nudge on the event bus ({@link Nudges#SAGA_STARTED}) makes one coordinator claim and run it at once; the
  * coordinators' wake-up scan runs whatever a lost nudge left.
  */
 public final class SagaStarts {
 
-  /**
-   * Event-bus address of the after-commit nudge: {@code {"sagaId", "sagaType", "businessKey", "data", "createdAt"}}, the
-   * row as written (a nudge with the saga id alone is also taken: the coordinator then reads the row).
-   */
-  public static final String START_ADDRESS = "kilosail.saga.started";
+  // The after-commit nudge (Nudges.SAGA_STARTED) carries the row as written: {"sagaId", "sagaType", "businessKey",
+  // "data", "createdAt"}; a nudge with the saga id alone is also taken (the coordinator then reads the row).
 
   private SagaStarts() {
   }
@@ -50,7 +49,7 @@ public final class SagaStarts {
         // The row as written: the coordinator that takes the nudge claims the saga without reading it first.
         JsonObject nudge = new JsonObject().put("sagaId", sagaId).put("sagaType", sagaType)
             .put("businessKey", businessKey).put("data", json).put("createdAt", now.toString());
-        tx.completion().onSuccess(committed -> context.owner().eventBus().send(START_ADDRESS, nudge));
+        tx.completion().onSuccess(committed -> context.owner().eventBus().send(Nudges.SAGA_STARTED, nudge));
       }
     }).mapEmpty();
   }

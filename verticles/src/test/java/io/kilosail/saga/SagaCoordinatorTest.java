@@ -234,8 +234,13 @@ class SagaCoordinatorTest {
             data.orderId, "payment.succeeded", new JsonObject().put("amount", 99))
         .compose(x -> Future.failedFuture(new IllegalStateException("the fact's own write failed"))))))
         .hasMessageContaining("the fact's own write failed");
-    Thread.sleep(1_500);
-    assertThat(await(coordinator.find(id)).getState()).isEqualTo("WAITING");
+    // Nothing was kept and no nudge went out: the saga still waits, with nothing taken (its wait outlasts this check).
+    Thread.sleep(500);
+    assertThat(await(pool.preparedQuery("SELECT COUNT(*) FROM saga_pending_signal WHERE business_key = ?")
+        .execute(io.vertx.sqlclient.Tuple.of(data.orderId))).iterator().next().getLong(0)).isZero();
+    SagaView saga = await(coordinator.find(id));
+    assertThat(saga.getState()).isEqualTo("WAITING");
+    assertThat(saga.getData().getLong("amount")).isNotEqualTo(99);
   }
 
   @Test
