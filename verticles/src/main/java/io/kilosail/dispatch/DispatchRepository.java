@@ -46,7 +46,9 @@ final class DispatchRepository {
       + " FROM courier_dispatch WHERE order_id = ? FOR UPDATE";
   private static final String CANDIDATES = "SELECT platform, position, state, price_fen, eta_seconds, quote_token,"
       + " platform_order_id, last_error FROM courier_placement WHERE order_id = ? ORDER BY position";
-  private static final String INSERT = "INSERT INTO courier_dispatch (order_id, saga_id, strategy, state, round,"
+  // INSERT IGNORE: the order's one dispatch row is also the saga step's barrier. A row already there is an earlier try
+  // of the same step (done) or the tombstone of a withdraw that came first (the late dispatch must do nothing).
+  private static final String INSERT = "INSERT IGNORE INTO courier_dispatch (order_id, saga_id, strategy, state, round,"
       + " acceptance_timeout_ms, delivery, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String INSERT_CANDIDATES = "INSERT INTO courier_placement (order_id, platform, position,"
       + " state, price_fen, eta_seconds, quote_token, platform_order_id, last_error, updated_at) VALUES";
@@ -80,8 +82,11 @@ final class DispatchRepository {
     });
   }
 
-  /** Stores a new dispatch; fails with a duplicate key if the order has one already. */
-  static Future<Void> insert(SqlConnection conn, Dispatch d, String sagaId, JsonObject delivery, Instant now) {
+  /**
+   * Stores a new dispatch with its candidates; false (and nothing written) if the order has a dispatch row already: an
+   * earlier try of the same saga step, or the tombstone of a withdraw that overtook it ({@link #withdrawnFirst}).
+   */
+  static Future<Boolean> insert(SqlConnection conn, Dispatch d, String sagaId, JsonObject delivery, Instant now) {
     Tuple row = Tuple.of(d.orderId(), sagaId, d.strategy().name(), d.state().name(), d.round(),
         d.acceptanceTimeoutMs(), delivery.encode(), Times.toDb(now), Times.toDb(now));
     // One multi-row INSERT for every candidate: one statement and one round trip, however many couriers quoted.
@@ -93,10 +98,21 @@ final class DispatchRepository {
           .addLong(c.offer().priceFen()).addValue(c.offer().etaSeconds()).addString(c.offer().quoteToken())
           .addString(c.platformOrderId()).addString(truncate(c.lastError())).addValue(Times.toDb(now));
     }
-    return conn.preparedQuery(INSERT).execute(row)
-        .compose(x -> d.candidates().isEmpty() ? Future.succeededFuture()
-            : conn.preparedQuery(sql.toString()).execute(candidates))
-        .mapEmpty();
+    return conn.preparedQuery(INSERT).execute(row).compose(inserted -> inserted.rowCount() == 0
+        ? Future.succeededFuture(false)
+        : (d.candidates().isEmpty() ? Future.succeededFuture() : conn.preparedQuery(sql.toString()).execute(candidates))
+            .map(true));
+  }
+
+  /**
+   * A withdraw for an order that has no dispatch yet (the saga compensates before its dispatch step's action landed):
+   * writes a WITHDRAWN dispatch with no candidates (round 0), so the late action finds the row and does nothing.
+   * False when the order has a dispatch already: withdraw that one.
+   */
+  static Future<Boolean> withdrawnFirst(SqlConnection conn, String orderId, String sagaId, Instant now) {
+    return conn.preparedQuery(INSERT).execute(Tuple.of(orderId, sagaId, DispatchStrategy.SEQUENTIAL.name(),
+            Dispatch.State.WITHDRAWN.name(), 0, 0L, "{}", Times.toDb(now), Times.toDb(now)))
+        .map(inserted -> inserted.rowCount() == 1);
   }
 
   /** Writes the rows of {@code stored}'s dispatch that differ from what was read; nothing when nothing changed. */

@@ -18,7 +18,6 @@ import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.saga.SagaBarrier;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -121,16 +120,19 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     List<DispatchCommand> afterCommit = new ArrayList<>();
     JsonObject stored = delivery.toJson();
     stored.remove("quoteToken");
-    return pool.withTransaction(conn -> SagaBarrier.action(conn, step, () -> {
+    // The dispatch row is the step's own barrier (see DispatchRepository.insert): a repeated step, or one a withdraw
+    // overtook, writes nothing and sends nothing. The order's row is locked first, as in every dispatch transition.
+    return pool.withTransaction(conn -> {
           Instant now = Instant.now();
           List<DispatchCommand> commands = dispatch.start();
-          // The order's row is locked before the dispatch's rows are written, as in every dispatch transition.
           return OrderRepository.holding(conn, orderId)
               .compose(order -> DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now))
-              .compose(x -> OrderRepository.dispatching(conn, orderId, now))
-              .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1))
-              .onSuccess(afterCommit::addAll);
-        }))
+              .compose(first -> !first ? Future.succeededFuture(false)
+                  : OrderRepository.dispatching(conn, orderId, now)
+                      .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1))
+                      .onSuccess(afterCommit::addAll)
+                      .map(true));
+        })
         .onSuccess(first -> {
           if (first) {
             dispatcher.count("started", strategy.name());
@@ -146,14 +148,18 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     if (step == null || orderId == null) {
       return ServiceException.fail(INVALID_REQUEST, "step and orderId are required");
     }
-    return pool.withTransaction(conn -> SagaBarrier.compensation(conn, step, () ->
-            dispatcher.transition(conn, orderId, d -> d.withdraw(reason == null ? "order called off" : reason))
-                .onSuccess(done -> {
-                  if (done != null) {
-                    log.info("dispatch withdrawn orderId={} reason={}", orderId, reason);
-                    dispatcher.afterCommit(conn, orderId, done);
-                  }
-                })))
+    // A withdraw that overtakes the dispatch leaves a tombstone the late dispatch finds; otherwise the dispatch is
+    // withdrawn (a repeated withdraw changes nothing).
+    return pool.withTransaction(conn -> OrderRepository.holding(conn, orderId)
+            .compose(order -> DispatchRepository.withdrawnFirst(conn, orderId, step.getSagaId(), Instant.now()))
+            .compose(tombstone -> tombstone ? Future.succeededFuture()
+                : dispatcher.transition(conn, orderId, d -> d.withdraw(reason == null ? "order called off" : reason))
+                    .onSuccess(done -> {
+                      if (done != null) {
+                        log.info("dispatch withdrawn orderId={} reason={}", orderId, reason);
+                        dispatcher.afterCommit(conn, orderId, done);
+                      }
+                    })))
         .mapEmpty();
   }
 

@@ -30,7 +30,7 @@ public final class OrderTimeline {
       + " UNION ALL SELECT 'DISPATCHING', d.created_at, 'dispatch', CONCAT(d.strategy, ': ',"
       + " (SELECT GROUP_CONCAT(p.platform ORDER BY p.position SEPARATOR ', ') FROM courier_placement p"
       + " WHERE p.order_id = d.order_id)), NULL, NULL, NULL, 0, 0, d.created_at"
-      + " FROM courier_dispatch d WHERE d.order_id = ?"
+      + " FROM courier_dispatch d WHERE d.order_id = ? AND d.round > 0"
       + " UNION ALL SELECT state, occurred_at, platform, NULL, raw_status, courier_name, courier_phone, 1, id, received_at"
       + " FROM courier_callback WHERE order_id = ? AND outcome = 'APPLIED'"
       + " ORDER BY recorded_at, kind, id";
