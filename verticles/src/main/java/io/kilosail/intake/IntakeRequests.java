@@ -6,7 +6,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -42,15 +41,11 @@ public final class IntakeRequests {
     } catch (DecodeException | IllegalArgumentException e) {
       throw new InvalidRequestException(Where.BODY, "(body)", "is not valid JSON");
     }
-    if (value instanceof JsonObject object) {
-      return object;
+    JsonObject object = JsonChecks.asObject(value);
+    if (object == null) {
+      throw new InvalidRequestException(Where.BODY, "(body)", "must be a JSON object");
     }
-    if (value instanceof Map<?, ?> map) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> members = (Map<String, Object>) map;
-      return new JsonObject(members);
-    }
-    throw new InvalidRequestException(Where.BODY, "(body)", "must be a JSON object");
+    return object;
   }
 
   /** {@code id} of {@code /v1/orders/{id}}: 1 to 36 characters. */

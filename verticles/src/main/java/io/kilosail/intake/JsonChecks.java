@@ -32,7 +32,15 @@ final class JsonChecks {
 
   /** A required object member. */
   static JsonObject object(JsonObject json, String parent, String name) {
-    Object value = present(json, parent, name);
+    JsonObject object = asObject(present(json, parent, name));
+    if (object == null) {
+      throw invalid(parent, name, "must be an object");
+    }
+    return object;
+  }
+
+  /** A decoded JSON value as an object (Jackson decodes nested objects as maps); null when it is not one. */
+  static JsonObject asObject(Object value) {
     if (value instanceof JsonObject object) {
       return object;
     }
@@ -41,7 +49,7 @@ final class JsonChecks {
       Map<String, Object> members = (Map<String, Object>) map;
       return new JsonObject(members);
     }
-    throw invalid(parent, name, "must be an object");
+    return null;
   }
 
   /** additionalProperties: false. */
