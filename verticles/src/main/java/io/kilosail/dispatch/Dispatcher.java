@@ -227,30 +227,30 @@ public final class Dispatcher {
   Future<List<DispatchCommand>> durableEffects(SqlConnection conn, Dispatch d, List<DispatchCommand> commands,
                                                        Instant now, int checkAttempt) {
     List<DispatchCommand> afterCommit = new ArrayList<>();
+    // The transition's timers (a placement's check, the round's acceptance timeout) go in one statement at the end.
+    List<DurableTimers.Timer> timers = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     String orderId = d.orderId();
     for (DispatchCommand command : commands) {
       if (command instanceof Place place) {
         afterCommit.add(command);
         if (checkAttempt <= settings.placementChecks()) {
-          chain = chain.compose(x -> armPlacementCheck(conn, orderId, place.platform(), d.round(), checkAttempt, now));
+          timers.add(placementCheck(orderId, place.platform(), d.round(), checkAttempt, now));
         }
       } else if (command instanceof Cancel) {
         afterCommit.add(command);
+      } else if (command instanceof ArmTimeout arm) {
+        timers.add(new DurableTimers.Timer(timerKeyPrefix(orderId) + arm.round(), now.plusMillis(arm.afterMs()),
+            Topics.DISPATCH_TIMERS, Envelope.create(ACCEPTANCE_TIMEOUT, "order", orderId,
+                new JsonObject().put("orderId", orderId).put("round", arm.round()))));
       } else {
         chain = chain.compose(x -> durableEffect(conn, d.orderId(), command, now));
       }
     }
-    return chain.map(afterCommit);
+    return chain.compose(x -> DurableTimers.scheduleAll(conn, timers)).map(afterCommit);
   }
 
   private Future<Void> durableEffect(SqlConnection conn, String orderId, DispatchCommand command, Instant now) {
-    if (command instanceof ArmTimeout arm) {
-      return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + arm.round(), now.plusMillis(arm.afterMs()),
-              Topics.DISPATCH_TIMERS, Envelope.create(ACCEPTANCE_TIMEOUT, "order", orderId,
-                  new JsonObject().put("orderId", orderId).put("round", arm.round())))
-          .mapEmpty();
-    }
     if (command instanceof Assigned assigned) {
       // A courier holds the order: the round's acceptance timeout and the placement checks have nothing left to do.
       return DurableTimers.cancelMatching(conn, timerKeyPrefix(orderId) + "%")
@@ -274,13 +274,11 @@ public final class Dispatcher {
    * The placement is sent after the commit; if its answer is not stored by then (lost, or this node died first), the
    * check sends it again. Committed with the placement's decision, so a node dying in between loses nothing.
    */
-  private Future<Void> armPlacementCheck(SqlConnection conn, String orderId, String platform, int round, int attempt,
-                                         Instant now) {
-    return DurableTimers.schedule(conn, timerKeyPrefix(orderId) + round + ":" + platform + ":check" + attempt,
-            now.plus(settings.placementCheck()), Topics.DISPATCH_TIMERS, Envelope.create(PLACEMENT_CHECK, "order", orderId,
-                new JsonObject().put("orderId", orderId).put("platform", platform).put("round", round)
-                    .put("attempt", attempt)))
-        .mapEmpty();
+  private DurableTimers.Timer placementCheck(String orderId, String platform, int round, int attempt, Instant now) {
+    return new DurableTimers.Timer(timerKeyPrefix(orderId) + round + ":" + platform + ":check" + attempt,
+        now.plus(settings.placementCheck()), Topics.DISPATCH_TIMERS, Envelope.create(PLACEMENT_CHECK, "order", orderId,
+            new JsonObject().put("orderId", orderId).put("platform", platform).put("round", round)
+                .put("attempt", attempt)));
   }
 
   private Future<Void> disarmPlacementChecks(SqlConnection conn, String orderId, String platform) {

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Durable timers, used inside the caller's transaction like the {@link Outbox}: "publish this message at that
@@ -43,6 +44,34 @@ public final class DurableTimers {
         .recover(e -> e instanceof MySQLException m && m.getErrorCode() == DUPLICATE_KEY
             ? Future.succeededFuture(false)
             : Future.failedFuture(e));
+  }
+
+  /** A timer to schedule: {@code envelope} for {@code topic} at {@code dueAt}, named {@code key}. */
+  public record Timer(String key, Instant dueAt, String topic, Envelope envelope) {
+  }
+
+  /**
+   * Schedules several timers in one multi-row statement (one round trip, one write however many); a timer whose key is
+   * scheduled already is left as it is, like {@link #schedule}.
+   */
+  public static Future<Void> scheduleAll(SqlConnection conn, List<Timer> timers) {
+    if (timers.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    StringBuilder sql = new StringBuilder("INSERT IGNORE INTO durable_timer (timer_key, topic, message_key,"
+        + " message_type, envelope, due_at, created_at) VALUES");
+    Tuple rows = Tuple.tuple();
+    Object now = Times.toDb(Instant.now());
+    for (Timer t : timers) {
+      if (t.key() == null || t.key().isBlank() || t.key().length() > 191) {
+        return Future.failedFuture(new IllegalArgumentException("timerKey must be 1..191 characters"));
+      }
+      sql.append(rows.size() == 0 ? " " : ", ").append("(?, ?, ?, ?, ?, ?, ?)");
+      rows.addString(t.key()).addString(t.topic()).addString(t.envelope().aggregateId())
+          .addString(t.envelope().type()).addString(EnvelopeCodec.encode(t.envelope()))
+          .addValue(Times.toDb(t.dueAt())).addValue(now);
+    }
+    return conn.preparedQuery(sql.toString()).execute(rows).mapEmpty();
   }
 
   /**
