@@ -21,8 +21,9 @@ import java.util.TreeSet;
  * The transactional outbox, used by domain code inside its own transaction:
  *
  * <pre>{@code
- * pool.withTransaction(conn -> orders.insert(conn, order)
- *     .compose(x -> Outbox.add(conn, Topics.ORDER_EVENTS, Envelope.create("order.accepted", "order", id, payload))));
+ * pool.withTransaction(conn -> checkouts.move(conn, id, next)
+ *     .compose(x -> Outbox.add(conn, Topics.CHECKOUT_EVENTS, Envelope.create(Topics.CHECKOUT_STATE_CHANGED,
+ *         "checkout", id, payload))));
  * }</pre>
  *
  * <p>The row commits or rolls back with the business rows: no event without its commit, no commit without its event.
