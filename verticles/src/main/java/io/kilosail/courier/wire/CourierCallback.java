@@ -15,6 +15,7 @@ import java.time.Instant;
  * @param courierName     null when the platform sent none
  * @param penaltyFen      what the platform charges us, when it says so (Shansong's {@code deductAmount}); else null
  * @param occurredAt      when the platform says the change happened
+ * @param riderPosition   where the courier was (GCJ-02), when the platform says; else null
  */
 public record CourierCallback(
     CourierPlatform platform,
@@ -25,7 +26,14 @@ public record CourierCallback(
     String courierName,
     String courierPhone,
     Long penaltyFen,
-    Instant occurredAt) {
+    Instant occurredAt,
+    GeoPoint riderPosition) {
+
+  /** A callback that carries no rider position. */
+  public CourierCallback(CourierPlatform platform, String platformOrderId, String orderId, CourierState state,
+      String rawStatus, String courierName, String courierPhone, Long penaltyFen, Instant occurredAt) {
+    this(platform, platformOrderId, orderId, state, rawStatus, courierName, courierPhone, penaltyFen, occurredAt, null);
+  }
 
   /** Identifies this event across the platform's retries and duplicates (same order, same status, same moment). */
   public String dedupKey() {

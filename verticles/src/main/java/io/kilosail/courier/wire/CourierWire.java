@@ -37,6 +37,19 @@ public interface CourierWire {
 
   CourierCancelled readCancel(String responseBody);
 
+  /**
+   * The request asking the platform what it knows of one order (its order-detail query), by kilosail's order id and,
+   * when known, the platform's own ({@code platformOrderId} is null when the create's answer never came). Until a wire
+   * implements it, callers treat the outcome as unknown and fall back to repeating the idempotent create.
+   */
+  default CourierHttpRequest orderDetail(String orderId, String platformOrderId) {
+    throw new UnsupportedOperationException(platform().id() + " has no order-detail query yet");
+  }
+
+  default CourierOrderDetail readOrderDetail(String responseBody) {
+    throw new UnsupportedOperationException(platform().id() + " has no order-detail query yet");
+  }
+
   /** True only when the callback carries this platform's valid signature over exactly these bytes. */
   boolean verifyCallback(CourierInbound inbound);
 
