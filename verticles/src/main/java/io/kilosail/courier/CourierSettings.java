@@ -90,8 +90,22 @@ public record CourierSettings(Map<CourierPlatform, Platform> platforms) {
           text(c, platform, "shopId"), text(c, platform, "appSecret")), clock);
       case SF -> new SfWire(new SfWire.Credentials(text(c, platform, "devId"), text(c, platform, "devKey"),
           text(c, platform, "shopId")), clock);
-      case FENGNIAO -> new FengniaoWire(new FengniaoWire.Credentials(text(c, platform, "appId"),
-          text(c, platform, "appSecret"), text(c, platform, "merchantId")), clock);
+      case FENGNIAO -> {
+        // The first access token comes from the merchant's authorisation code, or from a refresh token kept from an
+        // earlier grant; after that the tokens renew themselves (FengniaoTokens).
+        FengniaoWire.TokenGrant bootstrap;
+        if (c.getValue("refreshToken") instanceof String refresh && !refresh.isBlank()) {
+          bootstrap = FengniaoWire.TokenGrant.refreshToken(refresh);
+        } else if (c.getValue("authorizationCode") instanceof String code && !code.isBlank()) {
+          bootstrap = FengniaoWire.TokenGrant.authorizationCode(code);
+        } else {
+          throw new SettingException("couriers.fengniao.authorizationCode",
+              "missing; set the merchant's authorisation code (or couriers.fengniao.refreshToken)");
+        }
+        yield new FengniaoWire(new FengniaoWire.Credentials(text(c, platform, "appId"),
+            text(c, platform, "appSecret"), text(c, platform, "merchantId"), text(c, platform, "storeCode"),
+            bootstrap), clock);
+      }
     };
     ConfigSection section = ConfigSection.of("couriers." + platform.id(), c);
     ConfigSection circuit = section.section("circuit");

@@ -51,4 +51,29 @@ class CourierSettingsTest {
         .put("uu", new JsonObject().put("appId", "a"))), Clock.systemUTC()))
         .isInstanceOf(SettingException.class).hasMessageContaining("KILOSAIL_COURIER_UU_SECRET");
   }
+  @Test
+  void sfAndFengniaoNameWhatTheMerchantMustObtain() {
+    JsonObject fengniao = new JsonObject().put("appId", "a").put("appSecret", "s").put("merchantId", "m")
+        .put("storeCode", "st").put("authorizationCode", "code");
+    CourierSettings ok = CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("sf", new JsonObject().put("devId", "d").put("devKey", "k").put("shopId", "sf-shop"))
+        .put("fengniao", fengniao)), Clock.systemUTC());
+    assertThat(ok.platforms()).containsOnlyKeys(CourierPlatform.SF, CourierPlatform.FENGNIAO);
+
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("sf", new JsonObject().put("devId", "d").put("devKey", "k"))), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("couriers.sf.shopId");
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("fengniao", fengniao.copy().put("storeCode", " "))), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("couriers.fengniao.storeCode");
+    JsonObject noGrant = fengniao.copy();
+    noGrant.remove("authorizationCode");
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("fengniao", noGrant)), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("couriers.fengniao.authorizationCode")
+        .hasMessageContaining("refreshToken");
+    assertThat(CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("fengniao", noGrant.copy().put("refreshToken", "r"))), Clock.systemUTC()).platforms())
+        .containsOnlyKeys(CourierPlatform.FENGNIAO);
+  }
 }

@@ -3,15 +3,19 @@ package io.kilosail.courier.gateway;
 import io.kilosail.contracts.courier.CourierGateway;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.courier.CourierSettings;
+import io.kilosail.courier.wire.FengniaoWire;
+import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.redis.client.Redis;
 import io.vertx.serviceproxy.ServiceBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +34,8 @@ public class CourierGatewayVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(CourierGatewayVerticle.class);
 
   private WebClient web;
+  /** Only for Fengniao's shared token; null when Fengniao is not configured or the node has no Redis. */
+  private Redis redis;
   private Map<CourierPlatform, CourierPlatformClient> clients;
   private MessageConsumer<JsonObject> consumer;
   private CourierGatewayService service;
@@ -43,12 +49,35 @@ public class CourierGatewayVerticle extends VerticleBase {
     // Keep-alive pools per platform host; the platforms are few, so the default pool size per host is plenty.
     web = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(2_000));
     clients = new EnumMap<>(CourierPlatform.class);
-    settings.platforms().forEach((platform, s) -> clients.put(platform, new CourierPlatformClient(vertx, web, s, registry)));
+    settings.platforms().forEach((platform, s) -> clients.put(platform,
+        new CourierPlatformClient(vertx, web, s, registry, tokensFor(s))));
     service = new CourierGatewayService(clients);
     consumer = new ServiceBinder(vertx).setAddress(CourierGateway.ADDRESS).register(CourierGateway.class, service);
     return consumer.completion().onSuccess(x -> settings.platforms().values().forEach(s ->
         log.info("courier gateway platform={} baseUrl={} timeoutMs={} maxFailures={} resetTimeoutMs={}",
             s.platform().id(), s.baseUrl(), s.timeoutMs(), s.circuit().maxFailures(), s.circuit().resetTimeoutMs())));
+  }
+
+  /**
+   * Fengniao's token holder, sharing the token through Redis when the node has one ({@code redis.url}); other
+   * platforms need none.
+   */
+  private FengniaoTokens tokensFor(CourierSettings.Platform platform) {
+    if (!(platform.wire() instanceof FengniaoWire fengniao)) {
+      return null;
+    }
+    String redisUrl = config().getJsonObject("redis", new JsonObject()).getString("url");
+    if (redisUrl != null && redis == null) {
+      redis = Clients.redis(vertx, redisUrl);
+    } else if (redisUrl == null) {
+      log.warn("no redis.url: the Fengniao token is kept on this node only");
+    }
+    FengniaoTokens.Sender sender = request -> web.postAbs(platform.baseUrl() + request.pathAndQuery())
+        .timeout(platform.timeoutMs())
+        .putHeader("Content-Type", request.contentType())
+        .sendBuffer(Buffer.buffer(request.body()))
+        .map(response -> response.bodyAsString() == null ? "" : response.bodyAsString());
+    return new FengniaoTokens(vertx, redis, fengniao, sender, Clock.systemUTC(), NodeConfig.fromJson(config()).id());
   }
 
   /** The clients this verticle built, so the quote verticle on the same node can run a {@link QuoteCollector}. */
@@ -72,6 +101,9 @@ public class CourierGatewayVerticle extends VerticleBase {
           }
           clients.values().forEach(CourierPlatformClient::close);
           web.close();
+          if (redis != null) {
+            redis.close();
+          }
         });
   }
 }

@@ -6,12 +6,14 @@ import io.kilosail.courier.CourierSettings;
 import io.kilosail.courier.wire.CourierCancelRequest;
 import io.kilosail.courier.wire.CourierCancelled;
 import io.kilosail.courier.wire.CourierHttpRequest;
+import io.kilosail.courier.wire.CourierOrderDetail;
 import io.kilosail.courier.wire.CourierOrderPlaced;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierQuote;
 import io.kilosail.courier.wire.CourierRejectedException;
 import io.kilosail.courier.wire.CourierWire;
 import io.kilosail.courier.wire.CourierWireException;
+import io.kilosail.courier.wire.FengniaoWire;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,6 +49,9 @@ import java.util.function.Function;
  * <p>Meters (node registry): {@code kilosail.courier.calls} (platform, operation, outcome = ok or the failure name),
  * {@code kilosail.courier.call.duration} (platform, operation), {@code kilosail.courier.circuit.state} (platform;
  * 0 closed, 1 half-open, 2 open).
+ *
+ * <p>Fengniao needs an OAuth access token on every request: with {@link FengniaoTokens} the client binds the current
+ * token to the wire before building a request, and when Fengniao refuses the token it renews it and sends once more.
  */
 public final class CourierPlatformClient {
 
@@ -57,8 +62,19 @@ public final class CourierPlatformClient {
   private final CircuitBreaker breaker;
   private final MeterRegistry registry;
   private final Gauge circuitGauge;
+  /** Fengniao's token holder; null for the platforms that sign without a token. */
+  private final FengniaoTokens tokens;
 
   public CourierPlatformClient(Vertx vertx, WebClient web, CourierSettings.Platform settings, MeterRegistry registry) {
+    this(vertx, web, settings, registry, null);
+  }
+
+  public CourierPlatformClient(Vertx vertx, WebClient web, CourierSettings.Platform settings, MeterRegistry registry,
+                               FengniaoTokens tokens) {
+    if (tokens == null && settings.wire() instanceof FengniaoWire) {
+      throw new IllegalArgumentException("Fengniao calls need its token holder (FengniaoTokens)");
+    }
+    this.tokens = tokens;
     this.settings = settings;
     this.web = web;
     this.registry = registry;
@@ -99,15 +115,29 @@ public final class CourierPlatformClient {
   }
 
   public Future<CourierQuote> quote(CourierOrderRequest order) {
-    return call("quote", () -> settings.wire().quote(order), settings.wire()::readQuote);
+    return call("quote", wire -> wire.quote(order), settings.wire()::readQuote);
   }
 
   public Future<CourierOrderPlaced> placeOrder(CourierOrderRequest order) {
-    return call("create", () -> settings.wire().createOrder(order), settings.wire()::readCreateOrder);
+    return call("create", wire -> wire.createOrder(order), settings.wire()::readCreateOrder);
   }
 
+  /**
+   * Cancels; Fengniao in its two steps: {@code preCancelOrder} states the cost, {@code cancelOrder} accepts it, and
+   * that stated cost is the penalty reported.
+   */
   public Future<CourierCancelled> cancel(CourierCancelRequest cancel) {
-    return call("cancel", () -> settings.wire().cancel(cancel), settings.wire()::readCancel);
+    if (settings.wire() instanceof FengniaoWire fengniao) {
+      return call("precancel", wire -> ((FengniaoWire) wire).preCancel(cancel), fengniao::readPreCancel)
+          .compose(cost -> call("cancel", wire -> ((FengniaoWire) wire).cancel(cancel, cost), fengniao::readCancel)
+              .map(done -> new CourierCancelled(done.platformOrderId(), cost)));
+    }
+    return call("cancel", wire -> wire.cancel(cancel), settings.wire()::readCancel);
+  }
+
+  /** What the platform knows of the order (its order-detail query); {@code platformOrderId} may be null. */
+  public Future<CourierOrderDetail> orderDetail(String orderId, String platformOrderId) {
+    return call("detail", wire -> wire.orderDetail(orderId, platformOrderId), settings.wire()::readOrderDetail);
   }
 
   /** Forgets the breaker (its timers) and the gauge; the WebClient belongs to whoever created it. */
@@ -116,12 +146,41 @@ public final class CourierPlatformClient {
     registry.remove(circuitGauge);
   }
 
-  private <T> Future<T> call(String operation, java.util.function.Supplier<CourierHttpRequest> build,
+  private <T> Future<T> call(String operation, Function<CourierWire, CourierHttpRequest> build,
                              Function<String, T> reader) {
+    if (tokens == null) {
+      return attempt(operation, settings.wire(), build, reader);
+    }
+    FengniaoWire fengniao = (FengniaoWire) settings.wire();
+    return tokens.accessToken()
+        .recover(err -> Future.failedFuture(tokenFailure(err)))
+        .compose(token -> attempt(operation, fengniao.withAccessToken(token), build, reader)
+            .recover(err -> !isTokenRejection(err) ? Future.failedFuture(err)
+                : tokens.renewAfterRejection(token)
+                    .recover(renewal -> Future.failedFuture(tokenFailure(renewal)))
+                    .compose(renewed -> attempt(operation, fengniao.withAccessToken(renewed), build, reader))));
+  }
+
+  /** No token, so the request was never sent: a refusal of the token request, or the platform unreachable. */
+  private ServiceException tokenFailure(Throwable err) {
+    if (err instanceof CourierRejectedException rejected) {
+      return failure(CourierGateway.REJECTED, "Fengniao refused the token request: " + rejected.getMessage(),
+          new JsonObject().put("platformCode", rejected.code()));
+    }
+    return failure(CourierGateway.PLATFORM_DOWN, "no Fengniao access token: " + err.getMessage(), null);
+  }
+
+  private static boolean isTokenRejection(Throwable err) {
+    return err instanceof ServiceException e && e.failureCode() == CourierGateway.REJECTED && e.getDebugInfo() != null
+        && FengniaoWire.isTokenRejection(e.getDebugInfo().getString("platformCode"));
+  }
+
+  private <T> Future<T> attempt(String operation, CourierWire wire, Function<CourierWire, CourierHttpRequest> build,
+                                Function<String, T> reader) {
     long started = System.nanoTime();
     CourierHttpRequest request;
     try {
-      request = build.get();
+      request = build.apply(wire);
     } catch (RuntimeException e) {
       // The wire refused to sign it (a null field it needs): our request is wrong, the platform was never asked.
       return record(operation, started, Future.failedFuture(failure(CourierGateway.INVALID_REQUEST,

@@ -29,13 +29,14 @@ class CourierStatusMappingTest {
       "50", DELIVERED, "60", CANCELLED);
   private static final Map<String, CourierState> SF = Map.of("10", ACCEPTED, "12", ARRIVED_AT_SHOP, "15", PICKED_UP,
       "17", DELIVERED, "2", CANCELLED, "22", CREATED, "91", ABNORMAL);
-  private static final Map<String, CourierState> FENGNIAO = Map.of("0", CREATED, "1", CREATED, "20", ACCEPTED,
+  private static final Map<String, CourierState> FENGNIAO = Map.of("1", CREATED, "20", ACCEPTED,
       "80", ARRIVED_AT_SHOP, "2", PICKED_UP, "3", DELIVERED, "4", CANCELLED, "5", ABNORMAL);
 
   private final UuWire uu = new UuWire(new UuWire.Credentials("a", "k"), WireVectors.CLOCK);
   private final ShansongWire shansong = new ShansongWire(new ShansongWire.Credentials("c", "s", "k"), WireVectors.CLOCK);
   private final SfWire sf = new SfWire(new SfWire.Credentials("d", "k", "s"), WireVectors.CLOCK);
-  private final FengniaoWire fengniao = new FengniaoWire(new FengniaoWire.Credentials("a", "k", "m"), WireVectors.CLOCK);
+  private final FengniaoWire fengniao = new FengniaoWire(new FengniaoWire.Credentials("a", "k", "m", "st",
+      FengniaoWire.TokenGrant.authorizationCode("c")), WireVectors.CLOCK);
 
   private static Function<String, CourierInbound> uuCallback() {
     return status -> CourierInbound.ofBody(new JsonObject().put("biz", new JsonObject().put("orderCode", "P")
