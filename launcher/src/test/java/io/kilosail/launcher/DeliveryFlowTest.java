@@ -59,18 +59,19 @@ class DeliveryFlowTest {
 
   @Test
   void eachStrategyDeliversAnOrderEndToEndWithTheCourierItPicks() throws Exception {
+    // SF and Fengniao state no delivery time in their answers (no source shows one): FASTEST ranks them last.
     node.behave("uu", new JsonObject().put("priceFen", 900).put("etaSeconds", 1800));
-    node.behave("shansong", new JsonObject().put("priceFen", 800).put("etaSeconds", 1500));
-    node.behave("sf", new JsonObject().put("priceFen", 1200).put("etaSeconds", 600));
-    node.behave("fengniao", new JsonObject().put("priceFen", 1000).put("etaSeconds", 1200));
+    node.behave("shansong", new JsonObject().put("priceFen", 1100).put("etaSeconds", 600));
+    node.behave("sf", new JsonObject().put("priceFen", 1200));
+    node.behave("fengniao", new JsonObject().put("priceFen", 800));
 
     String sequential = node.push("shanghai");
     String fastest = node.push("beijing");
     String cheapest = node.push("shenzhen");
 
     node.assertDeliveredBy(sequential, "uu", 900);
-    node.assertDeliveredBy(fastest, "sf", 1200);
-    node.assertDeliveredBy(cheapest, "shansong", 800);
+    node.assertDeliveredBy(fastest, "shansong", 1100);
+    node.assertDeliveredBy(cheapest, "fengniao", 800);
     JsonObject order = node.order(sequential);
     assertThat(node.states(order)).containsExactly("CREATED", "DISPATCHING", "ACCEPTED", "ARRIVED_AT_SHOP", "PICKED_UP",
         "DELIVERED");
@@ -179,6 +180,28 @@ class DeliveryFlowTest {
     } finally {
       for (String platform : PLATFORMS) {
         node.behave(platform, new JsonObject().put("noCourierProbability", 0.0));
+      }
+    }
+  }
+
+  @Test
+  void anSfReturnToTheMerchantEndsTheOrderWithoutADelivery() throws Exception {
+    // SF is the cheapest; its rider picks the goods up and brings them back (complete callback, receipt_type 2).
+    for (String platform : PLATFORMS) {
+      node.behave(platform, new JsonObject().put("priceFen", platform.equals("sf") ? 500 : 2000));
+    }
+    node.behave("sf", new JsonObject().put("returnProbability", 1.0));
+    try {
+      String orderId = node.push("shenzhen");
+      JsonObject order = node.awaitState(orderId, "CANCELLED");
+      assertThat(node.states(order)).contains("PICKED_UP").doesNotContain("DELIVERED").endsWith("CANCELLED");
+      JsonObject atSf = node.simulatorOrders("sf", orderId).getJsonObject(0);
+      assertThat(atSf.getBoolean("returnedToMerchant")).isTrue();
+      assertThat(atSf.getString("lastEvent")).isEqualTo("DELIVERED");
+    } finally {
+      node.behave("sf", new JsonObject().put("returnProbability", 0.0));
+      for (String platform : PLATFORMS) {
+        node.behave(platform, new JsonObject().put("priceFen", 1000));
       }
     }
   }

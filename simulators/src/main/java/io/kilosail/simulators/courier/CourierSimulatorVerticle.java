@@ -76,6 +76,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
     long downUntilMillis;
     /** Platform API requests received (503s included), so a test can tell whether a caller sent one at all. */
     long requests;
+    /** Token requests (Fengniao's OAuth endpoint), kept apart so {@link #requests} counts business calls only. */
+    long tokenRequests;
     final Map<String, Quote> quotes = bounded(MAX_REMEMBERED);
     final Map<String, SimOrder> orders = bounded(MAX_REMEMBERED);
     /** Live (unfinished) orders by our order id, so a repeated create answers with the same order. */
@@ -98,6 +100,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
           .put("downForMs", Math.max(0, downUntilMillis - now))
           .put("liveOrders", liveByOrderId.size())
           .put("requests", requests)
+          .put("tokenRequests", tokenRequests)
           .put("behaviour", behaviour.toJson());
     }
   }
@@ -192,7 +195,11 @@ public class CourierSimulatorVerticle extends VerticleBase {
   private void handle(PlatformState state, SimOperation operation, RoutingContext ctx) {
     PlatformDialect dialect = state.dialect;
     long now = System.currentTimeMillis();
-    state.requests++;
+    if (operation == SimOperation.TOKEN) {
+      state.tokenRequests++;
+    } else {
+      state.requests++;
+    }
     if (state.isDown(now)) {
       problem(ctx, 503, "platform-down", dialect.platform().id() + " is down for another "
           + (state.downUntilMillis - now) + " ms (simulated)");
@@ -207,6 +214,9 @@ public class CourierSimulatorVerticle extends VerticleBase {
         case QUOTE -> quote(state, payload);
         case CREATE -> create(state, payload);
         case CANCEL -> cancel(state, payload);
+        case PRE_CANCEL -> preCancel(state, payload);
+        case ORDER_DETAIL -> orderDetail(state, payload);
+        case TOKEN -> dialect.tokenAnswer(payload);
       };
     } catch (SimRefusal refusal) {
       log.info("courier simulator refused platform={} operation={} status={} reason={}",
@@ -290,14 +300,57 @@ public class CourierSimulatorVerticle extends VerticleBase {
       }
       throw dialect.refusal(409, "order " + platformOrderId + " is already " + order.lastEvent);
     }
+    long penalty = penaltyNow(state, order);
+    dialect.checkCancel(payload, penalty);
+    order.penaltyFen = penalty;
+    emit(state, order, SimEvent.CANCELLED_BY_MERCHANT);
+    return dialect.cancelAnswer(order, order.penaltyFen);
+  }
+
+  /** What cancelling the order now would cost, by how far its courier got. */
+  private static long penaltyNow(PlatformState state, SimOrder order) {
     SimBehaviour behaviour = state.behaviour;
-    order.penaltyFen = order.lastEvent == null ? 0 : switch (order.lastEvent) {
+    return order.lastEvent == null ? 0 : switch (order.lastEvent) {
       case ACCEPTED, ARRIVED_AT_SHOP -> behaviour.cancelPenaltyAcceptedFen();
       case PICKED_UP, ABNORMAL -> behaviour.cancelPenaltyPickedUpFen();
       default -> 0;
     };
-    emit(state, order, SimEvent.CANCELLED_BY_MERCHANT);
-    return dialect.cancelAnswer(order, order.penaltyFen);
+  }
+
+  /** Fengniao's preCancelOrder: the cost of cancelling now, changing nothing. */
+  private String preCancel(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String platformOrderId = dialect.platformOrderIdOfCancel(payload);
+    SimOrder order = state.orders.get(platformOrderId);
+    if (order == null) {
+      throw dialect.refusal(404, "no order " + platformOrderId);
+    }
+    if (order.finished && order.lastEvent != SimEvent.CANCELLED_BY_MERCHANT) {
+      throw dialect.refusal(409, "order " + platformOrderId + " is already " + order.lastEvent);
+    }
+    return dialect.preCancelAnswer(order, order.finished ? order.penaltyFen : penaltyNow(state, order));
+  }
+
+  /** The order-detail query, by the platform's order id or by ours (the newest order placed for it). */
+  private String orderDetail(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String platformOrderId = dialect.platformOrderIdOfDetail(payload);
+    String orderId = dialect.orderIdOfDetail(payload);
+    SimOrder order = platformOrderId != null ? state.orders.get(platformOrderId) : null;
+    if (order == null && orderId != null) {
+      order = state.liveByOrderId.get(orderId);
+      if (order == null) {
+        for (SimOrder candidate : state.orders.values()) {
+          if (orderId.equals(candidate.orderId)) {
+            order = candidate;
+          }
+        }
+      }
+    }
+    if (order == null) {
+      throw dialect.refusal(404, "no order " + (platformOrderId != null ? platformOrderId : orderId));
+    }
+    return dialect.orderDetailAnswer(order);
   }
 
   // ---------------------------------------------------------------- order lifecycle
@@ -349,6 +402,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
       emit(state, order, SimEvent.PICKED_UP);
       later(state.behaviour.deliverDelayMs(), () -> {
         if (!order.finished) {
+          order.returnedToMerchant = random.nextDouble() < state.behaviour.returnProbability();
           emit(state, order, SimEvent.DELIVERED);
         }
       });
@@ -458,7 +512,9 @@ public class CourierSimulatorVerticle extends VerticleBase {
         state.quotes.clear();
         state.liveByOrderId.clear();
         state.downUntilMillis = 0;
+        state.tokenRequests = 0;
         state.behaviour = SimBehaviour.fromConfig(state.configuredBehaviour);
+        state.dialect.reset();
       });
       food.reset();
       stripe.reset();
@@ -509,6 +565,10 @@ public class CourierSimulatorVerticle extends VerticleBase {
           if (order.finished) {
             problem(ctx, 409, "order-finished", "order " + order.platformOrderId + " is already " + order.lastEvent);
             return;
+          }
+          if (event == SimEvent.DELIVERED) {
+            order.returnedToMerchant = Boolean.TRUE.equals(body.getValue("returnedToMerchant"))
+                || random.nextDouble() < state.behaviour.returnProbability();
           }
           if (event == SimEvent.ACCEPTED && order.courierName == null) {
             order.courierName = "骑手" + (100 + random.nextInt(900));

@@ -49,6 +49,40 @@ abstract class PlatformDialect {
 
   abstract String cancelAnswer(SimOrder order, long penaltyFen);
 
+  // ---- calls only some platforms have; a platform without one answers 404 in its own format ----
+
+  /** The platform's order id in an order-detail query, or null when the query names ours. */
+  String platformOrderIdOfDetail(JsonObject payload) {
+    throw refusal(404, platform().id() + " has no order-detail query in this simulator");
+  }
+
+  /** Our order id in an order-detail query, or null when it names the platform's. */
+  String orderIdOfDetail(JsonObject payload) {
+    return null;
+  }
+
+  String orderDetailAnswer(SimOrder order) {
+    throw refusal(404, platform().id() + " has no order-detail query in this simulator");
+  }
+
+  /** The answer to a pre-cancel (Fengniao's preCancelOrder): what cancelling now would cost. */
+  String preCancelAnswer(SimOrder order, long penaltyFen) {
+    throw refusal(404, platform().id() + " has no pre-cancel");
+  }
+
+  /** Checks a cancel against the penalty it would cost (Fengniao's must repeat the stated cost). */
+  void checkCancel(JsonObject payload, long penaltyFen) {
+  }
+
+  /** The answer of a token endpoint (Fengniao's OAuth). */
+  String tokenAnswer(JsonObject payload) {
+    throw refusal(404, platform().id() + " has no token endpoint");
+  }
+
+  /** Forgets what the dialect itself keeps (Fengniao's issued tokens), with the control reset. */
+  void reset() {
+  }
+
   /** A refusal in the platform's error format: 400 for a bad request, 401 for a bad signature, 409 for a bad state. */
   abstract SimRefusal refusal(int httpStatus, String reason);
 

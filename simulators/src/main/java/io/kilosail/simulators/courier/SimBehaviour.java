@@ -35,6 +35,9 @@ final class SimBehaviour {
     field("noCourierProbability", Kind.PROBABILITY, 0.0);
     field("giveUpProbability", Kind.PROBABILITY, 0.0);
     field("courierCancelProbability", Kind.PROBABILITY, 0.0);
+    // The courier brings the goods back to the merchant instead of delivering (the delivery event says so where the
+    // platform reports it: SF's complete callback with receipt_type 2).
+    field("returnProbability", Kind.PROBABILITY, 0.0);
     field("cancelPenaltyAcceptedFen", Kind.NON_NEGATIVE, 200L);
     field("cancelPenaltyPickedUpFen", Kind.NON_NEGATIVE, 500L);
     field("duplicateCallbacks", Kind.COUNT, 0L);
@@ -124,6 +127,7 @@ final class SimBehaviour {
   double noCourierProbability() { return values.getDouble("noCourierProbability"); }
   double giveUpProbability() { return values.getDouble("giveUpProbability"); }
   double courierCancelProbability() { return values.getDouble("courierCancelProbability"); }
+  double returnProbability() { return values.getDouble("returnProbability"); }
   long cancelPenaltyAcceptedFen() { return values.getLong("cancelPenaltyAcceptedFen"); }
   long cancelPenaltyPickedUpFen() { return values.getLong("cancelPenaltyPickedUpFen"); }
   int duplicateCallbacks() { return values.getLong("duplicateCallbacks").intValue(); }

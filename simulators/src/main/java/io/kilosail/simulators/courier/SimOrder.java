@@ -18,6 +18,8 @@ final class SimOrder {
   String courierName;
   String courierPhone;
   long penaltyFen;
+  /** The courier brought the goods back to the merchant instead of delivering them (SF reports it; see SimBehaviour). */
+  boolean returnedToMerchant;
   /** A callback held back to be sent after the next one, when out-of-order delivery is on. */
   SimCallback heldBack;
   final JsonArray sent = new JsonArray();
@@ -40,6 +42,7 @@ final class SimOrder {
         .put("lastEvent", lastEvent == null ? null : lastEvent.name())
         .put("finished", finished)
         .put("penaltyFen", penaltyFen)
+        .put("returnedToMerchant", returnedToMerchant)
         .put("callbacks", sent.copy());
   }
 }

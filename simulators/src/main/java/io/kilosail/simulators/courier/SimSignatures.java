@@ -33,12 +33,12 @@ final class SimSignatures {
     return Base64.getEncoder().encodeToString(hexMd5.getBytes(StandardCharsets.US_ASCII));
   }
 
-  /** Fengniao v3: hex(SHA256(appSecret + "k=v&k=v" over every field but signature, sorted by key)). */
+  /** Fengniao v3: hex(SHA256(appSecret + "k=v&k=v" over every non-empty field but signature, sorted by key)). */
   static String fengniao(String appSecret, Map<String, String> fields) {
     StringBuilder plain = new StringBuilder(appSecret);
     boolean first = true;
     for (Map.Entry<String, String> field : new TreeMap<>(fields).entrySet()) {
-      if (field.getKey().equals("signature")) {
+      if (field.getKey().equals("signature") || field.getValue() == null || field.getValue().isEmpty()) {
         continue;
       }
       plain.append(first ? "" : "&").append(field.getKey()).append('=').append(field.getValue());

@@ -53,7 +53,8 @@ class CourierGatewayTest {
       .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
       .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
       .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key").put("shopId", "sf-shop"))
-      .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m"));
+      .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m")
+          .put("storeCode", "fn-store").put("authorizationCode", "fn-authorisation"));
 
   private WebClient client;
   private int simulatorPort;
@@ -219,17 +220,19 @@ class CourierGatewayTest {
               assertThat(placed.getPlatformOrderId()).isNotBlank();
               assertThat(placed.getOrderId()).isEqualTo(orderId);
             });
-            // Shansong states a penalty on cancel; an accepted order costs cancelPenaltyAcceptedFen.
-            Future<?> accepted = platform == CourierPlatform.SHANSONG
-                ? control("/shansong/orders/" + placed.getPlatformOrderId() + "/events",
+            // Shansong, SF and Fengniao state a penalty on cancel; an accepted order costs cancelPenaltyAcceptedFen.
+            boolean stated = platform == CourierPlatform.SHANSONG || platform == CourierPlatform.SF
+                || platform == CourierPlatform.FENGNIAO;
+            Future<?> accepted = stated
+                ? control("/" + platform.id() + "/orders/" + placed.getPlatformOrderId() + "/events",
                     new JsonObject().put("event", "ACCEPTED"))
                 : Future.succeededFuture();
             return accepted.compose(a -> gateway.cancel(platform.id(), orderId, placed.getPlatformOrderId(), "test"))
                 .map(cancelled -> {
                   testContext.verify(() -> {
                     assertThat(cancelled.getPlatformOrderId()).isEqualTo(placed.getPlatformOrderId());
-                    if (platform == CourierPlatform.SHANSONG) {
-                      assertThat(cancelled.getPenaltyFen()).isEqualTo(300L);
+                    if (stated) {
+                      assertThat(cancelled.getPenaltyFen()).as(platform.id()).isEqualTo(300L);
                     }
                   });
                   return cancelled;
@@ -256,7 +259,12 @@ class CourierGatewayTest {
             testContext.verify(() -> {
               assertThat(placed.getPlatformOrderId()).isNotBlank();
               assertThat(placed.getOrderId()).isEqualTo(orderId);
-              assertThat(placed.getPriceFen()).isEqualTo(1100 + 100L * platform.ordinal());
+              if (platform == CourierPlatform.FENGNIAO) {
+                // No source shows a price in Fengniao's createOrder answer: the placement states none.
+                assertThat(placed.getPriceFen()).isNull();
+              } else {
+                assertThat(placed.getPriceFen()).isEqualTo(1100 + 100L * platform.ordinal());
+              }
             });
             return requests(platform);
           })

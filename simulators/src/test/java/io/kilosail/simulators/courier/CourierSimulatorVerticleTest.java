@@ -82,8 +82,11 @@ class CourierSimulatorVerticleTest {
           secret == null ? c.getString("appSecret") : secret), clock);
       case SF -> new SfWire(new SfWire.Credentials(c.getString("devId"), secret == null ? c.getString("devKey") : secret,
           "shop-1"), clock);
+      // Bound to a token the simulator never issued; start() replaces it with one it did (a forger's is refused
+      // for its signature before its token is looked at).
       case FENGNIAO -> new FengniaoWire(new FengniaoWire.Credentials(c.getString("appId"),
-          secret == null ? c.getString("appSecret") : secret, "merchant-1"), clock);
+          secret == null ? c.getString("appSecret") : secret, "merchant-1", "store-1",
+          FengniaoWire.TokenGrant.authorizationCode("merchant-1-authorisation")), clock).withAccessToken("none-yet");
     };
   }
 
@@ -140,6 +143,13 @@ class CourierSimulatorVerticleTest {
           return vertx.deployVerticle(simulator, new DeploymentOptions().setConfig(new JsonObject()
                   .put("port", 0).put("randomSeed", 7).put("platforms", platforms)))
               .map(id -> simulatorPort = simulator.actualPort());
+        })
+        // Fengniao answers nothing without an access token: get one as the gateway would.
+        .compose(v -> {
+          FengniaoWire fengniao = (FengniaoWire) wires.get(CourierPlatform.FENGNIAO);
+          return send(CourierPlatform.FENGNIAO, fengniao.tokenRequest(fengniao.bootstrapGrant()))
+              .map(response -> wires.put(CourierPlatform.FENGNIAO,
+                  fengniao.withAccessToken(fengniao.readToken(response.bodyAsString()).accessToken())));
         })
         .onComplete(testContext.succeedingThenComplete());
   }

@@ -68,7 +68,8 @@ class QuoteServiceTest {
       .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
       .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
       .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key").put("shopId", "sf-shop"))
-      .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m"));
+      .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m")
+          .put("storeCode", "fn-store").put("authorizationCode", "fn-authorisation"));
 
   private static final JsonObject BEIJING_ONLY = new JsonObject().put("timeZone", "Asia/Shanghai")
       .put("cityAliases", new JsonObject().put("北京", "beijing"))

@@ -70,6 +70,7 @@ public final class SfWire implements CourierWire {
   static final String COMPLETE = "17";
 
   private static final Map<String, CourierState> STATUS = Map.of(
+      "1", CourierState.CREATED,          // (unconfirmed) placed, no rider yet: only the order-detail query says it
       "10", CourierState.ACCEPTED,        // a rider accepted (or the order was reassigned to a new rider)
       "12", CourierState.ARRIVED_AT_SHOP,
       "15", CourierState.PICKED_UP,       // delivering

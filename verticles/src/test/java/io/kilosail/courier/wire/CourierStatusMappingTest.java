@@ -27,7 +27,7 @@ class CourierStatusMappingTest {
       "-3", CANCELLED);
   private static final Map<String, CourierState> SHANSONG = Map.of("20", CREATED, "30", ACCEPTED, "40", PICKED_UP,
       "50", DELIVERED, "60", CANCELLED);
-  private static final Map<String, CourierState> SF = Map.of("10", ACCEPTED, "12", ARRIVED_AT_SHOP, "15", PICKED_UP,
+  private static final Map<String, CourierState> SF = Map.of("1", CREATED, "10", ACCEPTED, "12", ARRIVED_AT_SHOP, "15", PICKED_UP,
       "17", DELIVERED, "2", CANCELLED, "22", CREATED, "91", ABNORMAL);
   private static final Map<String, CourierState> FENGNIAO = Map.of("1", CREATED, "20", ACCEPTED,
       "80", ARRIVED_AT_SHOP, "2", PICKED_UP, "3", DELIVERED, "4", CANCELLED, "5", ABNORMAL);
