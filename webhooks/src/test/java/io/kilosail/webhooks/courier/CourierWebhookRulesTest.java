@@ -138,4 +138,18 @@ class CourierWebhookRulesTest {
     assertThat(p.getValue("courier")).isNull();
     assertThat(p.getString("occurredAt")).isEqualTo("2025-06-01T04:00:00.123Z");
   }
+
+  @Test
+  void anSfReturnToTheMerchantEndsTheOrderWithoutDeliveringIt() {
+    io.kilosail.courier.wire.SfWire sf = new io.kilosail.courier.wire.SfWire(
+        new io.kilosail.courier.wire.SfWire.Credentials("d", "k", "s"), java.time.Clock.systemUTC());
+    CourierCallback returned = sf.readCallback(io.kilosail.courier.wire.CourierInbound.ofBody("{\"sf_order_id\":\"JS1\","
+        + "\"shop_order_id\":\"order-1\",\"order_status\":17,\"receipt_type\":2,\"push_time\":1772337999}"));
+    OrderView heldBySf = new OrderView("PICKED_UP", "sf", "JS1", true, "PLACED");
+    Decision d = CourierCallbackRules.decide(heldBySf, returned);
+    assertThat(d).isEqualTo(new Decision(APPLIED, PICKED_UP, CANCELLED));
+    assertThat(d.to().isTerminal()).isTrue();
+    assertThat(CourierCallbackRules.decide(new OrderView("DELIVERED", "sf", "JS1", true, "PLACED"), returned).outcome())
+        .isEqualTo(STALE);
+  }
 }

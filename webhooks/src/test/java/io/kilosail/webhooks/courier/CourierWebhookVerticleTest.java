@@ -6,6 +6,7 @@ import io.kilosail.courier.wire.CourierOrderPlaced;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierPlace;
 import io.kilosail.courier.wire.CourierWire;
+import io.kilosail.courier.wire.FengniaoWire;
 import io.kilosail.courier.wire.UuWire;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
@@ -63,7 +64,8 @@ class CourierWebhookVerticleTest {
       .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
       .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
       .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key").put("shopId", "sf-shop"))
-      .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m"));
+      .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m")
+          .put("storeCode", "fn-store").put("authorizationCode", "fn-authorisation"));
 
   private static Vertx vertx;
   private static Pool pool;
@@ -396,6 +398,11 @@ class CourierWebhookVerticleTest {
   /** Quotes, then places the order at the simulated platform with the quote's token, as an adapter will. */
   private static CourierOrderPlaced place(CourierPlatform platform, String orderId) throws Exception {
     CourierWire wire = wires.wires().get(platform);
+    if (wire instanceof FengniaoWire fengniao) {
+      // Fengniao answers only with an access token; the simulator forgets its tokens and codes on every reset.
+      wire = fengniao.withAccessToken(fengniao.readToken(await(send(platform,
+          fengniao.tokenRequest(fengniao.bootstrapGrant()))).bodyAsString()).accessToken());
+    }
     CourierOrderRequest order = new CourierOrderRequest(orderId, "北京市",
         new CourierPlace("老王面馆", "13800000001", "北京市朝阳区建国路1号", 39.9087, 116.4605),
         new CourierPlace("张三", "13900000002", "北京市朝阳区光华路9号", 39.9130, 116.4590), 800, 3600, null, null);
