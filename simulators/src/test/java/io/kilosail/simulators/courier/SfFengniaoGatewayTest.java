@@ -209,4 +209,16 @@ class SfFengniaoGatewayTest {
           testContext.completeNow();
         })));
   }
+
+  @Test
+  void fengniaoDownBeforeItsTokenIsPlatformDownNotARefusal(VertxTestContext testContext) {
+    control("/fengniao/down", new JsonObject().put("forMs", 60_000))
+        .compose(x -> client(0, CourierPlatform.FENGNIAO).quote(order("ks-fn-down")))
+        .onComplete(testContext.failing(err -> testContext.verify(() -> {
+          assertThat(err).isInstanceOf(io.vertx.serviceproxy.ServiceException.class);
+          assertThat(((io.vertx.serviceproxy.ServiceException) err).failureCode())
+              .isEqualTo(io.kilosail.contracts.courier.CourierGateway.PLATFORM_DOWN);
+          testContext.completeNow();
+        })));
+  }
 }

@@ -76,7 +76,10 @@ public class CourierGatewayVerticle extends VerticleBase {
         .timeout(platform.timeoutMs())
         .putHeader("Content-Type", request.contentType())
         .sendBuffer(Buffer.buffer(request.body()))
-        .map(response -> response.bodyAsString() == null ? "" : response.bodyAsString());
+        // A 5xx is the platform down, not a refusal of our grant: no token, and no fallback to another grant.
+        .compose(response -> response.statusCode() >= 500
+            ? Future.failedFuture("Fengniao token endpoint answered HTTP " + response.statusCode())
+            : Future.succeededFuture(response.bodyAsString() == null ? "" : response.bodyAsString()));
     return new FengniaoTokens(vertx, redis, fengniao, sender, Clock.systemUTC(), NodeConfig.fromJson(config()).id());
   }
 

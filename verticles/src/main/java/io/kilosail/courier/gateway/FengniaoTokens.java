@@ -124,10 +124,8 @@ public final class FengniaoTokens {
 
   /** The platform refused {@code rejected}: a token other than it (renewed by whoever is first). */
   public Future<String> renewAfterRejection(String rejected) {
-    if (memo != null && memo.accessToken().equals(rejected)) {
-      memo = null;
-    }
-    if (memo != null && clock.millis() < memo.refreshAt()) {
+    // The refused token stays the node's memo until it is replaced: its refresh token is what renews it.
+    if (usable(memo, rejected)) {
       return Future.succeededFuture(memo.accessToken());
     }
     return once(() -> obtain(rejected));

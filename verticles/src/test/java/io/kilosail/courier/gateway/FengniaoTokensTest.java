@@ -206,5 +206,10 @@ class FengniaoTokensTest {
     assertThat(unreachable.concurrently(3)).containsOnly("tok-1");
     assertThat(unreachable.await(unreachable.tokens()::accessToken)).isEqualTo("tok-1");
     assertThat(endpoint.requests).hasSize(1);
+    // Refused: renewed by its refresh token (the authorisation code works only once).
+    assertThat(unreachable.await(() -> unreachable.tokens().renewAfterRejection("tok-1"))).isEqualTo("tok-2");
+    assertThat(endpoint.requests.get(1).getString("grant_type")).isEqualTo("refresh_token");
+    assertThat(endpoint.requests.get(1).getString("refresh_token")).isEqualTo("ref-1");
+    assertThat(unreachable.await(unreachable.tokens()::accessToken)).isEqualTo("tok-2");
   }
 }
