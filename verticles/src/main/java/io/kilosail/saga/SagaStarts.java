@@ -8,6 +8,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
@@ -18,16 +19,34 @@ import java.util.UUID;
 /**
  * Starts a saga in the transaction that creates its business object (as Eventuate's {@code OrderSagaService} creates
  * the saga with the order): the saga's row commits with the order or not at all, so no consumer has to start it later
- * and no order is ever left without its saga. The row is written due now and owned by nobody; once the transaction has
- * committed, a nudge on the event bus ({@link Nudges#SAGA_STARTED}) makes one coordinator claim and run it at once; the
- * coordinators' wake-up scan runs whatever a lost nudge left.
+ * and no order is ever left without its saga.
+ *
+ * <p>When this node runs a coordinator for the saga's type, the row is written already owned by it, under its lease, as
+ * if claimed (version 1), and the after-commit nudge is node-local ({@link Nudges#SAGA_STARTED_HERE}): that coordinator
+ * runs it with no claim to write. Otherwise the row is written due now and owned by nobody, and the nudge
+ * ({@link Nudges#SAGA_STARTED}) makes one coordinator of the cluster claim it. Either way the coordinators' wake-up scan
+ * runs whatever a lost nudge left (an owned row once its lease runs out, as for any saga of a node that died).
  */
 public final class SagaStarts {
 
   // The after-commit nudge (Nudges.SAGA_STARTED) carries the row as written: {"sagaId", "sagaType", "businessKey",
   // "data", "createdAt"}; a nudge with the saga id alone is also taken (the coordinator then reads the row).
 
+  /**
+   * Node-local map (one per Vert.x instance) of the coordinators running here: saga type → {@code {"node", "leaseMs"}}.
+   * A coordinator adds its types when it starts and removes them as soon as it begins to stop.
+   */
+  static final String LOCAL_COORDINATORS = "kilosail.saga.local-coordinators";
+
+  static final String INSERT_OWNED = "INSERT IGNORE INTO saga_instance (id, saga_type, business_key, state,"
+      + " progress, data, awaiting_event, last_error, version, owner, next_wakeup_at, created_at, updated_at)"
+      + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 1, ?, ?, ?, ?)";
+
   private SagaStarts() {
+  }
+
+  static LocalMap<String, JsonObject> localCoordinators(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(LOCAL_COORDINATORS);
   }
 
   /**
@@ -40,16 +59,23 @@ public final class SagaStarts {
     Instant now = Instant.now();
     Context context = Vertx.currentContext();
     String json = data.encode();
+    JsonObject here = context == null ? null : localCoordinators(context.owner()).get(sagaType);
+    String owner = here == null ? null : here.getString("node");
+    Instant wakeUp = here == null ? now : now.plusMillis(here.getLong("leaseMs"));
     Tuple row = Tuple.from(new Object[] {sagaId, sagaType, businessKey, State.RUNNING.name(),
-        SagaProgress.start().toJson().encode(), json, null, Times.toDb(now), Times.toDb(now),
-        Times.toDb(now)});
-    return conn.preparedQuery(SagaRepository.INSERT_INSTANCE).execute(row).onSuccess(inserted -> {
+        SagaProgress.start().toJson().encode(), json, owner, Times.toDb(wakeUp), Times.toDb(now), Times.toDb(now)});
+    String insert = owner == null ? SagaRepository.INSERT_INSTANCE : INSERT_OWNED;
+    return conn.preparedQuery(insert).execute(row).onSuccess(inserted -> {
       Transaction tx = conn.transaction();
       if (inserted.rowCount() == 1 && context != null && tx != null) {
-        // The row as written: the coordinator that takes the nudge claims the saga without reading it first.
+        // The row as written: the coordinator that takes the nudge runs (or claims) the saga without reading it first.
         JsonObject nudge = new JsonObject().put("sagaId", sagaId).put("sagaType", sagaType)
             .put("businessKey", businessKey).put("data", json).put("createdAt", now.toString());
-        tx.completion().onSuccess(committed -> context.owner().eventBus().send(Nudges.SAGA_STARTED, nudge));
+        if (owner != null) {
+          nudge.put("owner", owner).put("leaseUntil", wakeUp.toString());
+        }
+        String address = owner == null ? Nudges.SAGA_STARTED : Nudges.SAGA_STARTED_HERE;
+        tx.completion().onSuccess(committed -> context.owner().eventBus().send(address, nudge));
       }
     }).mapEmpty();
   }
