@@ -65,7 +65,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * orders to end, 60 s), {@code bench.log} (level of the io.kilosail loggers, WARN: several INFO lines per order),
  * {@code bench.cancelShare} (share of accepted orders the food platform cancels at a random moment within 2 s, 0;
  * with cancellations the run ends by reconciling the settlement reports with the per-order ledgers),
- * {@code bench.bridge} (true: in lifecycle mode one dashboard browser listens on the admin bridge, {@link
+ * {@code bench.maxLateOrders} (intake's load-shedding bound in lifecycle mode, 200; pushes it refuses with 503 are
+ * counted apart from errors), {@code bench.bridge} (true: in lifecycle mode one dashboard browser listens on the admin bridge, {@link
  * BridgeListener}, and the summary says how many messages per second it was sent and how old they were).
  */
 public final class DeliveryBenchmark {
@@ -78,6 +79,8 @@ public final class DeliveryBenchmark {
   private static final int MYSQL_POOL = Integer.getInteger("bench.pool", 24);
   private static final int DRAIN_SECONDS = Integer.getInteger("bench.drain", 60);
   private static final String LOG_LEVEL = System.getProperty("bench.log", "WARN");
+  /** Intake's load-shedding bound (intake.admission.maxLateOrders) in lifecycle mode. */
+  private static final int MAX_LATE_ORDERS = Integer.getInteger("bench.maxLateOrders", 200);
   /** Share of accepted orders their food platform cancels, at a random moment within 2 s of the push (0: none). */
   private static final double CANCEL_SHARE = Double.parseDouble(System.getProperty("bench.cancelShare", "0"));
   /** Whether one dashboard browser listens on the bridge meanwhile (lifecycle mode), to measure what it is sent. */
@@ -221,6 +224,9 @@ public final class DeliveryBenchmark {
   private static KilosailNode startNode(Vertx bootstrap, InfraSettings infra, boolean lifecycle, int httpPort,
                                         int simulatorPort) throws Exception {
     JsonObject conf = new JsonObject()
+        // Intake alone dispatches nothing, so every order would count as waiting: no load shedding there.
+        .put("intake", new JsonObject().put("admission", new JsonObject().put("enabled", lifecycle)
+            .put("maxLateOrders", MAX_LATE_ORDERS)))
         .put("dispatch", new JsonObject()
             .put("defaultStrategy", "CHEAPEST")
             .put("rules", new JsonArray()))
@@ -281,6 +287,8 @@ public final class DeliveryBenchmark {
     final Recorder fromSchedule = new Recorder(TimeUnit.SECONDS.toMicros(600), 3);
     final AtomicLong pushed = new AtomicLong();
     final AtomicLong accepted = new AtomicLong();
+    /** Pushes refused with 503 by intake's load shedding: answers, not errors (the platform retries elsewhere). */
+    final AtomicLong shed = new AtomicLong();
     final AtomicLong answered = new AtomicLong();
     final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
     final Map<String, AtomicLong> cancels = new ConcurrentHashMap<>();
@@ -357,6 +365,8 @@ public final class DeliveryBenchmark {
             fromSchedule.recordValue(Math.min((end - scheduledAt) / 1_000, TimeUnit.SECONDS.toMicros(600)));
             if (result.succeeded() && result.result() / 100 == 2) {
               accepted.incrementAndGet();
+            } else if (result.succeeded() && result.result() == 503) {
+              shed.incrementAndGet();
             } else {
               String error = result.succeeded() ? "HTTP " + result.result()
                   : result.cause().getClass().getSimpleName();
@@ -528,6 +538,8 @@ public final class DeliveryBenchmark {
         (end.pushed - start.pushed) / seconds);
     System.out.printf("accepted (2xx)     %,10d  = %,8.0f orders/s   errors over the whole run: %s%n",
         end.accepted - start.accepted, (end.accepted - start.accepted) / seconds, errors(g));
+    System.out.printf("refused (503)      %,10d  pushes shed by intake over the whole run (intake.admission.maxLateOrders"
+        + " %,d)%n", g.shed.get(), MAX_LATE_ORDERS);
     System.out.printf("intake answer      p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (from sending; %,d answers)%n",
         intake.getValueAtPercentile(50) / 1e3, intake.getValueAtPercentile(99) / 1e3,
         intake.getValueAtPercentile(99.9) / 1e3, intake.getMaxValue() / 1e3, intake.getTotalCount());
