@@ -53,9 +53,11 @@ public final class OrderIntakeRoutes {
   private final CheckoutRepository checkouts;
   private final OrderCancellations cancellations;
   private final IntakeAdmission admission;
+  private final IntakeBatcher batcher;
 
-  private OrderIntakeRoutes(PlatformSignature signature, OrderRepository orders, CheckoutRepository checkouts,
-                            OrderCancellations cancellations, IntakeAdmission admission) {
+  private OrderIntakeRoutes(PlatformSignature signature, OrderRepository orders, IntakeBatcher batcher,
+                            CheckoutRepository checkouts, OrderCancellations cancellations, IntakeAdmission admission) {
+    this.batcher = batcher;
     this.signature = signature;
     this.admission = admission;
     this.orders = orders;
@@ -83,8 +85,10 @@ public final class OrderIntakeRoutes {
           CheckoutSettings.fromJson(config), registry);
       IntakeAdmission admission = IntakeAdmission.start(vertx, pool, IntakeAdmission.Settings.fromJson(config),
           registry);
-      routes = new OrderIntakeRoutes(signature, new OrderRepository(pool), new CheckoutRepository(pool), cancellations,
-          admission);
+      OrderRepository orders = new OrderRepository(pool);
+      IntakeBatcher batcher = new IntakeBatcher(orders, vertx.getOrCreateContext(), settings.batchMaxOrders(),
+          settings.batchMaxInFlight());
+      routes = new OrderIntakeRoutes(signature, orders, batcher, new CheckoutRepository(pool), cancellations, admission);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -133,7 +137,7 @@ public final class OrderIntakeRoutes {
       fail(ctx, invalid);
       return;
     }
-    orders.receive(order)
+    batcher.receive(order)
         .onSuccess(intake -> {
           if (log.isDebugEnabled()) {
             log.debug("intake push orderId={} platform={} created={}", intake.orderId(), platform, intake.created());

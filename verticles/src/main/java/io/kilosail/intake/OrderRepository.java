@@ -1,5 +1,11 @@
 package io.kilosail.intake;
 
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Collections;
+import java.util.ArrayList;
 import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.DeliveryOrder.Courier;
@@ -50,9 +56,11 @@ public final class OrderRepository {
       + " dropoff_name, dropoff_phone, dropoff_address, dropoff_lat, dropoff_lng,"
       + " weight_grams, delivery_fee_fen, goods_value_fen, remark, courier_platform, courier_order_id, courier_fee_fen,"
       + " placed_at, expected_delivery_at, received_at, updated_at";
-  private static final String INSERT = "INSERT INTO delivery_order (" + COLUMNS + OrderPushback.CREATED_COLUMNS
-      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+  private static final String INSERT_HEAD = "INSERT INTO delivery_order (" + COLUMNS + OrderPushback.CREATED_COLUMNS
+      + ") VALUES ";
+  private static final String INSERT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
       + OrderPushback.CREATED_VALUES + ")";
+  private static final String INSERT = INSERT_HEAD + INSERT_ROW;
   private static final String BY_ID = "SELECT " + COLUMNS + " FROM delivery_order WHERE id = ?";
   private static final String BY_PLATFORM_ORDER = "SELECT " + COLUMNS
       + " FROM delivery_order WHERE platform = ? AND platform_order_id = ?";
@@ -104,7 +112,7 @@ public final class OrderRepository {
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
           // A deadlock is possible when several duplicates wait on the same key; either way the first push won.
-          if (err instanceof MySQLException e && (e.getErrorCode() == DUPLICATE_KEY || e.getErrorCode() == DEADLOCK)) {
+          if (duplicate(err)) {
             return pool.preparedQuery(ID_BY_PLATFORM_ORDER).execute(Tuple.of(order.platform(), order.platformOrderId()))
                 .compose(rows -> rows.size() == 1
                     ? Future.succeededFuture(new Intake(rows.iterator().next().getString(0), false))
@@ -112,6 +120,39 @@ public final class OrderRepository {
           }
           return Future.failedFuture(err);
         });
+  }
+
+  /**
+   * Stores several new orders, each with its delivery saga, in one transaction: one multi-row INSERT for the orders and
+   * one for their sagas (the group commit of a busy intake, see {@link IntakeBatcher}). All or nothing: if one of them
+   * is already stored (duplicate key) or the transaction fails, none is, and the caller takes them one by one.
+   */
+  Future<Void> receiveAll(List<DeliveryOrder> orders) {
+    List<Object> params = new ArrayList<>(orders.size() * 33);
+    Map<String, JsonObject> sagas = new LinkedHashMap<>();
+    List<Pushback.Lease> leases = new ArrayList<>(orders.size());
+    for (DeliveryOrder order : orders) {
+      Pushback.Lease lease = Pushback.lease();
+      leases.add(lease);
+      Tuple row = OrderPushback.created(row(order), lease, order.receivedAt());
+      for (int i = 0; i < row.size(); i++) {
+        params.add(row.getValue(i));
+      }
+      sagas.put(order.id(), DeliverySaga.dataOf(order.toJson()));
+    }
+    String insert = INSERT_HEAD + String.join(", ", Collections.nCopies(orders.size(), INSERT_ROW));
+    return pool.withTransaction(conn -> conn.preparedQuery(insert).execute(Tuple.from(params))
+        .onSuccess(x -> {
+          for (int i = 0; i < orders.size(); i++) {
+            Pushback.nudgeAfterCommit(conn, orders.get(i).id(), leases.get(i));
+          }
+        })
+        .compose(x -> SagaStarts.startAll(conn, DeliverySaga.TYPE, sagas)));
+  }
+
+  /** Whether a failed insert means "one of these is stored already" (the rare case: a platform's repeated push). */
+  static boolean duplicate(Throwable err) {
+    return err instanceof MySQLException e && (e.getErrorCode() == DUPLICATE_KEY || e.getErrorCode() == DEADLOCK);
   }
 
   /**

@@ -14,6 +14,11 @@ import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -38,9 +43,11 @@ public final class SagaStarts {
    */
   static final String LOCAL_COORDINATORS = "kilosail.saga.local-coordinators";
 
-  static final String INSERT_OWNED = "INSERT IGNORE INTO saga_instance (id, saga_type, business_key, state,"
-      + " progress, data, awaiting_event, last_error, version, owner, next_wakeup_at, created_at, updated_at)"
-      + " VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 1, ?, ?, ?, ?)";
+  private static final String INSERT = "INSERT IGNORE INTO saga_instance (id, saga_type, business_key, state,"
+      + " progress, data, awaiting_event, last_error, version, owner, next_wakeup_at, created_at, updated_at) VALUES ";
+  /** A row nobody owns yet (version 0, claimed by whoever takes the nudge) and one written owned (as if claimed). */
+  private static final String UNOWNED_ROW = "(?, ?, ?, ?, ?, ?, NULL, NULL, 0, ?, ?, ?, ?)";
+  private static final String OWNED_ROW = "(?, ?, ?, ?, ?, ?, NULL, NULL, 1, ?, ?, ?, ?)";
 
   private SagaStarts() {
   }
@@ -55,28 +62,49 @@ public final class SagaStarts {
    * class (the coordinator reads it when it claims the saga).
    */
   public static Future<Void> start(SqlConnection conn, String sagaType, String businessKey, JsonObject data) {
-    String sagaId = UUID.randomUUID().toString();
+    return startAll(conn, sagaType, Map.of(businessKey, data));
+  }
+
+  /**
+   * Writes new sagas of {@code sagaType}, one per business key with its data, in one multi-row statement in the
+   * transaction {@code conn} is in (a group of orders taken in together). As {@link #start}, an existing saga of the
+   * same type and key is kept; if any of them existed, no nudge is sent for the group and the wake-up scan (or the
+   * lease) runs the new ones, since the statement does not say which rows it wrote.
+   */
+  public static Future<Void> startAll(SqlConnection conn, String sagaType, Map<String, JsonObject> dataByKey) {
+    if (dataByKey.isEmpty()) {
+      return Future.succeededFuture();
+    }
     Instant now = Instant.now();
     Context context = Vertx.currentContext();
-    String json = data.encode();
     JsonObject here = context == null ? null : localCoordinators(context.owner()).get(sagaType);
     String owner = here == null ? null : here.getString("node");
     Instant wakeUp = here == null ? now : now.plusMillis(here.getLong("leaseMs"));
-    Tuple row = Tuple.from(new Object[] {sagaId, sagaType, businessKey, State.RUNNING.name(),
-        SagaProgress.start().toJson().encode(), json, owner, Times.toDb(wakeUp), Times.toDb(now), Times.toDb(now)});
-    String insert = owner == null ? SagaRepository.INSERT_INSTANCE : INSERT_OWNED;
-    return conn.preparedQuery(insert).execute(row).onSuccess(inserted -> {
-      Transaction tx = conn.transaction();
-      if (inserted.rowCount() == 1 && context != null && tx != null) {
-        // The row as written: the coordinator that takes the nudge runs (or claims) the saga without reading it first.
-        JsonObject nudge = new JsonObject().put("sagaId", sagaId).put("sagaType", sagaType)
-            .put("businessKey", businessKey).put("data", json).put("createdAt", now.toString());
-        if (owner != null) {
-          nudge.put("owner", owner).put("leaseUntil", wakeUp.toString());
-        }
-        String address = owner == null ? Nudges.SAGA_STARTED : Nudges.SAGA_STARTED_HERE;
-        tx.completion().onSuccess(committed -> context.owner().eventBus().send(address, nudge));
+    String progress = SagaProgress.start().toJson().encode();
+    List<Object> params = new ArrayList<>(dataByKey.size() * 10);
+    List<JsonObject> nudges = new ArrayList<>(dataByKey.size());
+    dataByKey.forEach((businessKey, data) -> {
+      String sagaId = UUID.randomUUID().toString();
+      String json = data.encode();
+      params.addAll(Arrays.asList(sagaId, sagaType, businessKey, State.RUNNING.name(), progress, json, owner,
+          Times.toDb(wakeUp), Times.toDb(now), Times.toDb(now)));
+      // The row as written: the coordinator that takes the nudge runs (or claims) the saga without reading it first.
+      JsonObject nudge = new JsonObject().put("sagaId", sagaId).put("sagaType", sagaType)
+          .put("businessKey", businessKey).put("data", json).put("createdAt", now.toString());
+      if (owner != null) {
+        nudge.put("owner", owner).put("leaseUntil", wakeUp.toString());
       }
-    }).mapEmpty();
+      nudges.add(nudge);
+    });
+    String insert = INSERT + String.join(", ", Collections.nCopies(dataByKey.size(),
+        owner == null ? UNOWNED_ROW : OWNED_ROW));
+    return conn.preparedQuery(insert).execute(Tuple.from(params))
+        .onSuccess(inserted -> {
+          Transaction tx = conn.transaction();
+          if (inserted.rowCount() == nudges.size() && context != null && tx != null) {
+            String address = owner == null ? Nudges.SAGA_STARTED : Nudges.SAGA_STARTED_HERE;
+            tx.completion().onSuccess(committed -> nudges.forEach(n -> context.owner().eventBus().send(address, n)));
+          }
+        }).mapEmpty();
   }
 }

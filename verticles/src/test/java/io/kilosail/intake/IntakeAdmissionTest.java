@@ -17,16 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import static java.net.http.HttpResponse.BodyHandlers.ofString;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,8 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith({VertxExtension.class, KilosailInfraExtension.class})
 class IntakeAdmissionTest {
 
-  private static final String SECRET = "test-meituan-secret";
-  private static final HttpClient client = HttpClient.newHttpClient();
   private static final int LATE_AFTER_MS = 200;
 
   private static Vertx vertx;
@@ -58,7 +50,7 @@ class IntakeAdmissionTest {
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("intake", new JsonObject().put("admission", new JsonObject().put("lateAfterMs", LATE_AFTER_MS)
             .put("maxLateOrders", (int) lateBefore + 2).put("checkIntervalMs", 50).put("retryAfterSeconds", 3)))
-        .put("platforms", new JsonObject().put("meituan", new JsonObject().put("secret", SECRET))))));
+        .put("platforms", new JsonObject().put("meituan", new JsonObject().put("secret", SignedPushes.SECRET))))));
     base = "http://127.0.0.1:" + ingress.actualPort() + "/v1/orders";
   }
 
@@ -96,19 +88,11 @@ class IntakeAdmissionTest {
   }
 
   private static HttpResponse<String> push(String platformOrderId) throws Exception {
-    String body = DeliveryOrderTest.push(platformOrderId).encode();
-    String timestamp = String.valueOf(Instant.now().getEpochSecond());
-    return client.send(HttpRequest.newBuilder(URI.create(base))
-        .header("Content-Type", "application/json")
-        .header("X-Kilosail-Platform", "meituan")
-        .header("X-Kilosail-Timestamp", timestamp)
-        .header("X-Kilosail-Signature", PlatformSignature.sign(SECRET, timestamp, body.getBytes(StandardCharsets.UTF_8)))
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-        .build(), ofString());
+    return SignedPushes.push(base, platformOrderId).get(60, TimeUnit.SECONDS);
   }
 
   private static String newPlatformOrderId() {
-    return "MT-" + UUID.randomUUID();
+    return SignedPushes.newPlatformOrderId();
   }
 
   static <T> T await(Future<T> future) throws Exception {
