@@ -41,10 +41,12 @@ public final class CourierCallbackRules {
   public static final String COURIER_FACT = OrderRepository.COURIER_FACT;
 
   /**
-   * Raw statuses that mean "the courier gave the order up, the platform looks for another" (UU 2, SF 22 rider
-   * withdrew). Shansong and Fengniao have no such status in the reference.
+   * Raw statuses that mean "the courier gave the order up, the platform looks for another" when they come after a
+   * courier accepted: SF 22 (rider withdrew); UU v3 and Shansong have no such status, their order goes back to
+   * waiting for a courier (UU 1, Shansong 20 dispatching). Fengniao has none in the reference.
    */
-  private static final Set<String> GIVE_UPS = Set.of(CourierPlatform.UU.id() + ":2", CourierPlatform.SF.id() + ":22");
+  private static final Set<String> GIVE_UPS = Set.of(CourierPlatform.UU.id() + ":1", CourierPlatform.SHANSONG.id() + ":20",
+      CourierPlatform.SF.id() + ":22");
 
   public enum Outcome { APPLIED, STALE, GAVE_UP, DROPPED, NOT_HOLDER, UNKNOWN_ORDER }
 
