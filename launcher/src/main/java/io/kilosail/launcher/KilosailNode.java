@@ -302,8 +302,9 @@ public final class KilosailNode {
                                                      Deployments deployments) {
     JsonObject couriers = settings.verticleSections().getJsonObject("couriers", new JsonObject());
     JsonObject platforms = new JsonObject();
-    Map<CourierPlatform, CourierWire> wires = CourierSettings.fromJson(settings.verticleSections(), Clock.systemUTC())
-        .wires();
+    // Read only with a webhook server here, which has already started with these settings.
+    Map<CourierPlatform, CourierWire> wires = webhooks.isEmpty() ? Map.of()
+        : CourierSettings.fromJson(settings.verticleSections(), Clock.systemUTC()).wires();
     for (CourierPlatform platform : CourierPlatform.values()) {
       JsonObject behaviour = new JsonObject();
       if (!webhooks.isEmpty()) {
