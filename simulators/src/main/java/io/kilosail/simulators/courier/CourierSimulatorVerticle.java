@@ -202,11 +202,14 @@ public class CourierSimulatorVerticle extends VerticleBase {
     try {
       Map<String, String> query = new HashMap<>();
       ctx.queryParams().forEach(query::putIfAbsent);
-      JsonObject payload = dialect.verifiedPayload(query, ctx.body().asString());
+      Map<String, String> headers = new HashMap<>();
+      ctx.request().headers().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+      JsonObject payload = dialect.verifiedPayload(headers, query, ctx.body().asString());
       answer = switch (operation) {
         case QUOTE -> quote(state, payload);
         case CREATE -> create(state, payload);
         case CANCEL -> cancel(state, payload);
+        case DETAIL -> detail(state, payload);
       };
     } catch (SimRefusal refusal) {
       log.info("courier simulator refused platform={} operation={} status={} reason={}",
@@ -275,6 +278,27 @@ public class CourierSimulatorVerticle extends VerticleBase {
       awaitCourier(state, order);
     }
     return dialect.createAnswer(order);
+  }
+
+  /** The order-detail query: by the platform's id, or by ours (the latest order placed for it). */
+  private String detail(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String platformOrderId = dialect.platformOrderIdOfDetail(payload);
+    SimOrder order = null;
+    if (platformOrderId != null) {
+      order = state.orders.get(platformOrderId);
+    } else {
+      String orderId = dialect.orderIdOfDetail(payload);
+      for (SimOrder candidate : state.orders.values()) {
+        if (candidate.orderId.equals(orderId)) {
+          order = candidate;
+        }
+      }
+    }
+    if (order == null) {
+      throw dialect.refusal(404, "no order " + (platformOrderId != null ? platformOrderId : "for that order number"));
+    }
+    return dialect.detailAnswer(order);
   }
 
   private String cancel(PlatformState state, JsonObject payload) {

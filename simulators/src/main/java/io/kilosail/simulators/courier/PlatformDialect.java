@@ -19,6 +19,26 @@ abstract class PlatformDialect {
   /** The business payload of a request whose signature is good; {@link SimRefusal} otherwise. */
   abstract JsonObject verifiedPayload(Map<String, String> query, String body);
 
+  /** The same, for a platform that also reads request headers (UU names the app in {@code X-App-Id}). */
+  JsonObject verifiedPayload(Map<String, String> headers, Map<String, String> query, String body) {
+    return verifiedPayload(query, body);
+  }
+
+  /** The platform's order id an order-detail query names, or null when it names ours ({@link #orderIdOfDetail}). */
+  String platformOrderIdOfDetail(JsonObject payload) {
+    throw refusal(404, platform().id() + " has no simulated order-detail query");
+  }
+
+  /** Our order id an order-detail query names, when it names no platform id. */
+  String orderIdOfDetail(JsonObject payload) {
+    return null;
+  }
+
+  /** The answer to an order-detail query about this order. */
+  String detailAnswer(SimOrder order) {
+    throw refusal(404, platform().id() + " has no simulated order-detail query");
+  }
+
   /** Our order id in a quote request (null when the platform's quote carries none). */
   abstract String orderIdOfQuote(JsonObject payload);
 

@@ -1,6 +1,8 @@
 package io.kilosail.simulators.courier;
 
-/** The three calls kilosail makes to a courier platform. */
+/** The calls kilosail makes to a courier platform. */
 enum SimOperation {
-  QUOTE, CREATE, CANCEL
+  QUOTE, CREATE, CANCEL,
+  /** The platform's order-detail query (what it knows of one order). */
+  DETAIL
 }

@@ -7,6 +7,7 @@ import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.DeliveryPlace;
 import io.kilosail.contracts.courier.DeliveryRequest;
+import io.kilosail.courier.wire.CityNames;
 import io.kilosail.courier.wire.CourierCancelRequest;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierPlace;
@@ -97,13 +98,17 @@ public final class CourierGatewayService implements CourierGateway {
         : ServiceException.fail(UNKNOWN_PLATFORM, "no courier platform '" + platform + "' configured on this node");
   }
 
-  /** The bus object as the wire's record; a missing required part is the caller's error, never sent. */
+  /**
+   * The bus object as the wire's record; a missing required part is the caller's error, never sent. The city goes to
+   * the platforms by name (上海市), not as the administrative code the food platforms push ({@link CityNames}).
+   */
   static Future<CourierOrderRequest> toOrder(DeliveryRequest d) {
     if (d == null || d.getOrderId() == null || d.getShop() == null || d.getCustomer() == null) {
       return ServiceException.fail(INVALID_REQUEST, "delivery needs orderId, shop and customer");
     }
     try {
-      return Future.succeededFuture(new CourierOrderRequest(d.getOrderId(), d.getCityName(), place(d.getShop()),
+      return Future.succeededFuture(new CourierOrderRequest(d.getOrderId(),
+          CityNames.nameOf(d.getCityName()), place(d.getShop()),
           place(d.getCustomer()), d.getWeightGrams(), d.getGoodsValueFen(), d.getNote(), d.getQuoteToken()));
     } catch (IllegalArgumentException e) {
       return ServiceException.fail(INVALID_REQUEST, e.getMessage());

@@ -103,7 +103,7 @@ public final class CourierPlatformClient {
   }
 
   public Future<CourierOrderPlaced> placeOrder(CourierOrderRequest order) {
-    return call("create", () -> settings.wire().createOrder(order), settings.wire()::readCreateOrder);
+    return call("create", () -> settings.wire().createOrder(order), body -> settings.wire().readCreateOrder(order, body));
   }
 
   public Future<CourierCancelled> cancel(CourierCancelRequest cancel) {
@@ -133,9 +133,11 @@ public final class CourierPlatformClient {
   }
 
   private <T> Future<T> send(CourierHttpRequest request, Function<String, T> reader) {
-    return web.postAbs(settings.baseUrl() + request.pathAndQuery())
+    var post = web.postAbs(settings.baseUrl() + request.pathAndQuery())
         .timeout(settings.timeoutMs())
-        .putHeader("Content-Type", request.contentType())
+        .putHeader("Content-Type", request.contentType());
+    request.headers().forEach(post::putHeader);
+    return post
         .sendBuffer(Buffer.buffer(request.body()))
         .compose(response -> read(response, reader));
   }
