@@ -75,6 +75,10 @@ public final class DeliverySaga {
     public String courierOrderId;
     public Long courierFeeFen;
     public String deliveredAt;
+    /** What the food platform pays for the delivery; the margin rules cap the courier price by it. */
+    public Long deliveryFeeFen;
+    /** Why the order goes back to its food platform instead of to a courier (the margin rules), when it does. */
+    public String handBackReason;
   }
 
   private final Pool pool;
@@ -100,14 +104,17 @@ public final class DeliverySaga {
             .onFailure(ORDER_ENDED, (d, refusal) -> { })
             .withCompensation(this::cancelOrder)
         .step("quote").invokeParticipant((d, step) -> quotes.quote(new QuoteRequest()
-                .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))))
+                .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d)).setDeliveryFeeFen(d.deliveryFeeFen)))
             .noDurableEffect()
+            // No courier within the margin: the order goes back to its food platform with the reason (a compensation).
+            .onFailure(QuoteService.NO_COURIER_WITHIN_MARGIN, (d, refusal) -> d.handBackReason = refusal.getMessage())
             .onReply(QuoteSet.class, (d, set) -> d.offers = set.getOffers().stream()
                 .map(o -> o.toJson().getMap()).toList())
             .timeout(Duration.ofSeconds(5))
             // Nobody answering is worth a few more tries; no eligible courier is final.
             .retry(new RetryPolicy(3, Duration.ofSeconds(1), 2, Duration.ofSeconds(5),
-                java.util.Set.of(QuoteService.NO_ELIGIBLE_COURIER, QuoteService.INVALID_REQUEST)))
+                java.util.Set.of(QuoteService.NO_ELIGIBLE_COURIER, QuoteService.INVALID_REQUEST,
+                QuoteService.NO_COURIER_WITHIN_MARGIN)))
         .step("dispatch").invokeParticipant((d, step) -> dispatch.dispatch(step, new DispatchRequest()
                 .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))
                 .setOffers(d.offers.stream().map(o -> new CourierQuoteResult(new JsonObject(o))).toList())))
@@ -149,6 +156,7 @@ public final class DeliverySaga {
     return new JsonObject()
         .put("orderId", order.getString("orderId"))
         .put("foodPlatform", order.getString("platform"))
+        .put("deliveryFeeFen", order.getValue("deliveryFeeFen") instanceof Number fee ? fee.longValue() : null)
         .put("delivery", delivery.toJson())
         .put("offers", new JsonArray());
   }
@@ -229,7 +237,8 @@ public final class DeliverySaga {
 
   /** The saga gives the order up: CANCELLED by the system unless it already ended (delivered, or cancelled). */
   private Future<Void> cancelOrder(Data d, SagaStep step) {
-    String reason = "no courier delivered the order (delivery saga " + step.getSagaId() + ")";
+    String reason = d.handBackReason != null ? "handed back: " + d.handBackReason
+        : "no courier delivered the order (delivery saga " + step.getSagaId() + ")";
     return pool.withTransaction(conn -> cancellations.cancelBySystem(conn, d.orderId, reason)).mapEmpty();
   }
 

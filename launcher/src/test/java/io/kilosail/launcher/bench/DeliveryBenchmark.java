@@ -233,7 +233,10 @@ public final class DeliveryBenchmark {
         .put("quoting", new JsonObject()
             .put("rulesFile", "does-not-exist.json")
             .put("rules", new JsonObject().put("timeZone", "Asia/Shanghai").put("rules", new JsonArray()
-                .add(new JsonObject().put("name", "everywhere").put("couriers", new JsonArray(COURIERS))))))
+                .add(new JsonObject().put("name", "everywhere").put("couriers", new JsonArray(COURIERS))))
+                // The demo's margin rule (conf/quoting-rules.json): orders no courier fits go back to the platform.
+                .put("margins", new JsonArray().add(new JsonObject().put("name", "everywhere")
+                    .put("minMarginFen", 100).put("minMarginPercent", 10).put("whenNoCourierFits", "HAND_BACK")))))
         .put("relay", new JsonObject()
             .put("workers", 8)
             .put("batchSize", 1000)
@@ -410,7 +413,8 @@ public final class DeliveryBenchmark {
               .put("address", "1 Century Ave").put("lat", round6(shopLat + random.nextDouble(-0.015, 0.015)))
               .put("lng", round6(shopLng + random.nextDouble(-0.015, 0.015))))
           .put("weightGrams", 500 + random.nextInt(3000))
-          .put("deliveryFeeFen", 850)
+          // 10 to 16 yuan: the cheapest courier (9 yuan) leaves the margin rule's 10 % on most orders, not on all.
+          .put("deliveryFeeFen", 1_000 + random.nextInt(61) * 10)
           .put("placedAt", now.toString())
           .put("expectedDeliveryAt", now.plusSeconds(2700).toString());
     }
@@ -602,6 +606,15 @@ public final class DeliveryBenchmark {
             + " per-order ledgers %,d / %,d / %,d fen; unbalanced orders: %d%n", equal ? "EQUAL" : "DIFFERENT",
         platforms.getLong("receivableFen"), couriers.getLong("payableFen"), platforms.getLong("marginFen"),
         perOrder.size(), receivable, payable, margin, unbalanced);
+    long delivered = await(pool.query("SELECT COUNT(*) FROM delivery_order WHERE state = 'DELIVERED'").execute())
+        .iterator().next().getLong(0);
+    long all = await(pool.query("SELECT COUNT(*) FROM delivery_order").execute()).iterator().next().getLong(0);
+    long handedBack = await(pool.query("SELECT COUNT(*) FROM order_cancellation WHERE reason LIKE 'handed back%'")
+        .execute()).iterator().next().getLong(0);
+    System.out.printf("margin             %,.1f fen per delivered order (%,d delivered); %,d of %,d orders (%.1f %%)"
+            + " handed back to the food platform: no courier within the margin%n",
+        delivered == 0 ? 0.0 : (double) margin / delivered, delivered, handedBack, all,
+        all == 0 ? 0.0 : 100.0 * handedBack / all);
   }
 
   /**
