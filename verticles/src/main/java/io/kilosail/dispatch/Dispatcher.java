@@ -14,6 +14,7 @@ import io.kilosail.dispatch.DispatchCommand.Delivered;
 import io.kilosail.dispatch.DispatchCommand.NoCourier;
 import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
+import io.kilosail.dispatch.DispatchCommand.Returned;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.messaging.DurableTimers;
 import io.kilosail.messaging.Envelope;
@@ -55,6 +56,8 @@ public final class Dispatcher {
   public static final String COURIER_ASSIGNED = "delivery.courier-assigned";
   public static final String NO_COURIER = "delivery.no-courier";
   public static final String DELIVERED = "delivery.delivered";
+  /** The holder's courier brought the order back to the shop: the delivery failed, nothing is left to wait for. */
+  public static final String RETURNED = "delivery.returned";
 
   private static final int CANCEL_ATTEMPTS = 5;
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -141,6 +144,8 @@ public final class Dispatcher {
       }
       if (to == CourierState.DELIVERED) {
         commands.addAll(d.delivered(platform));
+      } else if (to == CourierState.RETURNED) {
+        commands.addAll(d.returned(platform));
       } else if (to == CourierState.CANCELLED) {
         commands.addAll(d.holderCancelled(platform, "raw status " + p.getString("rawStatus")));
       }
@@ -260,6 +265,9 @@ public final class Dispatcher {
     if (command instanceof Delivered delivered) {
       return signal(conn, orderId, DELIVERED, new JsonObject().put("platform", delivered.platform()));
     }
+    if (command instanceof Returned returned) {
+      return signal(conn, orderId, RETURNED, new JsonObject().put("platform", returned.platform()));
+    }
     if (command instanceof NoCourier none) {
       log.info("dispatch found no courier orderId={} reason={}", orderId, none.reason());
       return signal(conn, orderId, NO_COURIER, new JsonObject().put("reason", none.reason()));
@@ -313,9 +321,9 @@ public final class Dispatcher {
       Function<Dispatch, List<DispatchCommand>> decide;
       if (ar.succeeded()) {
         count("place-succeeded", place.platform());
-        log.debug("dispatch placed orderId={} platform={} platformOrderId={}", orderId, place.platform(),
-            ar.result().getPlatformOrderId());
-        decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId());
+        log.debug("dispatch placed orderId={} platform={} platformOrderId={} chargedFen={}", orderId,
+            place.platform(), ar.result().getPlatformOrderId(), ar.result().getPriceFen());
+        decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId(), ar.result().getPriceFen());
       } else if (!place.again() && CourierCallOutcome.certainlyFailed(ar.cause())) {
         count("place-failed", place.platform());
         log.info("dispatch placing failed orderId={} platform={} error={}", orderId, place.platform(),
