@@ -4,6 +4,8 @@ import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.Penalties;
 import io.kilosail.contracts.courier.CourierCallOutcome;
 import io.kilosail.contracts.courier.CourierGateway;
+import io.kilosail.contracts.courier.CourierOrderLookup;
+import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.contracts.courier.DeliveryRequest;
 import io.kilosail.contracts.events.Topics;
@@ -317,7 +319,9 @@ public final class Dispatcher {
   private void place(String orderId, JsonObject delivery, Place place) {
     DeliveryRequest request = new DeliveryRequest(delivery.copy()).setQuoteToken(place.quoteToken());
     effectsInFlight++;
-    gateway.placeOrder(place.platform(), request).onComplete(ar -> {
+    Future<CourierPlacement> answer = place.again() ? lookUpThenPlace(orderId, place, request)
+        : gateway.placeOrder(place.platform(), request);
+    answer.onComplete(ar -> {
       Function<Dispatch, List<DispatchCommand>> decide;
       if (ar.succeeded()) {
         count("place-succeeded", place.platform());
@@ -360,6 +364,28 @@ public final class Dispatcher {
           // The placement's outcome is lost; the acceptance timeout moves the dispatch on.
           .onFailure(err -> log.warn("dispatch placement outcome not stored orderId={} platform={} error={}", orderId,
               place.platform(), err.toString()));
+    });
+  }
+
+  /**
+   * A placement sent again because the first one's answer never came: the platform's order-detail query is asked
+   * first ({@link UnknownPlacement}). An order it holds is answered as placed, at the price it states, without a new
+   * create; otherwise (no such order, no detail query, the query failed) the create is sent again.
+   */
+  private Future<CourierPlacement> lookUpThenPlace(String orderId, Place place, DeliveryRequest request) {
+    String platform = place.platform();
+    return gateway.orderDetail(platform, orderId, null).transform(ar -> {
+      CourierOrderLookup lookup = ar.succeeded() ? ar.result() : null;
+      count(ar.succeeded() ? (lookup.isFound() ? "detail-found" : "detail-not-found")
+          : ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.NOT_SUPPORTED
+              ? "detail-unsupported" : "detail-failed", platform);
+      if (UnknownPlacement.resolve(lookup) == UnknownPlacement.Resolution.PLACED) {
+        log.info("dispatch found its lost placement orderId={} platform={} platformOrderId={} state={} priceFen={}",
+            orderId, platform, lookup.getPlatformOrderId(), lookup.getState(), lookup.getPriceFen());
+        return Future.succeededFuture(new CourierPlacement().setPlatform(platform).setOrderId(orderId)
+            .setPlatformOrderId(lookup.getPlatformOrderId()).setPriceFen(lookup.getPriceFen()));
+      }
+      return gateway.placeOrder(platform, request);
     });
   }
 
