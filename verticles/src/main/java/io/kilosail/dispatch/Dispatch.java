@@ -171,7 +171,10 @@ public final class Dispatch {
     if (c.platformOrderId == null) {
       c.platformOrderId = platformOrderId;
     }
-    if (chargedFen != null) {
+    // Once its courier holds the order (the callback came before this answer), a price equal to the quote changes
+    // nothing that is booked: not kept, so the usual race costs no write of the candidate's row.
+    if (chargedFen != null && !(c.status == Candidate.Status.HOLDER && c.chargedFen == null
+        && chargedFen == c.offer.priceFen())) {
       c.chargedFen = chargedFen;
     }
     if (c.status == Candidate.Status.PLACING) {

@@ -257,6 +257,14 @@ class DispatchTest {
     raced.claimed("fengniao", "FN-2");
     assertThat(raced.placed("fengniao", "FN-2", 780L)).isEmpty();
     assertThat(raced.holder().orElseThrow().feeFen()).isEqualTo(780);
+
+    // The same race with the price it quoted: nothing to keep, so the candidate's row is not written again.
+    Dispatch same = plan(DispatchStrategy.CHEAPEST);
+    same.start();
+    same.claimed("fengniao", "FN-3");
+    same.placed("fengniao", "FN-3", 700L);
+    assertThat(same.holder().orElseThrow().chargedFen()).isNull();
+    assertThat(same.holder().orElseThrow().feeFen()).isEqualTo(700);
   }
 
   @Test
