@@ -123,7 +123,8 @@ class CourierChargesAppliedTest {
     store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
     store(callback(orderId, CourierState.PICKED_UP, "15", null, null, 2));
 
-    CourierCallbackStore.Stored returned = store(callback(orderId, CourierState.RETURNED, "17", 1_600L, null, 3));
+    // At a second of its own, so the period report below holds this trip alone.
+    CourierCallbackStore.Stored returned = store(callback(orderId, CourierState.RETURNED, "17", 1_600L, null, 33));
     assertThat(returned.decision().outcome()).isEqualTo(CourierCallbackRules.Outcome.APPLIED);
     assertThat(await(orders.find(orderId)).state()).isEqualTo(DeliveryOrder.State.RETURNED);
 
@@ -137,6 +138,13 @@ class CourierChargesAppliedTest {
         Dispatcher.RETURNED)).isEqualTo(1);
     assertThat(single("SELECT state FROM courier_dispatch WHERE order_id = ?", orderId).getString(0))
         .isEqualTo("COMPLETED");
+
+    // The courier's settlement shows the trip's fee, not a delivery.
+    var sf = await(LedgerRepository.courierTotals(pool, SF.id(), at(33), at(34)));
+    assertThat(sf).singleElement().satisfies(row -> {
+      assertThat(row.deliveries()).isZero();
+      assertThat(row.feesFen()).isEqualTo(1_600);
+    });
 
     // Nothing moves a returned order, and nobody can cancel it.
     CourierCallbackStore.Stored late = store(callback(orderId, CourierState.DELIVERED, "17", null, null, 4));
