@@ -6,6 +6,7 @@ import io.kilosail.checkout.CheckoutDeliveries;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
+import io.kilosail.courier.wire.GeoPoint;
 import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
@@ -172,6 +173,23 @@ public final class CourierCallbackStore {
     }
   }
 
+  /**
+   * The callback's rider position when it is a place on Earth, else null (logged): a position is a detail, so a bad
+   * one is dropped rather than the callback refused, whose state matters more.
+   */
+  static GeoPoint storablePosition(CourierCallback cb) {
+    GeoPoint p = cb.riderPosition();
+    if (p == null) {
+      return null;
+    }
+    if (Double.isFinite(p.lat()) && Double.isFinite(p.lng()) && Math.abs(p.lat()) <= 90 && Math.abs(p.lng()) <= 180) {
+      return p;
+    }
+    log.warn("courier callback rider position ignored platform={} orderId={} lat={} lng={}", cb.platform().id(),
+        cb.orderId(), p.lat(), p.lng());
+    return null;
+  }
+
   /** True when inserted; false when this (platform, dedup_key) was already stored. */
   private static Future<Boolean> insert(SqlConnection conn, CourierCallback cb, String body, Instant receivedAt,
                                         Decision decision) {
@@ -192,7 +210,7 @@ public final class CourierCallbackStore {
   private Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now, Money money) {
     Future<Void> moved = Future.succeededFuture();
     OrderRepository.CourierSeen courier = new OrderRepository.CourierSeen(cb.platform().id(), cb.platformOrderId(),
-        cb.courierName(), cb.courierPhone(), cb.riderPosition(), cb.occurredAt());
+        cb.courierName(), cb.courierPhone(), storablePosition(cb), cb.occurredAt());
     if (decision.claims() && !decision.moves()) {
       moved = OrderRepository.courierClaimed(conn, cb.orderId(), courier);
     }

@@ -192,6 +192,26 @@ class CourierChargesAppliedTest {
     assertThat(Ledger.balance(await(LedgerRepository.perOrder(pool, orderId)), Ledger.COST_PENALTY)).isEqualTo(720);
   }
 
+  @Test
+  void aRiderPositionOffTheEarthIsDroppedAndTheCallbackStillApplied() {
+    String orderId = newOrder();
+    placement(orderId, 1_000, null);
+    store(callback(orderId, CourierState.ACCEPTED, "10", null, new GeoPoint(31.2304, 121.4737), 1));
+
+    assertThat(CourierCallbackStore.storablePosition(callback(orderId, CourierState.PICKED_UP, "15", null,
+        new GeoPoint(Double.NaN, 121), 2))).isNull();
+    assertThat(CourierCallbackStore.storablePosition(callback(orderId, CourierState.PICKED_UP, "15", null,
+        new GeoPoint(31.2, -181), 2))).isNull();
+    // 3123.04 does not fit the DECIMAL(9,6) column: kept as sent, the UPDATE would fail on every retry.
+    CourierCallbackStore.Stored picked = store(callback(orderId, CourierState.PICKED_UP, "15", null,
+        new GeoPoint(3123.04, 121.4737), 2));
+
+    assertThat(picked.decision().outcome()).isEqualTo(CourierCallbackRules.Outcome.APPLIED);
+    DeliveryOrder order = await(orders.find(orderId));
+    assertThat(order.state()).isEqualTo(DeliveryOrder.State.PICKED_UP);
+    assertThat(order.courier().rider().lat()).isEqualByComparingTo("31.230400");
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static Instant at(int second) {
