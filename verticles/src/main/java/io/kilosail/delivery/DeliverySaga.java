@@ -12,6 +12,7 @@ import io.kilosail.contracts.quote.QuoteService;
 import io.kilosail.contracts.quote.QuoteSet;
 import io.kilosail.contracts.saga.SagaStep;
 import io.kilosail.dispatch.DispatchSettings;
+import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.saga.RetryPolicy;
 import io.kilosail.saga.Saga;
@@ -134,7 +135,9 @@ public final class DeliverySaga {
             .resolveTimeoutWith(this::courierFoundMeanwhile)
         .step("await-delivery").awaitEvent(DispatchVerticle.DELIVERED, settings.deliveryWait(),
                 (d, fact) -> d.deliveredAt = Instant.now().toString())
-            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED)
+            // A courier bringing the order back to the shop ends the delivery as failed: the saga compensates, which
+            // calls nobody off (the dispatch is complete) and leaves the RETURNED order as it is.
+            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED, Dispatcher.RETURNED)
             .resolveTimeoutWith(this::deliveredMeanwhile)
         .beforeCompensating(this::deliveredAnyway)
         .build();
@@ -186,6 +189,10 @@ public final class DeliverySaga {
     StepDefinition.Fact delivered() {
       return new StepDefinition.Fact(DispatchVerticle.DELIVERED, new JsonObject().put("platform", courierPlatform));
     }
+
+    StepDefinition.Fact returned() {
+      return new StepDefinition.Fact(Dispatcher.RETURNED, new JsonObject().put("platform", courierPlatform));
+    }
   }
 
   private Future<OrderNow> orderNow(String orderId) {
@@ -213,14 +220,28 @@ public final class DeliverySaga {
       if (order.state() == DeliveryOrder.State.DELIVERED) {
         return List.of(order.courierAssigned(), order.delivered());
       }
+      if (order.state() == DeliveryOrder.State.RETURNED) {
+        return List.of(order.courierAssigned(), order.returned());
+      }
       return order.heldByCourier() ? List.of(order.courierAssigned()) : List.of();
     });
   }
 
-  /** The delivery wait ran out: a delivered order is delivered, whatever happened to its signal. */
+  /**
+   * The delivery wait ran out: a delivered order is delivered, and a returned one returned, whatever happened to the
+   * signal.
+   */
   private Future<List<StepDefinition.Fact>> deliveredMeanwhile(Data d) {
-    return orderNow(d.orderId).map(order -> order != null && order.state() == DeliveryOrder.State.DELIVERED
-        ? List.of(order.delivered()) : List.of());
+    return orderNow(d.orderId).map(order -> {
+      if (order == null) {
+        return List.of();
+      }
+      return switch (order.state()) {
+        case DELIVERED -> List.of(order.delivered());
+        case RETURNED -> List.of(order.returned());
+        default -> List.of();
+      };
+    });
   }
 
   /** A delivered order is never given up, whatever made the saga want to compensate: it completes instead. */

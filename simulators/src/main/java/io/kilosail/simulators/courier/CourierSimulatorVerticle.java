@@ -269,6 +269,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
       return dialect.createAnswer(live);
     }
     String platformOrderId = dialect.quoteTokenIsPlatformOrderId() ? token : dialect.newId("order", sequence++);
+    price += state.behaviour.placementSurchargeFen();
     SimOrder order = new SimOrder(dialect.platform(), platformOrderId, orderId, price);
     state.orders.put(platformOrderId, order);
     state.liveByOrderId.put(orderId, order);

@@ -2,6 +2,7 @@ package io.kilosail.courier.gateway;
 
 import io.kilosail.contracts.courier.CourierCancellation;
 import io.kilosail.contracts.courier.CourierGateway;
+import io.kilosail.contracts.courier.CourierOrderLookup;
 import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierQuoteResult;
@@ -9,6 +10,7 @@ import io.kilosail.contracts.courier.DeliveryPlace;
 import io.kilosail.contracts.courier.DeliveryRequest;
 import io.kilosail.courier.wire.CityNames;
 import io.kilosail.courier.wire.CourierCancelRequest;
+import io.kilosail.courier.wire.CourierOrderDetail;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierPlace;
 import io.vertx.core.Future;
@@ -56,6 +58,29 @@ public final class CourierGatewayService implements CourierGateway {
       return Future.succeededFuture(order);
     }
     return client.quote(order).map(quote -> order.withQuoteToken(quote.quoteToken()));
+  }
+
+  @Override
+  public Future<CourierOrderLookup> orderDetail(String platform, String orderId, String platformOrderId) {
+    if (orderId == null) {
+      return ServiceException.fail(INVALID_REQUEST, "orderId is required");
+    }
+    return tracked(() -> client(platform).compose(client -> client.orderDetail(orderId, platformOrderId))
+        .map(detail -> lookup(platform, orderId, detail)));
+  }
+
+  /** The wire's reading as the bus object; a null detail is the platform saying it has no such order. */
+  static CourierOrderLookup lookup(String platform, String orderId, CourierOrderDetail detail) {
+    CourierOrderLookup lookup = new CourierOrderLookup().setPlatform(platform).setOrderId(orderId)
+        .setFound(detail != null);
+    if (detail == null) {
+      return lookup;
+    }
+    return lookup.setPlatformOrderId(detail.platformOrderId())
+        .setState(detail.state() == null ? null : detail.state().name()).setRawStatus(detail.rawStatus())
+        .setPriceFen(detail.priceFen()).setCourierName(detail.courierName()).setCourierPhone(detail.courierPhone())
+        .setRiderLat(detail.riderPosition() == null ? null : detail.riderPosition().lat())
+        .setRiderLng(detail.riderPosition() == null ? null : detail.riderPosition().lng());
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.kilosail.courier.CourierSettings;
 import io.kilosail.courier.wire.CourierCancelRequest;
 import io.kilosail.courier.wire.CourierCancelled;
 import io.kilosail.courier.wire.CourierHttpRequest;
+import io.kilosail.courier.wire.CourierOrderDetail;
 import io.kilosail.courier.wire.CourierOrderPlaced;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierQuote;
@@ -108,6 +109,28 @@ public final class CourierPlatformClient {
 
   public Future<CourierCancelled> cancel(CourierCancelRequest cancel) {
     return call("cancel", () -> settings.wire().cancel(cancel), settings.wire()::readCancel);
+  }
+
+  /**
+   * The platform's order-detail query for our order: its answer, or null when the platform has no such order (the
+   * wire reads "not found" as null). Fails with {@link CourierGateway#NOT_SUPPORTED}, sending nothing, when the wire
+   * has no such query yet.
+   */
+  public Future<CourierOrderDetail> orderDetail(String orderId, String platformOrderId) {
+    CourierHttpRequest request;
+    try {
+      request = settings.wire().orderDetail(orderId, platformOrderId);
+    } catch (UnsupportedOperationException e) {
+      return Future.failedFuture(failure(CourierGateway.NOT_SUPPORTED, e.getMessage(), null));
+    }
+    return call("detail", () -> request, body -> {
+      try {
+        return settings.wire().readOrderDetail(body);
+      } catch (UnsupportedOperationException e) {
+        // A wire that builds the query but cannot read its answer is as good as none: the caller falls back.
+        throw new CourierWireException(e.getMessage());
+      }
+    });
   }
 
   /** Forgets the breaker (its timers) and the gauge; the WebClient belongs to whoever created it. */
@@ -229,6 +252,7 @@ public final class CourierPlatformClient {
       case CourierGateway.TIMEOUT -> "timeout";
       case CourierGateway.CONNECTION_LOST -> "connection_lost";
       case CourierGateway.CIRCUIT_OPEN -> "circuit_open";
+      case CourierGateway.NOT_SUPPORTED -> "not_supported";
       default -> "error";
     };
   }
