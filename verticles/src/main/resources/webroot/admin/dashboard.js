@@ -232,6 +232,12 @@
     }).catch(function (err) { if (lookup === lookups) { showOrderError(err.message); } });
   }
 
+  // Where the holder's rider was last reported (GCJ-02), and when: "31.230416, 121.473701 at 04:00:01Z".
+  function rider(courier) {
+    var r = courier && courier.rider;
+    return r ? r.lat.toFixed(6) + ', ' + r.lng.toFixed(6) + (r.at ? ' at ' + r.at.substring(11) : '') : 'not reported';
+  }
+
   function showOrder(order, orderId, sagas) {
     $('order-error').hidden = true;
     $('order-view').hidden = false;
@@ -240,6 +246,7 @@
     $('order-summary').textContent = orderId + ' · ' + (order.platform || '') + ' ' + (order.platformOrderId || '')
       + ' · state ' + order.state
       + ' · courier ' + (order.courier ? order.courier.platform + ' ' + order.courier.orderId : 'none yet')
+      + ' · rider ' + rider(order.courier)
       + ' · fee ' + fen(order.deliveryFeeFen) + ' · courier fee ' + fen(order.courierFeeFen);
     $('order-summary').dataset.state = order.state;
     var timeline = $('order-timeline');

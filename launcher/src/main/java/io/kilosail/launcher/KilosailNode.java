@@ -4,7 +4,9 @@ import io.kilosail.admin.AdminCommandsVerticle;
 import io.kilosail.admin.DashboardVerticle;
 import io.kilosail.admin.NodeInfoVerticle;
 import io.kilosail.checkout.StockVerticle;
+import io.kilosail.courier.CourierSettings;
 import io.kilosail.courier.gateway.CourierGatewayVerticle;
+import io.kilosail.courier.wire.CourierWire;
 import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.pushback.PushbackVerticle;
 import io.kilosail.quote.QuoteVerticle;
@@ -48,10 +50,12 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -298,11 +302,16 @@ public final class KilosailNode {
                                                      Deployments deployments) {
     JsonObject couriers = settings.verticleSections().getJsonObject("couriers", new JsonObject());
     JsonObject platforms = new JsonObject();
+    // Read only with a webhook server here, which has already started with these settings.
+    Map<CourierPlatform, CourierWire> wires = webhooks.isEmpty() ? Map.of()
+        : CourierSettings.fromJson(settings.verticleSections(), Clock.systemUTC()).wires();
     for (CourierPlatform platform : CourierPlatform.values()) {
       JsonObject behaviour = new JsonObject();
       if (!webhooks.isEmpty()) {
+        // The URL a merchant registers with the platform: with its callback token where the platform does not sign.
+        CourierWire wire = wires.get(platform);
         behaviour.put("webhookBaseUrl", "http://127.0.0.1:" + webhooks.get(0).actualPort() + "/webhooks/couriers/"
-            + platform.id());
+            + platform.id() + (wire == null ? "" : wire.callbackQuery()));
       }
       platforms.put(platform.id(), new JsonObject()
           .put("credentials", couriers.getJsonObject(platform.id(), new JsonObject()))

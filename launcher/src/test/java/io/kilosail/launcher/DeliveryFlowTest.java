@@ -113,6 +113,25 @@ class DeliveryFlowTest {
     }
   }
 
+  // ------------------------------------------------------------ what is booked
+
+  @Test
+  void theLedgerBooksThePriceThePlatformChargedWhenItTookTheOrderNotItsQuote() throws Exception {
+    // SF quotes 700 (the cheapest) and charges 850 when it takes the order; its create answer says so.
+    node.behave("sf", new JsonObject().put("priceFen", 700).put("placementSurchargeFen", 150));
+    Thread.sleep(1_100); // a quote cached before (cacheTtlSeconds 1) would still show the old price
+    try {
+      String orderId = node.push("shenzhen");
+      node.assertDeliveredBy(orderId, "sf", 850);
+      JsonObject ledger = node.ledger(orderId);
+      assertThat(ledger.getLong("payableFen")).as(ledger.encodePrettily()).isEqualTo(850);
+      assertThat(ledger.getBoolean("balanced")).isTrue();
+      assertThat(ledger.getLong("marginFen")).isEqualTo(ledger.getLong("receivableFen") - 850);
+    } finally {
+      node.behave("sf", new JsonObject().put("priceFen", 1000).put("placementSurchargeFen", 0));
+    }
+  }
+
   // ------------------------------------------------------------ the next candidate
 
   @Test

@@ -190,20 +190,18 @@ class HostileInputFuzzTest {
       cases.add(post("unsigned garbage", path, json(), "{\"hello\":".getBytes(StandardCharsets.UTF_8)));
     }
     for (int i = 0; i < BODIES / 4; i++) {
-      String ts = now();
-      String biz = defective(random, new JsonObject().put("orderCode", "UU-fuzz").put("originId", fuzzOrderId())
-          .put("state", "3").put("changeTime", System.currentTimeMillis()));
-      cases.add(post("uu signed hostile biz " + i, "/webhooks/couriers/uu", json(), new JsonObject()
-          .put("appId", "dev-uu-app").put("timestamp", ts).put("biz", biz).put("sign", uu.sign(biz, ts)).encode()
-          .getBytes(StandardCharsets.UTF_8)));
+      // UU and Shansong do not sign callbacks: a hostile body bearing the registered URL's token is the worst case.
+      String uuData = defective(random, new JsonObject().put("order_code", "UU-fuzz").put("origin_id", fuzzOrderId())
+          .put("state", "3").put("timestamp", String.valueOf(System.currentTimeMillis())));
+      cases.add(post("uu trusted hostile data " + i, "/webhooks/couriers/uu" + uu.callbackQuery(),
+          headers("Content-Type", "application/x-www-form-urlencoded"),
+          ("data=" + URLEncoder.encode(uuData, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)));
 
       String data = defective(random, new JsonObject().put("issOrderNo", "SS-fuzz").put("orderNo", fuzzOrderId())
           .put("status", "30"));
       String millis = String.valueOf(System.currentTimeMillis());
-      String form = "clientId=dev-ss-client&shopId=dev-ss-shop&timestamp=" + millis + "&data="
-          + URLEncoder.encode(data, StandardCharsets.UTF_8) + "&sign=" + shansong.sign(data, millis);
-      cases.add(post("shansong signed hostile data " + i, "/webhooks/couriers/shansong",
-          headers("Content-Type", "application/x-www-form-urlencoded"), form.getBytes(StandardCharsets.UTF_8)));
+      cases.add(post("shansong trusted hostile body " + i, "/webhooks/couriers/shansong" + shansong.callbackQuery(),
+          json(), data.getBytes(StandardCharsets.UTF_8)));
 
       String sfBody = defective(random, new JsonObject().put("sf_order_id", "SF-fuzz").put("shop_order_id",
           fuzzOrderId()).put("order_status", "10").put("push_time", Instant.now().getEpochSecond()));

@@ -113,6 +113,14 @@ final class LiveNode implements AutoCloseable {
     return ledger;
   }
 
+  /** The order's ledger as {@code GET /v1/orders/{id}/ledger} shows it. */
+  JsonObject ledger(String orderId) throws Exception {
+    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(api("/v1/orders/" + orderId + "/ledger")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    return new JsonObject(answer.body());
+  }
+
   /** What meituan was told about its order, once the last callback says {@code state}; fails after 30 s. */
   JsonArray awaitFoodPlatformTold(String platformOrderId, String state) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -85,7 +85,7 @@ public class AdminCommandsVerticle extends VerticleBase {
       if (order == null) {
         return Future.failedFuture(new ServiceException(404, "no order " + orderId));
       }
-      if (order.state() == DeliveryOrder.State.DELIVERED || order.state() == DeliveryOrder.State.CANCELLED) {
+      if (order.state().isFinal()) {
         return Future.failedFuture(new ServiceException(409, "order " + orderId + " is already "
             + order.state().name()));
       }

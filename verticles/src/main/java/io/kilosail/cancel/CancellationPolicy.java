@@ -60,6 +60,9 @@ public final class CancellationPolicy {
     if (state == DeliveryOrder.State.CANCELLED) {
       return Decision.refused("order is already CANCELLED");
     }
+    if (state == DeliveryOrder.State.RETURNED) {
+      return Decision.refused("order is already RETURNED (the courier brought it back to the shop)");
+    }
     long penalty = by == By.PLATFORM ? lookup(platformPenalties, foodPlatform, state.name()) : 0;
     return new Decision(true, null, penalty);
   }

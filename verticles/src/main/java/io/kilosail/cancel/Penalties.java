@@ -2,6 +2,8 @@ package io.kilosail.cancel;
 
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.infra.Times;
+import io.kilosail.intake.OrderRepository;
+import io.kilosail.ledger.CourierCharges;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;
 import io.vertx.core.Future;
@@ -15,7 +17,7 @@ import java.time.Instant;
 /** Penalties into the ledger, each in the transaction of the fact that causes it. */
 public final class Penalties {
 
-  /** What a courier platform's cancel cost us, as recorded. */
+  /** What a courier platform's cancel cost us, as recorded ({@code recordedNow}: this call changed the record). */
   public record CourierPenalty(String orderId, String platform, CourierState courierState, long penaltyFen,
                                boolean stated, boolean recordedNow) {
   }
@@ -31,15 +33,19 @@ public final class Penalties {
 
   /**
    * A courier platform answered our cancel: record what it charges, once per (order, platform). The charge is the one
-   * the platform stated (Shansong answers with it) or, for platforms that do not, the {@code courierPenalties} table at
-   * the courier's state as its callbacks last told us (a callback that moved nothing on our order, say an acceptance
-   * that lost a race with the food platform's cancel, still tells how far that courier got).
+   * the platform stated (its cancel answer) or, for platforms that do not, the {@code courierPenalties} table at the
+   * courier's state as its callbacks last told us (a callback that moved nothing on our order, say an acceptance that
+   * lost a race with the food platform's cancel, still tells how far that courier got). A figure the platform states
+   * later, in a callback ({@link #statedInCallback}), replaces the table's (see {@link CourierCharges#penalty}).
    */
   public static Future<CourierPenalty> courierCancelled(Pool pool, CancellationPolicy policy, String orderId,
                                                         String platform, Long statedPenaltyFen) {
     Instant now = Instant.now();
-    return pool.withTransaction(conn -> conn.preparedQuery("SELECT state FROM courier_callback"
-            + " WHERE order_id = ? AND platform = ?").execute(Tuple.of(orderId, platform))
+    // The order's row first, as the courier webhook locks it: a callback stating this penalty and this answer are
+    // booked one after the other.
+    return pool.withTransaction(conn -> OrderRepository.holding(conn, orderId)
+        .compose(order -> conn.preparedQuery("SELECT state FROM courier_callback"
+            + " WHERE order_id = ? AND platform = ?").execute(Tuple.of(orderId, platform)))
         .compose(rows -> {
           CourierState reached = CourierState.CREATED;
           for (Row r : rows) {
@@ -48,20 +54,46 @@ public final class Penalties {
               reached = s;
             }
           }
-          long penalty = statedPenaltyFen != null ? statedPenaltyFen : policy.courierPenaltyFen(platform, reached);
           CourierState courierState = reached;
-          return conn.preparedQuery("INSERT IGNORE INTO courier_penalty (order_id, platform, courier_state,"
-                  + " penalty_fen, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)")
-              .execute(Tuple.of(orderId, platform, reached.name(), penalty, statedPenaltyFen != null ? "STATED" : "TABLE",
-                  Times.toDb(now)))
-              .compose(inserted -> {
-                boolean first = inserted.rowCount() == 1;
-                Future<Void> postings = first
-                    ? LedgerRepository.write(conn, Ledger.courierPenalty(orderId, platform, penalty, now))
-                    : Future.succeededFuture();
-                return postings.map(new CourierPenalty(orderId, platform, courierState, penalty,
-                    statedPenaltyFen != null, first));
-              });
+          return book(conn, orderId, platform, courierState, statedPenaltyFen,
+              policy.courierPenaltyFen(platform, reached), now)
+              .map(booking -> new CourierPenalty(orderId, platform, courierState, booking.record().penaltyFen(),
+                  booking.record().source() == CourierCharges.Source.STATED, booking.changed()));
         }));
+  }
+
+  /**
+   * A courier platform's callback states what it charges us for the order's cancel ({@code statedFen}): booked in the
+   * callback's transaction {@code conn}, which holds the order's row. It replaces a table figure booked before, and
+   * stands if our cancel's answer comes later without one.
+   */
+  public static Future<Void> statedInCallback(SqlConnection conn, String orderId, String platform,
+                                              CourierState courierState, long statedFen, Instant at) {
+    return book(conn, orderId, platform, courierState, statedFen, 0, at).mapEmpty();
+  }
+
+  private static Future<CourierCharges.PenaltyBooking> book(SqlConnection conn, String orderId, String platform,
+                                                           CourierState courierState, Long statedFen, long tableFen,
+                                                           Instant at) {
+    return conn.preparedQuery("SELECT penalty_fen, source FROM courier_penalty WHERE order_id = ? AND platform = ?"
+            + " FOR UPDATE").execute(Tuple.of(orderId, platform))
+        .compose(rows -> {
+          CourierCharges.Booked existing = rows.size() == 0 ? null : new CourierCharges.Booked(
+              rows.iterator().next().getLong(0), CourierCharges.Source.valueOf(rows.iterator().next().getString(1)));
+          CourierCharges.PenaltyBooking booking = CourierCharges.penalty(orderId, platform, existing, statedFen,
+              tableFen, at);
+          if (!booking.changed()) {
+            return Future.succeededFuture(booking);
+          }
+          Future<?> row = existing == null
+              ? conn.preparedQuery("INSERT INTO courier_penalty (order_id, platform, courier_state, penalty_fen,"
+                  + " source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)").execute(Tuple.of(orderId, platform,
+                  courierState.name(), booking.record().penaltyFen(), booking.record().source().name(),
+                  Times.toDb(at)))
+              : conn.preparedQuery("UPDATE courier_penalty SET penalty_fen = ?, source = ?, recorded_at = ?"
+                  + " WHERE order_id = ? AND platform = ?").execute(Tuple.of(booking.record().penaltyFen(),
+                  booking.record().source().name(), Times.toDb(at), orderId, platform));
+          return row.compose(x -> LedgerRepository.write(conn, booking.postings())).map(booking);
+        });
   }
 }

@@ -24,7 +24,7 @@ import java.util.Map;
  * rather than one that could verify or sign nothing.
  *
  * <pre>
- * "uu": { "appId": "...", "appKey": "...", "baseUrl": "http://127.0.0.1:8091/uu", "timeoutMs": 2000,
+ * "uu": { "appId": "...", "appKey": "...", "openId": "...", "baseUrl": "http://127.0.0.1:8091/uu", "timeoutMs": 2000,
  *         "circuit": { "maxFailures": 5, "timeoutMs": 3000, "resetTimeoutMs": 10000 } }
  * </pre>
  */
@@ -85,7 +85,10 @@ public record CourierSettings(Map<CourierPlatform, Platform> platforms) {
 
   private static Platform platform(CourierPlatform platform, JsonObject c, Clock clock, int simulatorPort) {
     CourierWire wire = switch (platform) {
-      case UU -> new UuWire(new UuWire.Credentials(text(c, platform, "appId"), text(c, platform, "appKey")), clock);
+      // openId: the merchant's authorisation of our app (UU's user/unauthorized/auth answers it).
+      case UU -> new UuWire(new UuWire.Credentials(text(c, platform, "appId"), text(c, platform, "appKey"),
+          text(c, platform, "openId")), clock);
+      // shopId: the merchant's store as registered with Shansong.
       case SHANSONG -> new ShansongWire(new ShansongWire.Credentials(text(c, platform, "clientId"),
           text(c, platform, "shopId"), text(c, platform, "appSecret")), clock);
       case SF -> new SfWire(new SfWire.Credentials(text(c, platform, "devId"), text(c, platform, "devKey"),

@@ -12,6 +12,7 @@ import io.kilosail.contracts.quote.QuoteService;
 import io.kilosail.contracts.quote.QuoteSet;
 import io.kilosail.contracts.saga.SagaStep;
 import io.kilosail.dispatch.DispatchSettings;
+import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.saga.RetryPolicy;
 import io.kilosail.saga.Saga;
@@ -75,6 +76,10 @@ public final class DeliverySaga {
     public String courierOrderId;
     public Long courierFeeFen;
     public String deliveredAt;
+    /** What the food platform pays for the delivery; the margin rules cap the courier price by it. */
+    public Long deliveryFeeFen;
+    /** Why the order goes back to its food platform instead of to a courier (the margin rules), when it does. */
+    public String handBackReason;
   }
 
   private final Pool pool;
@@ -100,14 +105,17 @@ public final class DeliverySaga {
             .onFailure(ORDER_ENDED, (d, refusal) -> { })
             .withCompensation(this::cancelOrder)
         .step("quote").invokeParticipant((d, step) -> quotes.quote(new QuoteRequest()
-                .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))))
+                .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d)).setDeliveryFeeFen(d.deliveryFeeFen)))
             .noDurableEffect()
+            // No courier within the margin: the order goes back to its food platform with the reason (a compensation).
+            .onFailure(QuoteService.NO_COURIER_WITHIN_MARGIN, (d, refusal) -> d.handBackReason = refusal.getMessage())
             .onReply(QuoteSet.class, (d, set) -> d.offers = set.getOffers().stream()
                 .map(o -> o.toJson().getMap()).toList())
             .timeout(Duration.ofSeconds(5))
             // Nobody answering is worth a few more tries; no eligible courier is final.
             .retry(new RetryPolicy(3, Duration.ofSeconds(1), 2, Duration.ofSeconds(5),
-                java.util.Set.of(QuoteService.NO_ELIGIBLE_COURIER, QuoteService.INVALID_REQUEST)))
+                java.util.Set.of(QuoteService.NO_ELIGIBLE_COURIER, QuoteService.INVALID_REQUEST,
+                QuoteService.NO_COURIER_WITHIN_MARGIN)))
         .step("dispatch").invokeParticipant((d, step) -> dispatch.dispatch(step, new DispatchRequest()
                 .setFoodPlatform(d.foodPlatform).setDelivery(delivery(d))
                 .setOffers(d.offers.stream().map(o -> new CourierQuoteResult(new JsonObject(o))).toList())))
@@ -127,7 +135,9 @@ public final class DeliverySaga {
             .resolveTimeoutWith(this::courierFoundMeanwhile)
         .step("await-delivery").awaitEvent(DispatchVerticle.DELIVERED, settings.deliveryWait(),
                 (d, fact) -> d.deliveredAt = Instant.now().toString())
-            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED)
+            // A courier bringing the order back to the shop ends the delivery as failed: the saga compensates, which
+            // calls nobody off (the dispatch is complete) and leaves the RETURNED order as it is.
+            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED, Dispatcher.RETURNED)
             .resolveTimeoutWith(this::deliveredMeanwhile)
         .beforeCompensating(this::deliveredAnyway)
         .build();
@@ -149,6 +159,7 @@ public final class DeliverySaga {
     return new JsonObject()
         .put("orderId", order.getString("orderId"))
         .put("foodPlatform", order.getString("platform"))
+        .put("deliveryFeeFen", order.getValue("deliveryFeeFen") instanceof Number fee ? fee.longValue() : null)
         .put("delivery", delivery.toJson())
         .put("offers", new JsonArray());
   }
@@ -178,6 +189,10 @@ public final class DeliverySaga {
     StepDefinition.Fact delivered() {
       return new StepDefinition.Fact(DispatchVerticle.DELIVERED, new JsonObject().put("platform", courierPlatform));
     }
+
+    StepDefinition.Fact returned() {
+      return new StepDefinition.Fact(Dispatcher.RETURNED, new JsonObject().put("platform", courierPlatform));
+    }
   }
 
   private Future<OrderNow> orderNow(String orderId) {
@@ -205,14 +220,28 @@ public final class DeliverySaga {
       if (order.state() == DeliveryOrder.State.DELIVERED) {
         return List.of(order.courierAssigned(), order.delivered());
       }
+      if (order.state() == DeliveryOrder.State.RETURNED) {
+        return List.of(order.courierAssigned(), order.returned());
+      }
       return order.heldByCourier() ? List.of(order.courierAssigned()) : List.of();
     });
   }
 
-  /** The delivery wait ran out: a delivered order is delivered, whatever happened to its signal. */
+  /**
+   * The delivery wait ran out: a delivered order is delivered, and a returned one returned, whatever happened to the
+   * signal.
+   */
   private Future<List<StepDefinition.Fact>> deliveredMeanwhile(Data d) {
-    return orderNow(d.orderId).map(order -> order != null && order.state() == DeliveryOrder.State.DELIVERED
-        ? List.of(order.delivered()) : List.of());
+    return orderNow(d.orderId).map(order -> {
+      if (order == null) {
+        return List.of();
+      }
+      return switch (order.state()) {
+        case DELIVERED -> List.of(order.delivered());
+        case RETURNED -> List.of(order.returned());
+        default -> List.of();
+      };
+    });
   }
 
   /** A delivered order is never given up, whatever made the saga want to compensate: it completes instead. */
@@ -229,7 +258,8 @@ public final class DeliverySaga {
 
   /** The saga gives the order up: CANCELLED by the system unless it already ended (delivered, or cancelled). */
   private Future<Void> cancelOrder(Data d, SagaStep step) {
-    String reason = "no courier delivered the order (delivery saga " + step.getSagaId() + ")";
+    String reason = d.handBackReason != null ? "handed back: " + d.handBackReason
+        : "no courier delivered the order (delivery saga " + step.getSagaId() + ")";
     return pool.withTransaction(conn -> cancellations.cancelBySystem(conn, d.orderId, reason)).mapEmpty();
   }
 

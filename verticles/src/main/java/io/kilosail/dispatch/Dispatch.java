@@ -7,6 +7,7 @@ import io.kilosail.dispatch.DispatchCommand.Delivered;
 import io.kilosail.dispatch.DispatchCommand.NoCourier;
 import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
+import io.kilosail.dispatch.DispatchCommand.Returned;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -48,13 +49,20 @@ public final class Dispatch {
     private Status status;
     private String platformOrderId;
     private String lastError;
+    private Long chargedFen;
 
     public Candidate(Offer offer, int position, Status status, String platformOrderId, String lastError) {
+      this(offer, position, status, platformOrderId, lastError, null);
+    }
+
+    public Candidate(Offer offer, int position, Status status, String platformOrderId, String lastError,
+                     Long chargedFen) {
       this.offer = Objects.requireNonNull(offer, "offer");
       this.position = position;
       this.status = status;
       this.platformOrderId = platformOrderId;
       this.lastError = lastError;
+      this.chargedFen = chargedFen;
     }
 
     public Offer offer() {
@@ -79,6 +87,19 @@ public final class Dispatch {
 
     public String lastError() {
       return lastError;
+    }
+
+    /** The price the platform stated when it took the order; null when it did not say (or has not answered yet). */
+    public Long chargedFen() {
+      return chargedFen;
+    }
+
+    /**
+     * What this platform bills for carrying the order: the price it stated at placement, else the price it quoted
+     * (UU and Shansong may re-price at placement, a platform's create answer is what it charges).
+     */
+    public long feeFen() {
+      return chargedFen != null ? chargedFen : offer.priceFen();
     }
   }
 
@@ -132,14 +153,29 @@ public final class Dispatch {
     return commands;
   }
 
-  /** The platform took the order under {@code platformOrderId}. */
+  /** The platform took the order under {@code platformOrderId}, at a price it did not state. */
   public List<DispatchCommand> placed(String platform, String platformOrderId) {
+    return placed(platform, platformOrderId, null);
+  }
+
+  /**
+   * The platform took the order under {@code platformOrderId}; {@code chargedFen} is the price its answer states (null
+   * when it does not say), which is what it bills rather than its earlier quote. Kept also when the candidate already
+   * holds the order (its courier's callback came before the answer), so the delivery is booked at that price.
+   */
+  public List<DispatchCommand> placed(String platform, String platformOrderId, Long chargedFen) {
     Candidate c = candidate(platform).orElse(null);
     if (c == null) {
       return List.of();
     }
     if (c.platformOrderId == null) {
       c.platformOrderId = platformOrderId;
+    }
+    // Once its courier holds the order (the callback came before this answer), a price equal to the quote changes
+    // nothing that is booked: not kept, so the usual race costs no write of the candidate's row.
+    if (chargedFen != null && !(c.status == Candidate.Status.HOLDER && c.chargedFen == null
+        && chargedFen == c.offer.priceFen())) {
+      c.chargedFen = chargedFen;
     }
     if (c.status == Candidate.Status.PLACING) {
       c.status = Candidate.Status.PLACED;
@@ -221,7 +257,7 @@ public final class Dispatch {
     }
     c.status = Candidate.Status.HOLDER;
     state = State.ASSIGNED;
-    commands.add(new Assigned(platform, c.platformOrderId, c.offer.priceFen()));
+    commands.add(new Assigned(platform, c.platformOrderId, c.feeFen()));
     for (Candidate other : candidates) {
       if (other != c && other.status.live()) {
         commands.addAll(withdrawCandidate(other, "another courier accepted the order"));
@@ -246,8 +282,9 @@ public final class Dispatch {
     }
     if (holder().isEmpty()) {
       state = State.WITHDRAWN;
-    } else if ("DELIVERED".equals(orderState)) {
-      // Its holder delivered it while dispatch was not told (a lost fact): it is done, and must never be withdrawn.
+    } else if ("DELIVERED".equals(orderState) || "RETURNED".equals(orderState)) {
+      // Its holder delivered (or brought back) it while dispatch was not told (a lost fact): it is done, and must never
+      // be withdrawn.
       state = State.COMPLETED;
     }
     return commands;
@@ -319,6 +356,19 @@ public final class Dispatch {
     }
     state = State.COMPLETED;
     return List.of(new Delivered(platform));
+  }
+
+  /**
+   * The holder's courier brought the order back to the shop: the delivery failed, but that courier did the trip and
+   * holds nothing any more. Nothing is placed again and nobody is to be cancelled, a withdraw included.
+   */
+  public List<DispatchCommand> returned(String platform) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.status != Candidate.Status.HOLDER) {
+      return List.of();
+    }
+    state = State.COMPLETED;
+    return List.of(new Returned(platform));
   }
 
   /** The holder's platform cancelled the order after acceptance: nobody carries it any more. */

@@ -40,4 +40,8 @@ public sealed interface DispatchCommand {
   /** The holder delivered the order (a saga signal). */
   record Delivered(String platform) implements DispatchCommand {
   }
+
+  /** The holder's courier brought the order back to the shop: the delivery failed for good (a saga signal). */
+  record Returned(String platform) implements DispatchCommand {
+  }
 }

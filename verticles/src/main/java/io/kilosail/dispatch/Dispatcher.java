@@ -4,6 +4,8 @@ import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.Penalties;
 import io.kilosail.contracts.courier.CourierCallOutcome;
 import io.kilosail.contracts.courier.CourierGateway;
+import io.kilosail.contracts.courier.CourierOrderLookup;
+import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.contracts.courier.DeliveryRequest;
 import io.kilosail.contracts.events.Topics;
@@ -14,6 +16,7 @@ import io.kilosail.dispatch.DispatchCommand.Delivered;
 import io.kilosail.dispatch.DispatchCommand.NoCourier;
 import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
+import io.kilosail.dispatch.DispatchCommand.Returned;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.messaging.DurableTimers;
 import io.kilosail.messaging.Envelope;
@@ -55,6 +58,8 @@ public final class Dispatcher {
   public static final String COURIER_ASSIGNED = "delivery.courier-assigned";
   public static final String NO_COURIER = "delivery.no-courier";
   public static final String DELIVERED = "delivery.delivered";
+  /** The holder's courier brought the order back to the shop: the delivery failed, nothing is left to wait for. */
+  public static final String RETURNED = "delivery.returned";
 
   private static final int CANCEL_ATTEMPTS = 5;
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -141,6 +146,8 @@ public final class Dispatcher {
       }
       if (to == CourierState.DELIVERED) {
         commands.addAll(d.delivered(platform));
+      } else if (to == CourierState.RETURNED) {
+        commands.addAll(d.returned(platform));
       } else if (to == CourierState.CANCELLED) {
         commands.addAll(d.holderCancelled(platform, "raw status " + p.getString("rawStatus")));
       }
@@ -260,6 +267,9 @@ public final class Dispatcher {
     if (command instanceof Delivered delivered) {
       return signal(conn, orderId, DELIVERED, new JsonObject().put("platform", delivered.platform()));
     }
+    if (command instanceof Returned returned) {
+      return signal(conn, orderId, RETURNED, new JsonObject().put("platform", returned.platform()));
+    }
     if (command instanceof NoCourier none) {
       log.info("dispatch found no courier orderId={} reason={}", orderId, none.reason());
       return signal(conn, orderId, NO_COURIER, new JsonObject().put("reason", none.reason()));
@@ -309,13 +319,15 @@ public final class Dispatcher {
   private void place(String orderId, JsonObject delivery, Place place) {
     DeliveryRequest request = new DeliveryRequest(delivery.copy()).setQuoteToken(place.quoteToken());
     effectsInFlight++;
-    gateway.placeOrder(place.platform(), request).onComplete(ar -> {
+    Future<CourierPlacement> answer = place.again() ? lookUpThenPlace(orderId, place, request)
+        : gateway.placeOrder(place.platform(), request);
+    answer.onComplete(ar -> {
       Function<Dispatch, List<DispatchCommand>> decide;
       if (ar.succeeded()) {
         count("place-succeeded", place.platform());
-        log.debug("dispatch placed orderId={} platform={} platformOrderId={}", orderId, place.platform(),
-            ar.result().getPlatformOrderId());
-        decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId());
+        log.debug("dispatch placed orderId={} platform={} platformOrderId={} chargedFen={}", orderId,
+            place.platform(), ar.result().getPlatformOrderId(), ar.result().getPriceFen());
+        decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId(), ar.result().getPriceFen());
       } else if (!place.again() && CourierCallOutcome.certainlyFailed(ar.cause())) {
         count("place-failed", place.platform());
         log.info("dispatch placing failed orderId={} platform={} error={}", orderId, place.platform(),
@@ -352,6 +364,28 @@ public final class Dispatcher {
           // The placement's outcome is lost; the acceptance timeout moves the dispatch on.
           .onFailure(err -> log.warn("dispatch placement outcome not stored orderId={} platform={} error={}", orderId,
               place.platform(), err.toString()));
+    });
+  }
+
+  /**
+   * A placement sent again because the first one's answer never came: the platform's order-detail query is asked
+   * first ({@link UnknownPlacement}). An order it holds is answered as placed, at the price it states, without a new
+   * create; otherwise (no such order, no detail query, the query failed) the create is sent again.
+   */
+  private Future<CourierPlacement> lookUpThenPlace(String orderId, Place place, DeliveryRequest request) {
+    String platform = place.platform();
+    return gateway.orderDetail(platform, orderId, null).transform(ar -> {
+      CourierOrderLookup lookup = ar.succeeded() ? ar.result() : null;
+      count(ar.succeeded() ? (lookup.isFound() ? "detail-found" : "detail-not-found")
+          : ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.NOT_SUPPORTED
+              ? "detail-unsupported" : "detail-failed", platform);
+      if (UnknownPlacement.resolve(lookup) == UnknownPlacement.Resolution.PLACED) {
+        log.info("dispatch found its lost placement orderId={} platform={} platformOrderId={} state={} priceFen={}",
+            orderId, platform, lookup.getPlatformOrderId(), lookup.getState(), lookup.getPriceFen());
+        return Future.succeededFuture(new CourierPlacement().setPlatform(platform).setOrderId(orderId)
+            .setPlatformOrderId(lookup.getPlatformOrderId()).setPriceFen(lookup.getPriceFen()));
+      }
+      return gateway.placeOrder(platform, request);
     });
   }
 

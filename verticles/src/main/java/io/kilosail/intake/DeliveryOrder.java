@@ -21,9 +21,17 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
   /**
    * CREATED on intake, DISPATCHING once offered to a courier platform; the courier webhooks then move it along the
    * courier states (same names as {@code io.kilosail.contracts.courier.CourierState}); the delivery saga cancels it
-   * when nobody will deliver it.
+   * when nobody will deliver it. DELIVERED, CANCELLED and RETURNED (the courier brought it back to the shop: the
+   * delivery failed) are final.
    */
-  public enum State { CREATED, DISPATCHING, ACCEPTED, ARRIVED_AT_SHOP, PICKED_UP, DELIVERED, CANCELLED, ABNORMAL }
+  public enum State {
+    CREATED, DISPATCHING, ACCEPTED, ARRIVED_AT_SHOP, PICKED_UP, DELIVERED, CANCELLED, ABNORMAL, RETURNED;
+
+    /** No courier or platform moves the order any more. */
+    public boolean isFinal() {
+      return this == DELIVERED || this == CANCELLED || this == RETURNED;
+    }
+  }
 
   public record Shop(String id, String name) {
   }
@@ -41,8 +49,24 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
     }
   }
 
-  /** The courier platform holding the order and its order id there; null until dispatch. */
-  public record Courier(String platform, String orderId) {
+  /**
+   * The courier platform holding the order and its order id there; null until dispatch. {@code rider}: where its
+   * rider was last reported, null until a callback says.
+   */
+  public record Courier(String platform, String orderId, Rider rider) {
+
+    public Courier(String platform, String orderId) {
+      this(platform, orderId, null);
+    }
+  }
+
+  /** A rider's position as its platform reported it (GCJ-02, 6 decimals) and the instant it was reported for. */
+  public record Rider(BigDecimal lat, BigDecimal lng, Instant at) {
+
+    JsonObject toJson() {
+      return new JsonObject().put("lat", lat.doubleValue()).put("lng", lng.doubleValue())
+          .put("at", at == null ? null : at.toString());
+    }
   }
 
   /** A body that fits the contract but not the business rules; {@code field} is the JSON field at fault. */
@@ -100,7 +124,8 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
         .put("goodsValueFen", goodsValueFen)
         .put("courierFeeFen", courierFeeFen)
         .put("courier", courier == null ? null
-            : new JsonObject().put("platform", courier.platform()).put("orderId", courier.orderId()))
+            : new JsonObject().put("platform", courier.platform()).put("orderId", courier.orderId())
+                .put("rider", courier.rider() == null ? null : courier.rider().toJson()))
         .put("remark", remark)
         .put("placedAt", placedAt.toString())
         .put("expectedDeliveryAt", expectedDeliveryAt.toString())

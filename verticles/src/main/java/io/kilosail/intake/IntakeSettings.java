@@ -10,10 +10,11 @@ import java.util.Map;
 
 /**
  * The {@code platforms} section (one entry per upstream platform with its signing secret) and the {@code intake}
- * section (timestamp tolerance, body limit). The launcher layers {@code KILOSAIL_PLATFORM_<NAME>_SECRET} environment
+ * section (timestamp tolerance, body limit, the group commit's bounds). The launcher layers {@code KILOSAIL_PLATFORM_<NAME>_SECRET} environment
  * variables over {@code platforms}, so production secrets never sit in a file.
  */
-public record IntakeSettings(Map<String, String> platformSecrets, Duration timestampTolerance, int maxBodyBytes) {
+public record IntakeSettings(Map<String, String> platformSecrets, Duration timestampTolerance, int maxBodyBytes,
+                             int batchMaxOrders, int batchMaxInFlight) {
 
   public static final int DEFAULT_TOLERANCE_SECONDS = 300;
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -39,7 +40,10 @@ public record IntakeSettings(Map<String, String> platformSecrets, Duration times
     ConfigSection intake = new ConfigSection(config, "intake");
     return new IntakeSettings(Map.copyOf(secrets),
         Duration.ofSeconds(intake.integer("timestampToleranceSeconds", DEFAULT_TOLERANCE_SECONDS, 1, 3600)),
-        intake.integer("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024));
+        intake.integer("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024),
+        // Group commit (IntakeBatcher): transactions storing pushes at once per ingress verticle, orders per one.
+        intake.section("batch").integer("maxOrders", 32, 1, 500),
+        intake.section("batch").integer("maxInFlight", 8, 1, 256));
   }
 
 }

@@ -11,6 +11,7 @@ import io.kilosail.infra.NodeConfig;
 import io.kilosail.intake.DeliveryOrder.InvalidOrderException;
 import io.kilosail.messaging.MessageIds;
 import io.kilosail.web.Problems;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -51,10 +52,14 @@ public final class OrderIntakeRoutes {
   private final OrderRepository orders;
   private final CheckoutRepository checkouts;
   private final OrderCancellations cancellations;
+  private final IntakeAdmission admission;
+  private final IntakeBatcher batcher;
 
-  private OrderIntakeRoutes(PlatformSignature signature, OrderRepository orders, CheckoutRepository checkouts,
-                            OrderCancellations cancellations) {
+  private OrderIntakeRoutes(PlatformSignature signature, OrderRepository orders, IntakeBatcher batcher,
+                            CheckoutRepository checkouts, OrderCancellations cancellations, IntakeAdmission admission) {
+    this.batcher = batcher;
     this.signature = signature;
+    this.admission = admission;
     this.orders = orders;
     this.checkouts = checkouts;
     this.cancellations = cancellations;
@@ -75,9 +80,15 @@ public final class OrderIntakeRoutes {
         Clock.systemUTC());
     OrderIntakeRoutes routes;
     try {
-      OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config), CheckoutSettings.fromJson(config),
-          Meters.registry(NodeConfig.fromJson(config)));
-      routes = new OrderIntakeRoutes(signature, new OrderRepository(pool), new CheckoutRepository(pool), cancellations);
+      MeterRegistry registry = Meters.registry(NodeConfig.fromJson(config));
+      OrderCancellations cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config),
+          CheckoutSettings.fromJson(config), registry);
+      IntakeAdmission admission = IntakeAdmission.start(vertx, pool, IntakeAdmission.Settings.fromJson(config),
+          registry);
+      OrderRepository orders = new OrderRepository(pool);
+      IntakeBatcher batcher = new IntakeBatcher(orders, vertx.getOrCreateContext(), settings.batchMaxOrders(),
+          settings.batchMaxInFlight());
+      routes = new OrderIntakeRoutes(signature, orders, batcher, new CheckoutRepository(pool), cancellations, admission);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -112,6 +123,12 @@ public final class OrderIntakeRoutes {
     if (platform == null) {
       return;
     }
+    if (!admission.admit()) {
+      ctx.response().putHeader("Retry-After", String.valueOf(admission.retryAfterSeconds()));
+      Problems.send(ctx, 503, "overloaded", "Overloaded", "too many received orders wait for their dispatch; retry in "
+          + admission.retryAfterSeconds() + " s");
+      return;
+    }
     DeliveryOrder order;
     try {
       OrderPush push = OrderPush.parse(body(ctx));
@@ -120,7 +137,7 @@ public final class OrderIntakeRoutes {
       fail(ctx, invalid);
       return;
     }
-    orders.receive(order)
+    batcher.receive(order)
         .onSuccess(intake -> {
           if (log.isDebugEnabled()) {
             log.debug("intake push orderId={} platform={} created={}", intake.orderId(), platform, intake.created());

@@ -104,6 +104,7 @@ public final class OrderPushback {
 
   private static final String COLUMNS = "id, platform, platform_order_id, state, version,"
       + " COALESCE(state_at, updated_at) AS state_at, courier_platform, courier_name, courier_phone,"
+      + " rider_lat, rider_lng, rider_at,"
       + " push_attempts, push_superseded, push_acked_version, push_lease_until, push_lease_token";
   private static final String READ = "SELECT " + COLUMNS + " FROM delivery_order WHERE id = ?";
   private static final String HOLD = "UPDATE delivery_order SET push_lease_until = ?"
@@ -299,10 +300,20 @@ public final class OrderPushback {
     return error == null ? null : error.length() > 500 ? error.substring(0, 500) : error;
   }
 
+  /** Where the holder's rider was last reported (GCJ-02, the system the food platforms push), or null. */
+  private static JsonObject rider(Row r) {
+    java.math.BigDecimal lat = r.getBigDecimal("rider_lat");
+    java.math.BigDecimal lng = r.getBigDecimal("rider_lng");
+    return lat == null || lng == null ? null : new JsonObject().put("lat", lat.doubleValue())
+        .put("lng", lng.doubleValue()).put("at", r.getLocalDateTime("rider_at") == null ? null
+            : Times.fromDb(r.getLocalDateTime("rider_at")).toString());
+  }
+
   private static Nudged nudged(Row r) {
     String courierPlatform = r.getString("courier_platform");
     JsonObject courier = courierPlatform == null ? null : new JsonObject().put("platform", courierPlatform)
-        .put("name", r.getString("courier_name")).put("phone", r.getString("courier_phone"));
+        .put("name", r.getString("courier_name")).put("phone", r.getString("courier_phone"))
+        .put("rider", rider(r));
     Snapshot s = new Snapshot(r.getString("id"), r.getString("platform"), r.getString("platform_order_id"),
         r.getString("state"), r.getInteger("version"), Times.fromDb(r.getLocalDateTime("state_at")), courier);
     return new Nudged(new Claimed(s, r.getInteger("push_attempts"), r.getString("push_lease_token"),

@@ -1,5 +1,12 @@
 package io.kilosail.intake;
 
+import io.kilosail.courier.wire.GeoPoint;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.DeliveryOrder.Courier;
@@ -16,6 +23,8 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 
 /**
@@ -50,11 +59,15 @@ public final class OrderRepository {
       + " dropoff_name, dropoff_phone, dropoff_address, dropoff_lat, dropoff_lng,"
       + " weight_grams, delivery_fee_fen, goods_value_fen, remark, courier_platform, courier_order_id, courier_fee_fen,"
       + " placed_at, expected_delivery_at, received_at, updated_at";
-  private static final String INSERT = "INSERT INTO delivery_order (" + COLUMNS + OrderPushback.CREATED_COLUMNS
-      + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+  private static final String INSERT_HEAD = "INSERT INTO delivery_order (" + COLUMNS + OrderPushback.CREATED_COLUMNS
+      + ") VALUES ";
+  private static final String INSERT_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
       + OrderPushback.CREATED_VALUES + ")";
-  private static final String BY_ID = "SELECT " + COLUMNS + " FROM delivery_order WHERE id = ?";
-  private static final String BY_PLATFORM_ORDER = "SELECT " + COLUMNS
+  private static final String INSERT = INSERT_HEAD + INSERT_ROW;
+  /** What the API view reads besides the inserted columns: the rider's last reported position. */
+  private static final String READ_COLUMNS = COLUMNS + ", rider_lat, rider_lng, rider_at";
+  private static final String BY_ID = "SELECT " + READ_COLUMNS + " FROM delivery_order WHERE id = ?";
+  private static final String BY_PLATFORM_ORDER = "SELECT " + READ_COLUMNS
       + " FROM delivery_order WHERE platform = ? AND platform_order_id = ?";
   private static final String ID_BY_PLATFORM_ORDER = "SELECT id FROM delivery_order"
       + " WHERE platform = ? AND platform_order_id = ?";
@@ -65,7 +78,7 @@ public final class OrderRepository {
   public record Holding(String state, String courierPlatform, String courierOrderId) {
 
     public boolean ended() {
-      return "DELIVERED".equals(state) || "CANCELLED".equals(state);
+      return "DELIVERED".equals(state) || "CANCELLED".equals(state) || "RETURNED".equals(state);
     }
   }
 
@@ -104,7 +117,7 @@ public final class OrderRepository {
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
           // A deadlock is possible when several duplicates wait on the same key; either way the first push won.
-          if (err instanceof MySQLException e && (e.getErrorCode() == DUPLICATE_KEY || e.getErrorCode() == DEADLOCK)) {
+          if (duplicate(err)) {
             return pool.preparedQuery(ID_BY_PLATFORM_ORDER).execute(Tuple.of(order.platform(), order.platformOrderId()))
                 .compose(rows -> rows.size() == 1
                     ? Future.succeededFuture(new Intake(rows.iterator().next().getString(0), false))
@@ -112,6 +125,39 @@ public final class OrderRepository {
           }
           return Future.failedFuture(err);
         });
+  }
+
+  /**
+   * Stores several new orders, each with its delivery saga, in one transaction: one multi-row INSERT for the orders and
+   * one for their sagas (the group commit of a busy intake, see {@link IntakeBatcher}). All or nothing: if one of them
+   * is already stored (duplicate key) or the transaction fails, none is, and the caller takes them one by one.
+   */
+  Future<Void> receiveAll(List<DeliveryOrder> orders) {
+    List<Object> params = new ArrayList<>(orders.size() * 33);
+    Map<String, JsonObject> sagas = new LinkedHashMap<>();
+    List<Pushback.Lease> leases = new ArrayList<>(orders.size());
+    for (DeliveryOrder order : orders) {
+      Pushback.Lease lease = Pushback.lease();
+      leases.add(lease);
+      Tuple row = OrderPushback.created(row(order), lease, order.receivedAt());
+      for (int i = 0; i < row.size(); i++) {
+        params.add(row.getValue(i));
+      }
+      sagas.put(order.id(), DeliverySaga.dataOf(order.toJson()));
+    }
+    String insert = INSERT_HEAD + String.join(", ", Collections.nCopies(orders.size(), INSERT_ROW));
+    return pool.withTransaction(conn -> conn.preparedQuery(insert).execute(Tuple.from(params))
+        .onSuccess(x -> {
+          for (int i = 0; i < orders.size(); i++) {
+            Pushback.nudgeAfterCommit(conn, orders.get(i).id(), leases.get(i));
+          }
+        })
+        .compose(x -> SagaStarts.startAll(conn, DeliverySaga.TYPE, sagas)));
+  }
+
+  /** Whether a failed insert means "one of these is stored already" (the rare case: a platform's repeated push). */
+  static boolean duplicate(Throwable err) {
+    return err instanceof MySQLException e && (e.getErrorCode() == DUPLICATE_KEY || e.getErrorCode() == DEADLOCK);
   }
 
   /**
@@ -137,29 +183,53 @@ public final class OrderRepository {
   private static final String RELEASED = "UPDATE delivery_order SET" + OrderPushback.MOVED
       + " state = 'DISPATCHING', courier_platform = NULL,"
       + " courier_order_id = NULL, courier_fee_fen = NULL, courier_name = NULL, courier_phone = NULL,"
+      + " rider_lat = NULL, rider_lng = NULL, rider_at = NULL,"
       + " updated_at = ?, version = version + 1"
       + " WHERE id = ? AND courier_platform = ? AND state IN ('ACCEPTED', 'ARRIVED_AT_SHOP')";
+  /**
+   * What the holder's platform bills: the price it stated when it took the order, else its quote. Read from its
+   * placement row inside the order's own UPDATE (no statement of its own).
+   */
+  private static final String HOLDER_FEE = "(SELECT COALESCE(p.charged_fen, p.price_fen) FROM courier_placement p"
+      + " WHERE p.order_id = o.id AND p.platform = ?)";
+  // The rider's position only overwrites when the callback carries one (rider_at is bound only then).
+  private static final String RIDER = " rider_lat = COALESCE(?, rider_lat), rider_lng = COALESCE(?, rider_lng),"
+      + " rider_at = COALESCE(?, rider_at),";
   // Courier name and phone only overwrite when given: a platform that omits them on a later status keeps the courier.
-  private static final String COURIER_MOVED = "UPDATE delivery_order SET" + OrderPushback.MOVED
+  // The fee follows the holder's placement: its create answer may have been stored after its courier claimed the
+  // order (the claim then took the quote), and the price it stated is what it bills.
+  private static final String COURIER_MOVED = "UPDATE delivery_order o SET" + OrderPushback.MOVED
       + " state = ?,"
       + " courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
-      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE id = ?";
-  // The first live candidate to report a courier state becomes the holder, at the price it quoted; its state moves in
-  // the same statement.
+      + " courier_fee_fen = COALESCE((SELECT p.charged_fen FROM courier_placement p WHERE p.order_id = o.id"
+      + " AND p.platform = o.courier_platform), courier_fee_fen),"
+      + RIDER
+      + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE o.id = ?";
+  // The first live candidate to report a courier state becomes the holder, at the price its placement charged (else
+  // quoted); its state moves in the same statement.
   private static final String CLAIMED_AND_MOVED = "UPDATE delivery_order o SET" + OrderPushback.MOVED
       + " courier_platform = ?, courier_order_id = ?,"
-      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?),"
+      + " courier_fee_fen = " + HOLDER_FEE + ","
       + " state = ?, courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
+      + RIDER
       + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE o.id = ?";
   private static final String CLAIMED = "UPDATE delivery_order o SET courier_platform = ?, courier_order_id = ?,"
-      + " courier_fee_fen = (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?)"
+      + " courier_fee_fen = " + HOLDER_FEE
       + " WHERE o.id = ?";
   private static final String CANCELLED = "UPDATE delivery_order SET" + OrderPushback.MOVED
       + " state = 'CANCELLED', updated_at = ?,"
       + " version = version + 1 WHERE id = ?";
 
-  /** A courier as a callback names it, and the platform it works for. */
-  public record CourierSeen(String platform, String platformOrderId, String name, String phone) {
+  /**
+   * A courier as a callback names it, and the platform it works for; {@code riderPosition} (GCJ-02) and its instant
+   * {@code riderAt} when the callback says where the rider was, else null.
+   */
+  public record CourierSeen(String platform, String platformOrderId, String name, String phone,
+                            GeoPoint riderPosition, Instant riderAt) {
+
+    public CourierSeen(String platform, String platformOrderId, String name, String phone) {
+      this(platform, platformOrderId, name, phone, null, null);
+    }
   }
 
   /**
@@ -194,7 +264,8 @@ public final class OrderRepository {
 
   /**
    * A courier's callback moved the order to {@code state} (its timeline entry is the stored callback itself);
-   * {@code claims}: the caller becomes the holder, at the price its placement quoted.
+   * {@code claims}: the caller becomes the holder, at the price its placement charged (else quoted). The rider's
+   * position, when the callback carries one, is kept in the same statement.
    */
   public static Future<Void> courierMoved(SqlConnection conn, String orderId, CourierSeen courier, boolean claims,
                                           String state, Instant occurredAt, Instant now) {
@@ -203,8 +274,11 @@ public final class OrderRepository {
     if (claims) {
       args.addString(courier.platform()).addString(courier.platformOrderId()).addString(courier.platform());
     }
-    args.addString(state).addString(courier.name()).addString(courier.phone())
-        .addValue(Times.toDb(occurredAt)).addValue(Times.toDb(now)).addString(orderId);
+    args.addString(state).addString(courier.name()).addString(courier.phone());
+    GeoPoint rider = courier.riderPosition();
+    args.addValue(rider == null ? null : scaled(rider.lat())).addValue(rider == null ? null : scaled(rider.lng()))
+        .addValue(rider == null ? null : Times.toDb(courier.riderAt() != null ? courier.riderAt() : occurredAt));
+    args.addValue(Times.toDb(occurredAt)).addValue(Times.toDb(now)).addString(orderId);
     return conn.preparedQuery(claims ? CLAIMED_AND_MOVED : COURIER_MOVED).execute(args)
         .onSuccess(rows -> {
           if (rows.rowCount() > 0) {
@@ -252,6 +326,11 @@ public final class OrderRepository {
     return OrderTimeline.of(pool, order);
   }
 
+  /** Coordinates as the DECIMAL(9,6) columns keep them. */
+  private static BigDecimal scaled(double degrees) {
+    return BigDecimal.valueOf(degrees).setScale(6, RoundingMode.HALF_UP);
+  }
+
   private static DeliveryOrder single(RowSet<Row> rows) {
     return rows.size() == 0 ? null : fromRow(rows.iterator().next());
   }
@@ -272,6 +351,13 @@ public final class OrderRepository {
         .addValue(Times.toDb(o.receivedAt())).addValue(Times.toDb(o.updatedAt()));
   }
 
+  private static DeliveryOrder.Rider rider(Row r) {
+    BigDecimal lat = r.getBigDecimal("rider_lat");
+    BigDecimal lng = r.getBigDecimal("rider_lng");
+    return lat == null || lng == null ? null
+        : new DeliveryOrder.Rider(lat, lng, Times.fromDb(r.getLocalDateTime("rider_at")));
+  }
+
   private static DeliveryOrder fromRow(Row r) {
     String courierPlatform = r.getString("courier_platform");
     return new DeliveryOrder(r.getString("id"), r.getString("platform"), r.getString("platform_order_id"),
@@ -282,7 +368,7 @@ public final class OrderRepository {
         new Place(r.getString("dropoff_name"), r.getString("dropoff_phone"), r.getString("dropoff_address"),
             r.getBigDecimal("dropoff_lat"), r.getBigDecimal("dropoff_lng")),
         r.getInteger("weight_grams"), r.getLong("delivery_fee_fen"), r.getLong("goods_value_fen"), r.getString("remark"),
-        courierPlatform == null ? null : new Courier(courierPlatform, r.getString("courier_order_id")),
+        courierPlatform == null ? null : new Courier(courierPlatform, r.getString("courier_order_id"), rider(r)),
         r.getLong("courier_fee_fen"),
         Times.fromDb(r.getLocalDateTime("placed_at")), Times.fromDb(r.getLocalDateTime("expected_delivery_at")),
         Times.fromDb(r.getLocalDateTime("received_at")), Times.fromDb(r.getLocalDateTime("updated_at")));

@@ -27,6 +27,7 @@ public final class Ledger {
   public static final String DELIVERY_COMPLETED = "delivery.completed";
   public static final String COURIER_PENALTY = "penalty.courier";
   public static final String EXTRA_COURIER_DELIVERY = "delivery.extra-courier";
+  public static final String DELIVERY_RETURNED = "delivery.returned";
   public static final String PLATFORM_PENALTY = "penalty.platform";
   public static final String REVERSAL_SUFFIX = ".reversal";
 
@@ -71,7 +72,8 @@ public final class Ledger {
 
   /**
    * A delivery reached DELIVERED: the food platform owes us its delivery fee (receivable vs delivery revenue) and we
-   * owe the courier platform its fee, the quoted price plus any surcharge (courier cost vs payable). The margin,
+   * owe the courier platform its fee, what it charged when it took the order ({@link CourierCharges#fee}: the price
+   * its placement stated, else its quote) (courier cost vs payable). The margin,
    * {@code deliveryFeeFen − courierFeeFen}, is a report figure, not a posting. A zero amount writes no pair.
    */
   public static List<Posting> deliveryCompleted(String orderId, String foodPlatform, long deliveryFeeFen,
@@ -90,6 +92,17 @@ public final class Ledger {
                                                    Instant at) {
     List<Posting> postings = new ArrayList<>(2);
     pair(postings, orderId, EXTRA_COURIER_DELIVERY, COST_COURIER, PAYABLE_COURIER, courierPlatform, courierFeeFen, at);
+    return List.copyOf(postings);
+  }
+
+  /**
+   * The holder's courier brought the order back to the shop: the delivery failed, so the food platform owes no delivery
+   * fee, but the courier platform bills the trip, what it states for it ({@link CourierCharges#returnedFee}): a cost and
+   * a payable with no revenue beside it.
+   */
+  public static List<Posting> deliveryReturned(String orderId, String courierPlatform, long chargedFen, Instant at) {
+    List<Posting> postings = new ArrayList<>(2);
+    pair(postings, orderId, DELIVERY_RETURNED, COST_COURIER, PAYABLE_COURIER, courierPlatform, chargedFen, at);
     return List.copyOf(postings);
   }
 

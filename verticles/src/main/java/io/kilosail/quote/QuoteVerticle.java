@@ -178,6 +178,7 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
         case INVALID_REQUEST -> "invalid_request";
         case NO_ELIGIBLE_COURIER -> "no_eligible_courier";
         case NO_QUOTE -> "no_quote";
+        case NO_COURIER_WITHIN_MARGIN -> "no_courier_within_margin";
         default -> "error";
       };
       Timer.builder("kilosail.quote.duration").tag("outcome", outcome).register(registry)
@@ -238,7 +239,31 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
           return Future.all(answers).map(all -> answers.stream().map(Future::result).toList());
         })
         .compose(answers -> store(route, answers).map(answers))
-        .compose(answers -> answer(d.getOrderId(), answers, started));
+        .compose(answers -> answer(d.getOrderId(), answers, started))
+        .compose(set -> withinMargin(current.margins(), request, city, set));
+  }
+
+  /** Keeps the offers the order's margin allows (every dispatch strategy then chooses among them only). */
+  private Future<QuoteSet> withinMargin(MarginPolicy margins, QuoteRequest request, String city, QuoteSet set) {
+    MarginPolicy.Verdict<CourierQuoteResult> verdict = margins.judge(request.getFoodPlatform(), city,
+        request.getDeliveryFeeFen(), set.getOffers(), CourierQuoteResult::getPriceFen);
+    String orderId = set.getOrderId();
+    if (verdict.handBack()) {
+      Counter.builder("kilosail.margin.handed.back").tag("foodPlatform", String.valueOf(request.getFoodPlatform()))
+          .description("orders handed back to their food platform because no courier fits the margin")
+          .register(registry).increment();
+      log.info("quote order={} handed back: {}", orderId, verdict.handBackReason());
+      return ServiceException.fail(NO_COURIER_WITHIN_MARGIN, verdict.handBackReason(),
+          new JsonObject().put("orderId", orderId).put("deliveryFeeFen", request.getDeliveryFeeFen()));
+    }
+    if (verdict.belowFloor()) {
+      Counter.builder("kilosail.margin.below.floor").tag("foodPlatform", String.valueOf(request.getFoodPlatform()))
+          .description("orders offered to couriers dearer than the margin allows, within the rule's allowed loss")
+          .register(registry).increment();
+      log.info("quote order={} below the margin floor (rule '{}'): fee {} fen, offers {}", orderId,
+          verdict.rule().name(), request.getDeliveryFeeFen(), verdict.within().size());
+    }
+    return Future.succeededFuture(set.setOffers(verdict.within()));
   }
 
   private static Instant parseAt(String at) {

@@ -102,6 +102,8 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   private MessageConsumer<JsonObject> keptSignals;
   /** The after-commit nudges of {@link SagaStarts#start}. */
   private MessageConsumer<JsonObject> startedSagas;
+  /** The node-local nudges of {@link SagaStarts#start} for sagas written already owned by this coordinator. */
+  private MessageConsumer<JsonObject> startedHere;
   private long scanTimer;
   private boolean scanning;
   private boolean stopping;
@@ -129,7 +131,11 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     scanTimer = vertx.setPeriodic(settings.scanInterval().toMillis(), id -> scan());
     keptSignals = vertx.eventBus().consumer(Nudges.SAGA_FACT_KEPT, message -> factKept(message.body()));
     startedSagas = vertx.eventBus().consumer(Nudges.SAGA_STARTED, message -> startedElsewhere(message.body()));
+    startedHere = vertx.eventBus().localConsumer(Nudges.SAGA_STARTED_HERE, message -> startedHere(message.body()));
     return consumer.completion().compose(x -> keptSignals.completion()).compose(x -> startedSagas.completion())
+        .compose(x -> startedHere.completion())
+        .onSuccess(x -> definitions.keySet().forEach(type -> SagaStarts.localCoordinators(vertx).put(type,
+            new JsonObject().put("node", node.id()).put("leaseMs", settings.lease().toMillis()))))
         .onSuccess(x -> log.info("saga coordinator started node={} types={} leaseMs={}",
         node.id(), definitions.keySet(), settings.lease().toMillis()));
   }
@@ -150,12 +156,14 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   @Override
   public Future<?> stop() {
     stopping = true;
+    // From now on new sagas are written unowned, for any coordinator; one already written owned here is handed back.
+    definitions.keySet().forEach(type -> SagaStarts.localCoordinators(vertx).remove(type));
     vertx.cancelTimer(scanTimer);
     log.info("saga coordinator stopping node={} held={} inFlight={}", node.id(), running.size(), inFlight);
     Promise<Void> drained = Promise.promise();
     awaitDrained(drained, System.currentTimeMillis() + settings.stopDrain().toMillis());
     return Future.join(List.of(consumer.unregister(), keptSignals.unregister(), startedSagas.unregister(),
-            drained.future()))
+            startedHere.unregister(), drained.future()))
         .eventually(this::handBack);
   }
 
@@ -337,6 +345,31 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
         : claimStarted(definition, sagaId, nudge);
     tracked(claimed).onFailure(err -> log.info("saga {} not claimed at once ({}); the wake-up scan runs it", sagaId,
         err.toString()));
+  }
+
+  /**
+   * A saga written with its business object already owned by this coordinator ({@link SagaStarts#start}) has committed:
+   * run it, with no claim to write (its row is at version 1 under this node's lease, exactly as a claim leaves it). A
+   * coordinator that has begun to stop hands it back instead, so another node resumes it within a scan interval.
+   */
+  private void startedHere(JsonObject nudge) {
+    String sagaId = nudge.getString("sagaId");
+    SagaDefinition<?> definition = definitions.get(nudge.getString("sagaType", ""));
+    if (sagaId == null || definition == null || running.containsKey(sagaId) || claiming.contains(sagaId)
+        || !node.id().equals(nudge.getString("owner"))) {
+      return;
+    }
+    if (handedBack) {
+      repository.handBack(List.of(io.vertx.sqlclient.Tuple.of(sagaId, 1L)), Instant.now())
+          .onFailure(err -> log.warn("saga {} started as this node stopped, not handed back ({}); it resumes when its"
+              + " lease runs out", sagaId, err.toString()));
+      return;
+    }
+    Instant createdAt = Instant.parse(nudge.getString("createdAt"));
+    SagaRepository.Instance row = new SagaRepository.Instance(sagaId, definition.type(),
+        nudge.getString("businessKey"), State.RUNNING, SagaProgress.start().toJson(), nudge.getString("data"),
+        null, null, 1, Instant.parse(nudge.getString("leaseUntil")), createdAt, createdAt);
+    tracked(run(row, 0));
   }
 
   private Future<Void> claimStarted(SagaDefinition<?> definition, String sagaId, JsonObject nudge) {

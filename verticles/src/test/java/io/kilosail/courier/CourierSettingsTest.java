@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CourierSettingsTest {
 
   private static JsonObject uu() {
-    return new JsonObject().put("appId", "a").put("appKey", "k");
+    return new JsonObject().put("appId", "a").put("appKey", "k").put("openId", "o");
   }
 
   @Test
@@ -51,6 +51,7 @@ class CourierSettingsTest {
         .put("uu", new JsonObject().put("appId", "a"))), Clock.systemUTC()))
         .isInstanceOf(SettingException.class).hasMessageContaining("KILOSAIL_COURIER_UU_SECRET");
   }
+
   @Test
   void sfAndFengniaoNameWhatTheMerchantMustObtain() {
     JsonObject fengniao = new JsonObject().put("appId", "a").put("appSecret", "s").put("merchantId", "m")
@@ -75,5 +76,15 @@ class CourierSettingsTest {
     assertThat(CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
         .put("fengniao", noGrant.copy().put("refreshToken", "r"))), Clock.systemUTC()).platforms())
         .containsOnlyKeys(CourierPlatform.FENGNIAO);
+  }
+
+  @Test
+  void aMissingMerchantSettingIsAOneLineStartUpError() {
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("uu", new JsonObject().put("appId", "a").put("appKey", "k"))), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("couriers.uu.openId").hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> CourierSettings.fromJson(new JsonObject().put("couriers", new JsonObject()
+        .put("shansong", new JsonObject().put("clientId", "c").put("appSecret", "s"))), Clock.systemUTC()))
+        .isInstanceOf(SettingException.class).hasMessageContaining("couriers.shansong.shopId");
   }
 }

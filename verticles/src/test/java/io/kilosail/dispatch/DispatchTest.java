@@ -229,4 +229,54 @@ class DispatchTest {
     d.timedOut(1);
     assertThat(d.placementCheck("fengniao", 1)).isEmpty();
   }
+
+  // ------------------------------------------------------------ what the holder charges
+
+  @Test
+  void theHolderIsAssignedAtThePriceItsPlacementStatedNotItsQuote() {
+    Dispatch d = plan(DispatchStrategy.CHEAPEST);
+    d.start();
+    d.placed("fengniao", "FN-1", 760L);
+
+    assertThat(d.claimed("fengniao", "FN-1")).contains(new Assigned("fengniao", "FN-1", 760));
+    Dispatch.Candidate holder = d.holder().orElseThrow();
+    assertThat(holder.chargedFen()).isEqualTo(760L);
+    assertThat(holder.feeFen()).isEqualTo(760);
+  }
+
+  @Test
+  void aPlacementThatStatesNoPriceKeepsTheQuoteAndALateAnswerStillRecordsThePrice() {
+    Dispatch silent = plan(DispatchStrategy.CHEAPEST);
+    silent.start();
+    silent.placed("fengniao", "FN-1");
+    assertThat(silent.claimed("fengniao", "FN-1")).contains(new Assigned("fengniao", "FN-1", 700));
+
+    // The courier's callback claimed the order before the placement's answer was stored: the answer's price is kept.
+    Dispatch raced = plan(DispatchStrategy.CHEAPEST);
+    raced.start();
+    raced.claimed("fengniao", "FN-2");
+    assertThat(raced.placed("fengniao", "FN-2", 780L)).isEmpty();
+    assertThat(raced.holder().orElseThrow().feeFen()).isEqualTo(780);
+
+    // The same race with the price it quoted: nothing to keep, so the candidate's row is not written again.
+    Dispatch same = plan(DispatchStrategy.CHEAPEST);
+    same.start();
+    same.claimed("fengniao", "FN-3");
+    same.placed("fengniao", "FN-3", 700L);
+    assertThat(same.holder().orElseThrow().chargedFen()).isNull();
+    assertThat(same.holder().orElseThrow().feeFen()).isEqualTo(700);
+  }
+
+  @Test
+  void aReturnToTheShopCompletesTheDispatchSoAWithdrawCancelsNobody() {
+    Dispatch d = plan(DispatchStrategy.SEQUENTIAL);
+    d.start();
+    d.placed("sf", "SF-1");
+    d.claimed("sf", "SF-1");
+
+    assertThat(d.returned("sf")).containsExactly(new DispatchCommand.Returned("sf"));
+    assertThat(d.state()).isEqualTo(Dispatch.State.COMPLETED);
+    assertThat(d.withdraw("saga compensates")).isEmpty();
+    assertThat(d.returned("uu")).as("only the holder returns an order").isEmpty();
+  }
 }

@@ -139,14 +139,32 @@ class SagaCoalescingTest {
     assertThat(done.getState()).isEqualTo("COMPLETED");
     assertThat(done.getData().getLong("amount")).isEqualTo(3);
     assertThat(done.getData().getString("customerId")).isEqualTo("early");
-    // Claim (1), place + wait for a (2), a + wait for b (3), b + completed (4).
+    // Written owned by this node's coordinator (1: no claim to write), place + wait for a (2), a + wait for b (3),
+    // b + completed (4).
     assertThat(version(id)).isEqualTo(4);
-    assertThat(lookCalls.get() - looks).as("claimed once, run once").isEqualTo(1);
+    assertThat(lookCalls.get() - looks).as("run once").isEqualTo(1);
     assertThat(timeline(done)).containsExactly("look ACTION SUCCEEDED", "price ACTION SUCCEEDED",
         "place ACTION SUCCEEDED", "await-a EVENT SUCCEEDED", "await-b EVENT SUCCEEDED");
     long kept = await(pool.preparedQuery("SELECT COUNT(*) FROM saga_pending_signal WHERE saga_type = ? AND"
         + " business_key = ?").execute(Tuple.of(TYPE, key))).iterator().next().getLong(0);
     assertThat(kept).as("kept facts of an ended saga are dropped").isZero();
+  }
+
+  @Test
+  void aSagaStartedOnANodeWithoutItsCoordinatorIsClaimedByOne() throws Exception {
+    String key = orderId();
+    // As on a node that only takes orders in: the saga is written unowned, and a coordinator claims it (one more write).
+    JsonObject here = SagaStarts.localCoordinators(vertx).remove(TYPE);
+    try {
+      await(pool.withTransaction(conn -> SagaStarts.start(conn, TYPE, key,
+          JsonObject.mapFrom(new Data(key, "c", 0, 0, 0)))));
+    } finally {
+      SagaStarts.localCoordinators(vertx).put(TYPE, here);
+    }
+    String id = await(pool.preparedQuery("SELECT id FROM saga_instance WHERE saga_type = ? AND business_key = ?")
+        .execute(Tuple.of(TYPE, key))).iterator().next().getString(0);
+    assertThat(awaitAwaiting(id, "a").getState()).isEqualTo("WAITING");
+    assertThat(version(id)).as("the claim (1), place + wait for a (2)").isEqualTo(2);
   }
 
   @Test

@@ -46,6 +46,11 @@ public interface CourierGateway {
    * from {@link #PLATFORM_DOWN} (same HTTP 503 to an adapter) so a caller can tell "not even tried" from "tried".
    */
   int CIRCUIT_OPEN = 5503;
+  /**
+   * The platform's wire has no order-detail query (yet): nothing was sent. The caller falls back to what it did
+   * without one (for a placement whose answer never came: repeating the idempotent create).
+   */
+  int NOT_SUPPORTED = 4501;
 
   static CourierGateway createProxy(Vertx vertx, String address) {
     return new CourierGatewayVertxEBProxy(vertx, address);
@@ -56,6 +61,13 @@ public interface CourierGateway {
 
   /** Places the order with one platform; UU and Shansong need {@code delivery.quoteToken} from a quote. */
   Future<CourierPlacement> placeOrder(String platform, DeliveryRequest delivery);
+
+  /**
+   * Asks one platform what it knows of our order {@code orderId} (its order-detail query), by our id and, when known,
+   * its own ({@code platformOrderId} may be null: the create's answer never came). Answers {@code found=false} when the
+   * platform has no such order; fails with {@link #NOT_SUPPORTED} when its wire has no such query.
+   */
+  Future<CourierOrderLookup> orderDetail(String platform, String orderId, String platformOrderId);
 
   /** Cancels an order the platform holds; the penalty is in the answer when the platform states one. */
   Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason);

@@ -13,6 +13,11 @@ public final class Nudges {
   public static final String SAGA_FACT_KEPT = "kilosail.saga.kept-signal";
   /** A saga was written with its business object: {@code {"sagaId"}} for one coordinator to claim and run. */
   public static final String SAGA_STARTED = "kilosail.saga.started";
+  /**
+   * A saga was written already owned by this node's coordinator (same body as {@link #SAGA_STARTED}); node-local, so
+   * the coordinator that owns it runs it without a claim.
+   */
+  public static final String SAGA_STARTED_HERE = "kilosail.saga.started-here";
   /** An order moved and its food platform must hear it: {@code {"orderId", "token"}} for one pusher. */
   public static final String PUSHBACK = "kilosail.pushback.nudge";
 

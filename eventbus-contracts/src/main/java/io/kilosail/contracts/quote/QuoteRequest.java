@@ -7,7 +7,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What to price: the delivery as the courier platforms see it, the food platform that pushed the order (rules may
- * differ per food platform) and the instant the rules' time-of-day windows are judged at (UTC ISO-8601; null means now).
+ * differ per food platform), the fee the food platform pays for the delivery (the margin rules cap the courier price
+ * by it; null: no cap) and the instant the rules' time-of-day windows are judged at (UTC ISO-8601; null means now).
  */
 @DataObject
 @JsonGen(publicConverter = false)
@@ -16,6 +17,7 @@ public class QuoteRequest {
   private String foodPlatform;
   private DeliveryRequest delivery;
   private String at;
+  private Long deliveryFeeFen;
 
   public QuoteRequest() {
   }
@@ -45,6 +47,15 @@ public class QuoteRequest {
 
   public QuoteRequest setDelivery(DeliveryRequest delivery) {
     this.delivery = delivery;
+    return this;
+  }
+
+  public Long getDeliveryFeeFen() {
+    return deliveryFeeFen;
+  }
+
+  public QuoteRequest setDeliveryFeeFen(Long deliveryFeeFen) {
+    this.deliveryFeeFen = deliveryFeeFen;
     return this;
   }
 

@@ -25,6 +25,11 @@ public interface QuoteService {
   int INVALID_REQUEST = 4400;
   /** The rules leave no courier platform for this delivery; asking again will not change that. */
   int NO_ELIGIBLE_COURIER = 4422;
+  /**
+   * Couriers quoted, but none within the margin the order's fee allows (the quoting rules' {@code margins}); the
+   * order goes back to its food platform. Asking again will not change that.
+   */
+  int NO_COURIER_WITHIN_MARGIN = 4423;
   /** Couriers were eligible but none answered with a price (all down, slow or refusing); worth asking again later. */
   int NO_QUOTE = 4503;
 

@@ -65,7 +65,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * orders to end, 60 s), {@code bench.log} (level of the io.kilosail loggers, WARN: several INFO lines per order),
  * {@code bench.cancelShare} (share of accepted orders the food platform cancels at a random moment within 2 s, 0;
  * with cancellations the run ends by reconciling the settlement reports with the per-order ledgers),
- * {@code bench.bridge} (true: in lifecycle mode one dashboard browser listens on the admin bridge, {@link
+ * {@code bench.maxLateOrders} (intake's load-shedding bound in lifecycle mode, 200; pushes it refuses with 503 are
+ * counted apart from errors), {@code bench.bridge} (true: in lifecycle mode one dashboard browser listens on the admin bridge, {@link
  * BridgeListener}, and the summary says how many messages per second it was sent and how old they were).
  */
 public final class DeliveryBenchmark {
@@ -78,6 +79,8 @@ public final class DeliveryBenchmark {
   private static final int MYSQL_POOL = Integer.getInteger("bench.pool", 24);
   private static final int DRAIN_SECONDS = Integer.getInteger("bench.drain", 60);
   private static final String LOG_LEVEL = System.getProperty("bench.log", "WARN");
+  /** Intake's load-shedding bound (intake.admission.maxLateOrders) in lifecycle mode. */
+  private static final int MAX_LATE_ORDERS = Integer.getInteger("bench.maxLateOrders", 200);
   /** Share of accepted orders their food platform cancels, at a random moment within 2 s of the push (0: none). */
   private static final double CANCEL_SHARE = Double.parseDouble(System.getProperty("bench.cancelShare", "0"));
   /** Whether one dashboard browser listens on the bridge meanwhile (lifecycle mode), to measure what it is sent. */
@@ -221,13 +224,19 @@ public final class DeliveryBenchmark {
   private static KilosailNode startNode(Vertx bootstrap, InfraSettings infra, boolean lifecycle, int httpPort,
                                         int simulatorPort) throws Exception {
     JsonObject conf = new JsonObject()
+        // Intake alone dispatches nothing, so every order would count as waiting: no load shedding there.
+        .put("intake", new JsonObject().put("admission", new JsonObject().put("enabled", lifecycle)
+            .put("maxLateOrders", MAX_LATE_ORDERS)))
         .put("dispatch", new JsonObject()
             .put("defaultStrategy", "CHEAPEST")
             .put("rules", new JsonArray()))
         .put("quoting", new JsonObject()
             .put("rulesFile", "does-not-exist.json")
             .put("rules", new JsonObject().put("timeZone", "Asia/Shanghai").put("rules", new JsonArray()
-                .add(new JsonObject().put("name", "everywhere").put("couriers", new JsonArray(COURIERS))))))
+                .add(new JsonObject().put("name", "everywhere").put("couriers", new JsonArray(COURIERS))))
+                // The demo's margin rule (conf/quoting-rules.json): orders no courier fits go back to the platform.
+                .put("margins", new JsonArray().add(new JsonObject().put("name", "everywhere")
+                    .put("minMarginFen", 100).put("minMarginPercent", 10).put("whenNoCourierFits", "HAND_BACK")))))
         .put("relay", new JsonObject()
             .put("workers", 8)
             .put("batchSize", 1000)
@@ -281,6 +290,8 @@ public final class DeliveryBenchmark {
     final Recorder fromSchedule = new Recorder(TimeUnit.SECONDS.toMicros(600), 3);
     final AtomicLong pushed = new AtomicLong();
     final AtomicLong accepted = new AtomicLong();
+    /** Pushes refused with 503 by intake's load shedding: answers, not errors (the platform retries elsewhere). */
+    final AtomicLong shed = new AtomicLong();
     final AtomicLong answered = new AtomicLong();
     final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
     final Map<String, AtomicLong> cancels = new ConcurrentHashMap<>();
@@ -357,6 +368,8 @@ public final class DeliveryBenchmark {
             fromSchedule.recordValue(Math.min((end - scheduledAt) / 1_000, TimeUnit.SECONDS.toMicros(600)));
             if (result.succeeded() && result.result() / 100 == 2) {
               accepted.incrementAndGet();
+            } else if (result.succeeded() && result.result() == 503) {
+              shed.incrementAndGet();
             } else {
               String error = result.succeeded() ? "HTTP " + result.result()
                   : result.cause().getClass().getSimpleName();
@@ -400,7 +413,8 @@ public final class DeliveryBenchmark {
               .put("address", "1 Century Ave").put("lat", round6(shopLat + random.nextDouble(-0.015, 0.015)))
               .put("lng", round6(shopLng + random.nextDouble(-0.015, 0.015))))
           .put("weightGrams", 500 + random.nextInt(3000))
-          .put("deliveryFeeFen", 850)
+          // 10 to 16 yuan: the cheapest courier (9 yuan) leaves the margin rule's 10 % on most orders, not on all.
+          .put("deliveryFeeFen", 1_000 + random.nextInt(61) * 10)
           .put("placedAt", now.toString())
           .put("expectedDeliveryAt", now.plusSeconds(2700).toString());
     }
@@ -528,6 +542,8 @@ public final class DeliveryBenchmark {
         (end.pushed - start.pushed) / seconds);
     System.out.printf("accepted (2xx)     %,10d  = %,8.0f orders/s   errors over the whole run: %s%n",
         end.accepted - start.accepted, (end.accepted - start.accepted) / seconds, errors(g));
+    System.out.printf("refused (503)      %,10d  pushes shed by intake over the whole run (intake.admission.maxLateOrders"
+        + " %,d)%n", g.shed.get(), MAX_LATE_ORDERS);
     System.out.printf("intake answer      p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms (from sending; %,d answers)%n",
         intake.getValueAtPercentile(50) / 1e3, intake.getValueAtPercentile(99) / 1e3,
         intake.getValueAtPercentile(99.9) / 1e3, intake.getMaxValue() / 1e3, intake.getTotalCount());
@@ -590,6 +606,15 @@ public final class DeliveryBenchmark {
             + " per-order ledgers %,d / %,d / %,d fen; unbalanced orders: %d%n", equal ? "EQUAL" : "DIFFERENT",
         platforms.getLong("receivableFen"), couriers.getLong("payableFen"), platforms.getLong("marginFen"),
         perOrder.size(), receivable, payable, margin, unbalanced);
+    long delivered = await(pool.query("SELECT COUNT(*) FROM delivery_order WHERE state = 'DELIVERED'").execute())
+        .iterator().next().getLong(0);
+    long all = await(pool.query("SELECT COUNT(*) FROM delivery_order").execute()).iterator().next().getLong(0);
+    long handedBack = await(pool.query("SELECT COUNT(*) FROM order_cancellation WHERE reason LIKE 'handed back%'")
+        .execute()).iterator().next().getLong(0);
+    System.out.printf("margin             %,.1f fen per delivered order (%,d delivered); %,d of %,d orders (%.1f %%)"
+            + " handed back to the food platform: no courier within the margin%n",
+        delivered == 0 ? 0.0 : (double) margin / delivered, delivered, handedBack, all,
+        all == 0 ? 0.0 : 100.0 * handedBack / all);
   }
 
   /**

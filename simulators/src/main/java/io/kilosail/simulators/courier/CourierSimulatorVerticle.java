@@ -209,13 +209,15 @@ public class CourierSimulatorVerticle extends VerticleBase {
     try {
       Map<String, String> query = new HashMap<>();
       ctx.queryParams().forEach(query::putIfAbsent);
-      JsonObject payload = dialect.verifiedPayload(query, ctx.body().asString());
+      Map<String, String> headers = new HashMap<>();
+      ctx.request().headers().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+      JsonObject payload = dialect.verifiedPayload(headers, query, ctx.body().asString());
       answer = switch (operation) {
         case QUOTE -> quote(state, payload);
         case CREATE -> create(state, payload);
         case CANCEL -> cancel(state, payload);
         case PRE_CANCEL -> preCancel(state, payload);
-        case ORDER_DETAIL -> orderDetail(state, payload);
+        case DETAIL -> detail(state, payload);
         case TOKEN -> dialect.tokenAnswer(payload);
       };
     } catch (SimRefusal refusal) {
@@ -276,6 +278,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
       return dialect.createAnswer(live);
     }
     String platformOrderId = dialect.quoteTokenIsPlatformOrderId() ? token : dialect.newId("order", sequence++);
+    price += state.behaviour.placementSurchargeFen();
     SimOrder order = new SimOrder(dialect.platform(), platformOrderId, orderId, price);
     state.orders.put(platformOrderId, order);
     state.liveByOrderId.put(orderId, order);
@@ -285,6 +288,27 @@ public class CourierSimulatorVerticle extends VerticleBase {
       awaitCourier(state, order);
     }
     return dialect.createAnswer(order);
+  }
+
+  /** The order-detail query: by the platform's id, or by ours (the latest order placed for it). */
+  private String detail(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String platformOrderId = dialect.platformOrderIdOfDetail(payload);
+    SimOrder order = null;
+    if (platformOrderId != null) {
+      order = state.orders.get(platformOrderId);
+    } else {
+      String orderId = dialect.orderIdOfDetail(payload);
+      for (SimOrder candidate : state.orders.values()) {
+        if (candidate.orderId.equals(orderId)) {
+          order = candidate;
+        }
+      }
+    }
+    if (order == null) {
+      throw dialect.refusal(404, "no order " + (platformOrderId != null ? platformOrderId : "for that order number"));
+    }
+    return dialect.detailAnswer(order);
   }
 
   private String cancel(PlatformState state, JsonObject payload) {
@@ -329,28 +353,6 @@ public class CourierSimulatorVerticle extends VerticleBase {
       throw dialect.refusal(409, "order " + platformOrderId + " is already " + order.lastEvent);
     }
     return dialect.preCancelAnswer(order, order.finished ? order.penaltyFen : penaltyNow(state, order));
-  }
-
-  /** The order-detail query, by the platform's order id or by ours (the newest order placed for it). */
-  private String orderDetail(PlatformState state, JsonObject payload) {
-    PlatformDialect dialect = state.dialect;
-    String platformOrderId = dialect.platformOrderIdOfDetail(payload);
-    String orderId = dialect.orderIdOfDetail(payload);
-    SimOrder order = platformOrderId != null ? state.orders.get(platformOrderId) : null;
-    if (order == null && orderId != null) {
-      order = state.liveByOrderId.get(orderId);
-      if (order == null) {
-        for (SimOrder candidate : state.orders.values()) {
-          if (orderId.equals(candidate.orderId)) {
-            order = candidate;
-          }
-        }
-      }
-    }
-    if (order == null) {
-      throw dialect.refusal(404, "no order " + (platformOrderId != null ? platformOrderId : orderId));
-    }
-    return dialect.orderDetailAnswer(order);
   }
 
   // ---------------------------------------------------------------- order lifecycle

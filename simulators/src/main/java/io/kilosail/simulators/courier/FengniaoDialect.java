@@ -66,7 +66,7 @@ final class FengniaoDialect extends PlatformDialect {
         "/anubis-webapi/v3/invoke/createOrder", SimOperation.CREATE,
         "/anubis-webapi/v3/invoke/preCancelOrder", SimOperation.PRE_CANCEL,
         "/anubis-webapi/v3/invoke/cancelOrder", SimOperation.CANCEL,
-        "/anubis-webapi/v3/invoke/getOrderDetail", SimOperation.ORDER_DETAIL);
+        "/anubis-webapi/v3/invoke/getOrderDetail", SimOperation.DETAIL);
   }
 
   /** A token request's fields come back as they are; a business call's business_data once its token is good. */
@@ -198,7 +198,7 @@ final class FengniaoDialect extends PlatformDialect {
   }
 
   @Override
-  String orderDetailAnswer(SimOrder order) {
+  String detailAnswer(SimOrder order) {
     return ok(new JsonObject()
         .put("order_id", order.platformOrderId)
         .put("partner_order_code", order.orderId)

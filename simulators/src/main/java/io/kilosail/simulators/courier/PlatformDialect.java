@@ -19,6 +19,26 @@ abstract class PlatformDialect {
   /** The business payload of a request whose signature is good; {@link SimRefusal} otherwise. */
   abstract JsonObject verifiedPayload(Map<String, String> query, String body);
 
+  /** The same, for a platform that also reads request headers (UU names the app in {@code X-App-Id}). */
+  JsonObject verifiedPayload(Map<String, String> headers, Map<String, String> query, String body) {
+    return verifiedPayload(query, body);
+  }
+
+  /** The platform's order id an order-detail query names, or null when it names ours ({@link #orderIdOfDetail}). */
+  String platformOrderIdOfDetail(JsonObject payload) {
+    throw refusal(404, platform().id() + " has no simulated order-detail query");
+  }
+
+  /** Our order id an order-detail query names, when it names no platform id. */
+  String orderIdOfDetail(JsonObject payload) {
+    return null;
+  }
+
+  /** The answer to an order-detail query about this order. */
+  String detailAnswer(SimOrder order) {
+    throw refusal(404, platform().id() + " has no simulated order-detail query");
+  }
+
   /** Our order id in a quote request (null when the platform's quote carries none). */
   abstract String orderIdOfQuote(JsonObject payload);
 
@@ -50,20 +70,6 @@ abstract class PlatformDialect {
   abstract String cancelAnswer(SimOrder order, long penaltyFen);
 
   // ---- calls only some platforms have; a platform without one answers 404 in its own format ----
-
-  /** The platform's order id in an order-detail query, or null when the query names ours. */
-  String platformOrderIdOfDetail(JsonObject payload) {
-    throw refusal(404, platform().id() + " has no order-detail query in this simulator");
-  }
-
-  /** Our order id in an order-detail query, or null when it names the platform's. */
-  String orderIdOfDetail(JsonObject payload) {
-    return null;
-  }
-
-  String orderDetailAnswer(SimOrder order) {
-    throw refusal(404, platform().id() + " has no order-detail query in this simulator");
-  }
 
   /** The answer to a pre-cancel (Fengniao's preCancelOrder): what cancelling now would cost. */
   String preCancelAnswer(SimOrder order, long penaltyFen) {

@@ -49,7 +49,7 @@ final class SfDialect extends PlatformDialect {
         "/open/api/external/precreateorder", SimOperation.QUOTE,
         "/open/api/external/createorder", SimOperation.CREATE,
         "/open/api/external/cancelorder", SimOperation.CANCEL,
-        "/open/api/external/getorderstatus", SimOperation.ORDER_DETAIL);
+        "/open/api/external/getorderstatus", SimOperation.DETAIL);
   }
 
   @Override
@@ -168,7 +168,7 @@ final class SfDialect extends PlatformDialect {
   }
 
   @Override
-  String orderDetailAnswer(SimOrder order) {
+  String detailAnswer(SimOrder order) {
     JsonObject result = new JsonObject()
         .put("sf_order_id", order.platformOrderId)
         .put("shop_order_id", order.orderId)

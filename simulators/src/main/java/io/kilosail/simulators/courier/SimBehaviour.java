@@ -24,6 +24,8 @@ final class SimBehaviour {
 
   static {
     field("priceFen", Kind.NON_NEGATIVE, 1000L);
+    // Added to the quoted price when an order is taken: the platform charges at placement more than it quoted.
+    field("placementSurchargeFen", Kind.NON_NEGATIVE, 0L);
     field("etaSeconds", Kind.NON_NEGATIVE, 1800L);
     field("latencyMs", Kind.NON_NEGATIVE, 0L);
     // A platform slow to answer an order's creation after it has created it: the caller's timeout loses the answer.
@@ -116,6 +118,7 @@ final class SimBehaviour {
   }
 
   long priceFen() { return values.getLong("priceFen"); }
+  long placementSurchargeFen() { return values.getLong("placementSurchargeFen"); }
   int etaSeconds() { return values.getLong("etaSeconds").intValue(); }
   long latencyMs() { return values.getLong("latencyMs"); }
 

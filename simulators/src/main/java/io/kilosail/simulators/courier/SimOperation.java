@@ -5,5 +5,11 @@ package io.kilosail.simulators.courier;
  * (which states the cost) and its token endpoint.
  */
 enum SimOperation {
-  QUOTE, CREATE, CANCEL, PRE_CANCEL, ORDER_DETAIL, TOKEN
+  QUOTE, CREATE, CANCEL,
+  /** Fengniao's pre-cancel: states what a cancel would cost, cancels nothing. */
+  PRE_CANCEL,
+  /** The platform's order-detail query (what it knows of one order). */
+  DETAIL,
+  /** Fengniao's OAuth token endpoint. */
+  TOKEN
 }

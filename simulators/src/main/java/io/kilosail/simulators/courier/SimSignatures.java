@@ -16,15 +16,35 @@ final class SimSignatures {
   private SimSignatures() {
   }
 
-  /** Shansong: UPPER(MD5(appSecret + "clientId" + clientId + "data" + data + "shopId" + shopId + "timestamp" + timestamp)). */
+  /**
+   * Shansong: UPPER(MD5(appSecret + "clientId" + clientId + ["data" + data] + "shopId" + shopId + "timestamp" +
+   * timestamp)); the data part is left out when there is no data.
+   */
   static String shansong(String appSecret, String clientId, String shopId, String data, String timestamp) {
-    String plain = appSecret + "clientId" + clientId + "data" + data + "shopId" + shopId + "timestamp" + timestamp;
+    String dataPart = data == null || data.isEmpty() ? "" : "data" + data;
+    String plain = appSecret + "clientId" + clientId + dataPart + "shopId" + shopId + "timestamp" + timestamp;
     return hex(digest("MD5", plain)).toUpperCase();
   }
 
   /** UU v3: UPPER(MD5(biz + appKey + timestamp)). */
   static String uu(String biz, String appKey, String timestamp) {
     return hex(digest("MD5", biz + appKey + timestamp)).toUpperCase();
+  }
+
+  /**
+   * UU callbacks (v2 rule, which the reference gives for a receiver that checks): the non-empty fields but sign,
+   * sorted by name, as {@code k=v} joined by {@code &}, then {@code &key=<appSecret>}; MD5, upper case.
+   */
+  static String uuCallback(Map<String, String> fields, String appSecret) {
+    StringBuilder plain = new StringBuilder();
+    for (Map.Entry<String, String> field : new TreeMap<>(fields).entrySet()) {
+      if (field.getKey().equals("sign") || field.getValue() == null || field.getValue().isEmpty()) {
+        continue;
+      }
+      plain.append(plain.length() == 0 ? "" : "&").append(field.getKey()).append('=').append(field.getValue());
+    }
+    plain.append("&key=").append(appSecret);
+    return hex(digest("MD5", plain.toString())).toUpperCase();
   }
 
   /** SF same-city: Base64 of the hex MD5 string of body + "&" + devId + "&" + devKey. */

@@ -3,21 +3,42 @@ package io.kilosail.simulators.courier;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.vertx.core.json.JsonObject;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * UU v3: JSON envelope {@code {appId, timestamp, biz, sign}}, {@code sign = UPPER(MD5(biz + appKey + timestamp))}.
- * Simulator choices (the reference is silent): errors are {@code {"code":<negative>,"msg":..}} with HTTP 400/401/409,
- * callbacks use the request envelope with {@code changeTime} in epoch millis.
+ * UU open API v3 as the corrected reference describes it (shared/reference/third-parties.md, from UU's own CLI
+ * uupt-mcp/uupt-open-cli): JSON POSTs under {@code /openapi/v3/} with header {@code X-App-Id}, body
+ * {@code {openId, timestamp (number, seconds), biz (JSON string), sign}}, {@code sign = UPPER(MD5(biz + appSecret +
+ * timestamp))}; answers {@code {code: 0, msg, body}}; quote {@code priceToken, totalMoney, needPayMoney, distance}
+ * (no ETA); addOrder {@code orderCode}; orderDetail {@code orderCode, state, orderPrice, driverName, driverMobile};
+ * v3 states 1, 3, 4, 5, 6, 10, 11, 20.
+ *
+ * <p>Callbacks as production receives them (v2 shape): a form POST whose {@code data} parameter holds JSON
+ * {@code order_code, origin_id, state, state_text, driver_name, driver_mobile, timestamp (ms), sign}, with the v2
+ * signature (sorted non-empty {@code k=v} joined by {@code &}, then {@code &key=<appSecret>}, MD5, upper case); the
+ * expected reply is {@code {"return_code":"ok"}} (any 2xx ends the retries here).
+ *
+ * <p>Simulator choices where the reference is silent: our order id arrives as {@code originId} in the price request
+ * (callbacks must echo it as {@code origin_id}); refusals are {@code {"code": <non-zero>, "msg"}} with HTTP 400/401/
+ * 404/409; {@code totalMoney} is the price before a simulated 200-fen coupon, {@code needPayMoney} the behaviour's
+ * price; a courier giving an order up sends it back to state 1; "no courier", a courier's and our cancellation are 11.
  */
 final class UuDialect extends PlatformDialect {
 
+  static final long COUPON_FEN = 200;
+
   private final String appId;
-  private final String appKey;
+  private final String appSecret;
+  private final String openId;
 
   UuDialect(JsonObject credentials) {
     this.appId = credentials.getString("appId", "uu-sim-app");
-    this.appKey = credentials.getString("appKey", "uu-sim-key");
+    // kilosail's config names UU's app secret appKey (as MQEnergy/delivery-core does); UU's CLI says appSecret.
+    this.appSecret = credentials.getString("appKey", credentials.getString("appSecret", "uu-sim-secret"));
+    this.openId = credentials.getString("openId", "uu-sim-open-id");
   }
 
   @Override
@@ -28,21 +49,32 @@ final class UuDialect extends PlatformDialect {
   @Override
   Map<String, SimOperation> operations() {
     return Map.of(
-        "/openapi/v3/getOrderPrice", SimOperation.QUOTE,
-        "/openapi/v3/addOrder", SimOperation.CREATE,
-        "/openapi/v3/cancelOrder", SimOperation.CANCEL);
+        "/openapi/v3/order/orderPrice", SimOperation.QUOTE,
+        "/openapi/v3/order/addOrder", SimOperation.CREATE,
+        "/openapi/v3/order/cancelOrder", SimOperation.CANCEL,
+        "/openapi/v3/order/orderDetail", SimOperation.DETAIL);
   }
 
   @Override
   JsonObject verifiedPayload(Map<String, String> query, String body) {
-    JsonObject envelope = parseJson(body, "request body");
-    String biz = requireText(envelope, "biz");
-    String timestamp = requireText(envelope, "timestamp");
-    String sign = requireText(envelope, "sign");
-    if (!appId.equals(requireText(envelope, "appId"))) {
-      throw refusal(401, "unknown appId");
+    throw refusal(401, "missing header X-App-Id");
+  }
+
+  @Override
+  JsonObject verifiedPayload(Map<String, String> headers, Map<String, String> query, String body) {
+    if (!appId.equals(headers.get("x-app-id"))) {
+      throw refusal(401, "unknown or missing X-App-Id");
     }
-    if (!SimSignatures.matches(SimSignatures.uu(biz, appKey, timestamp), sign.toUpperCase())) {
+    JsonObject envelope = parseJson(body, "request body");
+    if (!(envelope.getValue("timestamp") instanceof Number timestamp)) {
+      throw refusal(400, "timestamp must be a number");
+    }
+    if (!openId.equals(envelope.getValue("openId"))) {
+      throw refusal(401, "openId is not authorised for this app");
+    }
+    String biz = requireText(envelope, "biz");
+    String sign = requireText(envelope, "sign");
+    if (!SimSignatures.matches(SimSignatures.uu(biz, appSecret, Long.toString(timestamp.longValue())), sign)) {
       throw refusal(401, "sign error");
     }
     return parseJson(biz, "biz");
@@ -50,6 +82,12 @@ final class UuDialect extends PlatformDialect {
 
   @Override
   String orderIdOfQuote(JsonObject payload) {
+    requireText(payload, "fromAddress");
+    requireText(payload, "toAddress");
+    requireText(payload, "cityName");
+    if (!"SEND".equals(payload.getValue("sendType"))) {
+      throw refusal(400, "sendType must be SEND");
+    }
     return requireText(payload, "originId");
   }
 
@@ -60,17 +98,26 @@ final class UuDialect extends PlatformDialect {
 
   @Override
   String quoteTokenOfCreate(JsonObject payload) {
+    requireText(payload, "receiver_phone");
+    if (!"OPEN_ORDER".equals(payload.getValue("pushType")) || !"BALANCE_PAY".equals(payload.getValue("payType"))) {
+      throw refusal(400, "pushType must be OPEN_ORDER and payType BALANCE_PAY");
+    }
     return requireText(payload, "priceToken");
   }
 
   @Override
   String orderIdOfCreate(JsonObject payload) {
-    return requireText(payload, "originId");
+    return null; // from the price token's quote
   }
 
   @Override
   String platformOrderIdOfCancel(JsonObject payload) {
-    return requireText(payload, "orderCode");
+    return requireText(payload, "order_code");
+  }
+
+  @Override
+  String platformOrderIdOfDetail(JsonObject payload) {
+    return requireText(payload, "order_code");
   }
 
   @Override
@@ -78,31 +125,44 @@ final class UuDialect extends PlatformDialect {
     return ("quote".equals(kind) ? "uu-pt-" : "UU") + sequence;
   }
 
-  private static String ok(JsonObject data) {
-    return new JsonObject().put("code", 0).put("msg", "ok").put("data", data).encode();
+  private static String ok(JsonObject body) {
+    return new JsonObject().put("code", 0).put("msg", "success").put("body", body).encode();
   }
 
   @Override
   String quoteAnswer(long priceFen, int etaSeconds, String quoteToken) {
-    return ok(new JsonObject().put("priceToken", quoteToken).put("orderPrice", priceFen).put("expectedSeconds", etaSeconds));
+    return ok(new JsonObject().put("priceToken", quoteToken).put("totalMoney", priceFen + COUPON_FEN)
+        .put("needPayMoney", priceFen).put("distance", 2600));
   }
 
   @Override
   String createAnswer(SimOrder order) {
-    return ok(new JsonObject().put("orderCode", order.platformOrderId).put("orderPrice", order.priceFen));
+    return ok(new JsonObject().put("orderCode", order.platformOrderId));
   }
 
   @Override
   String cancelAnswer(SimOrder order, long penaltyFen) {
-    return ok(new JsonObject().put("orderCode", order.platformOrderId));
+    return ok(new JsonObject());
+  }
+
+  @Override
+  String detailAnswer(SimOrder order) {
+    String state = order.lastEvent == null ? "1" : state(order.lastEvent);
+    return ok(new JsonObject()
+        .put("orderCode", order.platformOrderId)
+        .put("state", Integer.parseInt(state == null ? "1" : state))
+        .put("orderPrice", order.priceFen)
+        .put("driverName", orEmpty(order.courierName))
+        .put("driverMobile", orEmpty(order.courierPhone)));
   }
 
   @Override
   SimRefusal refusal(int httpStatus, String reason) {
     int code = switch (httpStatus) {
-      case 401 -> -101;
-      case 409 -> -103;
-      default -> -102;
+      case 401 -> 88100101;
+      case 404 -> 88100104;
+      case 409 -> 88100109;
+      default -> 88100100;
     };
     return new SimRefusal(httpStatus, new JsonObject().put("code", code).put("msg", reason).encode(), reason);
   }
@@ -113,31 +173,39 @@ final class UuDialect extends PlatformDialect {
       case ARRIVED_AT_SHOP -> "4";
       case PICKED_UP -> "5";
       case DELIVERED -> "10";
-      case COURIER_GAVE_UP -> "2";
-      case NO_COURIER -> "-3";
-      case COURIER_CANCELLED -> "-2";
-      case CANCELLED_BY_MERCHANT -> "-1";
-      case ABNORMAL -> null;
+      case COURIER_GAVE_UP -> "1";
+      case NO_COURIER, COURIER_CANCELLED, CANCELLED_BY_MERCHANT -> "11";
+      case ABNORMAL -> "20";
+    };
+  }
+
+  private static String stateText(String state) {
+    return switch (state) {
+      case "1" -> "下单成功";
+      case "3" -> "跑男抢单";
+      case "4" -> "已到达";
+      case "5" -> "已取件";
+      case "10" -> "已完成";
+      case "11" -> "订单取消";
+      default -> "异常订单";
     };
   }
 
   @Override
   SimCallback callback(SimOrder order, SimEvent event, long nowMillis) {
     String state = state(event);
-    if (state == null) {
-      return null;
-    }
-    String biz = new JsonObject()
-        .put("orderCode", order.platformOrderId)
-        .put("originId", order.orderId)
-        .put("state", Integer.parseInt(state))
-        .put("driverName", order.courierName)
-        .put("driverMobile", order.courierPhone)
-        .put("changeTime", nowMillis)
-        .encode();
-    String timestamp = Long.toString(nowMillis / 1000);
-    String body = new JsonObject().put("appId", appId).put("timestamp", timestamp).put("biz", biz)
-        .put("sign", SimSignatures.uu(biz, appKey, timestamp)).encode();
-    return new SimCallback(event, state, "", "", "application/json", body);
+    Map<String, String> fields = new TreeMap<>();
+    fields.put("order_code", order.platformOrderId);
+    fields.put("origin_id", order.orderId);
+    fields.put("state", state);
+    fields.put("state_text", stateText(state));
+    fields.put("driver_name", orEmpty(order.courierName));
+    fields.put("driver_mobile", orEmpty(order.courierPhone));
+    fields.put("timestamp", Long.toString(nowMillis));
+    JsonObject data = new JsonObject();
+    fields.forEach(data::put);
+    data.put("sign", SimSignatures.uuCallback(fields, appSecret));
+    String body = "data=" + URLEncoder.encode(data.encode(), StandardCharsets.UTF_8);
+    return new SimCallback(event, state, "", "", "application/x-www-form-urlencoded", body);
   }
 }

@@ -87,8 +87,10 @@ final class FoodOrders {
                 + (1 + random.nextInt(30)) + "楼" + (101 + random.nextInt(20)) + "室")
             .put("lat", customer[0]).put("lng", customer[1]))
         .put("weightGrams", 200 + random.nextInt(2800))
-        // 5 yuan base plus 1.2 yuan a km, rounded to 10 fen: integer fen, never a float.
-        .put("deliveryFeeFen", 500 + Math.round(distanceKm * 12) * 10)
+        // 12 yuan base plus 1 yuan a km, rounded to 10 fen: integer fen, never a float. Above the courier simulator's
+        // default price (10 yuan) by more than the demo's margin rule keeps (conf/quoting-rules.json), so a default
+        // demo earns its spread on every order.
+        .put("deliveryFeeFen", 1200 + Math.round(distanceKm * 10) * 10)
         .put("goodsValueFen", (15 + random.nextInt(135)) * 100L + random.nextInt(10) * 10L)
         .put("placedAt", placedAt.toString())
         .put("expectedDeliveryAt", placedAt.plus(30 + random.nextInt(21), ChronoUnit.MINUTES).toString());

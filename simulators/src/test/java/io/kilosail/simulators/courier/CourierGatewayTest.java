@@ -50,7 +50,7 @@ class CourierGatewayTest {
   private static final int TIMEOUT_MS = 300;
 
   private static final JsonObject CREDENTIALS = new JsonObject()
-      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
+      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key").put("openId", "uu-test-open"))
       .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
       .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key").put("shopId", "sf-shop"))
       .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m")

@@ -60,7 +60,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CourierSimulatorVerticleTest {
 
   private static final JsonObject CREDENTIALS = new JsonObject()
-      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
+      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key").put("openId", "uu-test-open"))
       .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
       .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key"))
       .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret"));
@@ -77,7 +77,8 @@ class CourierSimulatorVerticleTest {
     Clock clock = Clock.systemUTC();
     JsonObject c = CREDENTIALS.getJsonObject(platform.id());
     return switch (platform) {
-      case UU -> new UuWire(new UuWire.Credentials(c.getString("appId"), secret == null ? c.getString("appKey") : secret), clock);
+      case UU -> new UuWire(new UuWire.Credentials(c.getString("appId"), secret == null ? c.getString("appKey") : secret,
+          c.getString("openId")), clock);
       case SHANSONG -> new ShansongWire(new ShansongWire.Credentials(c.getString("clientId"), c.getString("shopId"),
           secret == null ? c.getString("appSecret") : secret), clock);
       case SF -> new SfWire(new SfWire.Credentials(c.getString("devId"), secret == null ? c.getString("devKey") : secret,
@@ -133,7 +134,9 @@ class CourierSimulatorVerticleTest {
             platforms.put(platform.id(), new JsonObject()
                 .put("credentials", CREDENTIALS.getJsonObject(platform.id()))
                 .put("behaviour", new JsonObject()
-                    .put("webhookBaseUrl", "http://127.0.0.1:" + hookServer.actualPort() + "/hooks/" + platform.id())
+                    // as a merchant registers it: with the callback token where the platform does not sign
+                    .put("webhookBaseUrl", "http://127.0.0.1:" + hookServer.actualPort() + "/hooks/" + platform.id()
+                        + wires.get(platform).callbackQuery())
                     .put("priceFen", price).put("acceptDelayMs", 10).put("arriveDelayMs", 10)
                     .put("pickupDelayMs", 10).put("deliverDelayMs", 10).put("callbackRetryDelayMs", 10)
                     .put("cancelPenaltyAcceptedFen", 300)));
@@ -155,9 +158,10 @@ class CourierSimulatorVerticleTest {
   }
 
   private Future<HttpResponse<Buffer>> send(CourierPlatform platform, CourierHttpRequest request) {
-    return client.post(simulatorPort, "127.0.0.1", "/" + platform.id() + request.pathAndQuery())
-        .putHeader("Content-Type", request.contentType())
-        .sendBuffer(Buffer.buffer(request.body()));
+    var post = client.post(simulatorPort, "127.0.0.1", "/" + platform.id() + request.pathAndQuery())
+        .putHeader("Content-Type", request.contentType());
+    request.headers().forEach(post::putHeader);
+    return post.sendBuffer(Buffer.buffer(request.body()));
   }
 
   private Future<HttpResponse<Buffer>> control(String path, JsonObject body) {
@@ -169,8 +173,10 @@ class CourierSimulatorVerticleTest {
     CourierWire wire = wires.get(platform);
     return send(platform, wire.quote(order(orderId)))
         .map(response -> wire.readQuote(response.bodyAsString()))
-        .compose(quote -> send(platform, wire.createOrder(order(orderId).withQuoteToken(quote.quoteToken()))))
-        .map(response -> wire.readCreateOrder(response.bodyAsString()));
+        .compose(quote -> {
+          CourierOrderRequest placing = order(orderId).withQuoteToken(quote.quoteToken());
+          return send(platform, wire.createOrder(placing)).map(response -> wire.readCreateOrder(placing, response.bodyAsString()));
+        });
   }
 
   private List<CourierCallback> callbacksFor(String orderId) {
@@ -329,7 +335,8 @@ class CourierSimulatorVerticleTest {
         .map(v -> {
           assertThat(statesFor("ks-giveup"))
               .containsExactly(ACCEPTED, CREATED, ACCEPTED, ARRIVED_AT_SHOP, PICKED_UP, DELIVERED);
-          assertThat(callbacksFor("ks-giveup").get(1).rawStatus()).isEqualTo("2");
+          // UU v3 has no give-up status: the order goes back to 1 (waiting for a courier).
+          assertThat(callbacksFor("ks-giveup").get(1).rawStatus()).isEqualTo("1");
           assertThat(callbacksFor("ks-nobody")).singleElement()
               .satisfies(c -> assertThat(c.rawStatus()).isEqualTo("4"));
           return null;
@@ -380,6 +387,69 @@ class CourierSimulatorVerticleTest {
                   assertThat(response.statusCode()).isEqualTo(400);
                   return null;
                 }))
+        .onComplete(testContext.succeedingThenComplete());
+  }
+
+  @Test
+  void uuAndShansongChargeTheQuotedPriceAndAnswerTheirOrderDetail(Vertx vertx, VertxTestContext testContext) {
+    CourierWire uu = wires.get(CourierPlatform.UU);
+    CourierWire shansong = wires.get(CourierPlatform.SHANSONG);
+    Future<Void> uuSide = quoteAndPlace(CourierPlatform.UU, "ks-detail-uu")
+        .compose(placed -> {
+          assertThat(placed.priceFen()).as("UU charges the quote's needPayMoney").isEqualTo(1100L);
+          return eventually(vertx, () -> statesFor("ks-detail-uu").contains(DELIVERED), "uu delivered")
+              .compose(v -> send(CourierPlatform.UU, uu.orderDetail("ks-detail-uu", placed.platformOrderId())))
+              .map(response -> {
+                var detail = uu.readOrderDetail(response.bodyAsString());
+                assertThat(detail.platformOrderId()).isEqualTo(placed.platformOrderId());
+                assertThat(detail.state()).isEqualTo(DELIVERED);
+                assertThat(detail.priceFen()).isEqualTo(1100L);
+                assertThat(detail.courierName()).isNotBlank();
+                return null;
+              });
+        });
+    Future<Void> shansongSide = control("/shansong", new JsonObject().put("arriveDelayMs", 60_000))
+        .compose(v -> quoteAndPlace(CourierPlatform.SHANSONG, "ks-detail-ss"))
+        .compose(placed -> {
+          assertThat(placed.priceFen()).as("Shansong charges totalFeeAfterSave").isEqualTo(1200L);
+          return eventually(vertx, () -> statesFor("ks-detail-ss").contains(ACCEPTED), "shansong accepted")
+              .compose(v -> send(CourierPlatform.SHANSONG, shansong.orderDetail("ks-detail-ss", null)))
+              .map(response -> {
+                var detail = shansong.readOrderDetail(response.bodyAsString());
+                assertThat(detail.platformOrderId()).isEqualTo(placed.platformOrderId());
+                assertThat(detail.state()).isEqualTo(ACCEPTED);
+                // Shansong reports the courier in BD-09 at the shop; read back in GCJ-02, it is the shop we sent.
+                assertThat(detail.riderPosition().lat()).isCloseTo(39.9087, org.assertj.core.api.Assertions.within(0.00002));
+                assertThat(detail.riderPosition().lng()).isCloseTo(116.4605, org.assertj.core.api.Assertions.within(0.00002));
+                CourierCallback accepted = callbacksFor("ks-detail-ss").get(0);
+                assertThat(accepted.riderPosition()).isNotNull();
+                assertThat(accepted.riderPosition().lat()).isCloseTo(39.9087, org.assertj.core.api.Assertions.within(0.00002));
+                return null;
+              });
+        });
+    Future.all(uuSide, shansongSide).onComplete(testContext.succeedingThenComplete());
+  }
+
+  @Test
+  void uuRefusesARequestWithoutItsAppHeaderAndCallbacksWithoutTheTokenAreRefused(Vertx vertx,
+                                                                                 VertxTestContext testContext) {
+    CourierHttpRequest quote = wires.get(CourierPlatform.UU).quote(order("ks-noheader"));
+    client.post(simulatorPort, "127.0.0.1", "/uu" + quote.pathAndQuery())
+        .putHeader("Content-Type", quote.contentType())
+        .sendBuffer(Buffer.buffer(quote.body()))
+        .map(response -> {
+          assertThat(response.statusCode()).isEqualTo(401);
+          assertThatThrownBy(() -> wires.get(CourierPlatform.UU).readQuote(response.bodyAsString()))
+              .isInstanceOf(CourierRejectedException.class);
+          return null;
+        })
+        // The same unsigned Shansong callback body without the URL's token is not trusted.
+        .map(v -> {
+          CourierWire shansong = wires.get(CourierPlatform.SHANSONG);
+          String body = "{\"issOrderNo\":\"TDH1\",\"orderNo\":\"ks-x\",\"status\":50}";
+          assertThat(shansong.verifyCallback(CourierInbound.ofBody(body))).isFalse();
+          return null;
+        })
         .onComplete(testContext.succeedingThenComplete());
   }
 }

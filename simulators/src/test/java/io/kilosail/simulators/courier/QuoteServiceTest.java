@@ -65,7 +65,7 @@ class QuoteServiceTest {
   private static final double RUN_OFFSET = ThreadLocalRandom.current().nextInt(0, 400) * 0.001;
 
   private static final JsonObject CREDENTIALS = new JsonObject()
-      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
+      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key").put("openId", "uu-test-open"))
       .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
       .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key").put("shopId", "sf-shop"))
       .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m")
@@ -232,7 +232,9 @@ class QuoteServiceTest {
           Map.entry("sf", 1300L), Map.entry("fengniao", 1400L));
       assertThat(set.getSkipped()).isEmpty();
       CourierQuoteResult uu = set.getOffers().get(0);
-      assertThat(uu.getEtaSeconds()).isNotNull().isPositive();
+      // UU's v3 quote states no ETA; Shansong's does (estimateReceiveSecond).
+      assertThat(uu.getEtaSeconds()).isNull();
+      assertThat(set.getOffers().get(1).getEtaSeconds()).isNotNull().isPositive();
       // UU and Shansong place by a token; a fresh quote carries it.
       assertThat(uu.getQuoteToken()).isNotBlank();
       assertThat(set.getOffers().get(1).getQuoteToken()).isNotBlank();

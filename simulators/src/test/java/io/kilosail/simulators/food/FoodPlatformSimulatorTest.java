@@ -124,7 +124,7 @@ class FoodPlatformSimulatorTest {
       assertThat(order.getString("platformOrderId")).startsWith("MT-");
       assertThat(order.getString("state")).isEqualTo("CREATED");
       assertThat(order.getString("city")).isEqualTo("310100");
-      assertThat(order.getLong("deliveryFeeFen")).isBetween(500L, 2_000L);
+      assertThat(order.getLong("deliveryFeeFen")).isBetween(1_200L, 3_000L);
       assertThat(order.getInteger("weightGrams")).isBetween(200, 3_000);
       assertThat(order.getString("placedAt")).endsWith("Z");
       assertThat(Instant.parse(order.getString("expectedDeliveryAt")))

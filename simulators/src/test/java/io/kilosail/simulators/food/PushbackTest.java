@@ -10,6 +10,7 @@ import io.kilosail.messaging.DurableTimerVerticle;
 import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.pushback.PushbackVerticle;
+import io.kilosail.courier.wire.GeoPoint;
 import io.kilosail.simulators.courier.CourierSimulatorVerticle;
 import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
@@ -130,6 +131,16 @@ class PushbackTest {
       if (i >= LIFE.indexOf("ACCEPTED")) {
         assertThat(cb.getJsonObject("courier").getString("platform")).isEqualTo("uu");
         assertThat(cb.getJsonObject("courier").getString("name")).isEqualTo("Wang Wu");
+        // The rider's position goes with the state from the first callback that carried one (PICKED_UP) on.
+        JsonObject rider = cb.getJsonObject("courier").getJsonObject("rider");
+        if (i >= LIFE.indexOf("PICKED_UP")) {
+          assertThat(rider).as(cb.encode()).isNotNull();
+          assertThat(rider.getDouble("lat")).isEqualTo(31.235012);
+          assertThat(rider.getDouble("lng")).isEqualTo(121.486205);
+          assertThat(rider.getString("at")).endsWith("Z");
+        } else {
+          assertThat(rider).as(cb.encode()).isNull();
+        }
       } else {
         assertThat(cb.getValue("courier")).isNull();
       }
@@ -218,7 +229,10 @@ class PushbackTest {
     /** Moves the order like dispatch or the courier webhook: through its repository, in one transaction. */
     void move(String state) throws Exception {
       Instant now = Instant.now();
-      OrderRepository.CourierSeen uu = new OrderRepository.CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2");
+      OrderRepository.CourierSeen uu = "PICKED_UP".equals(state)
+          ? new OrderRepository.CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2",
+              new GeoPoint(31.235012, 121.486205), now)
+          : new OrderRepository.CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2");
       await(pool.withTransaction(conn -> switch (state) {
         case "DISPATCHING" -> OrderRepository.dispatching(conn, id, now).<Void>mapEmpty();
         case "ACCEPTED" -> OrderRepository.courierMoved(conn, id, uu, true, state, now, now);

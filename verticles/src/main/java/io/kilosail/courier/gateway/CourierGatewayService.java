@@ -2,12 +2,15 @@ package io.kilosail.courier.gateway;
 
 import io.kilosail.contracts.courier.CourierCancellation;
 import io.kilosail.contracts.courier.CourierGateway;
+import io.kilosail.contracts.courier.CourierOrderLookup;
 import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.DeliveryPlace;
 import io.kilosail.contracts.courier.DeliveryRequest;
+import io.kilosail.courier.wire.CityNames;
 import io.kilosail.courier.wire.CourierCancelRequest;
+import io.kilosail.courier.wire.CourierOrderDetail;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierPlace;
 import io.vertx.core.Future;
@@ -58,6 +61,29 @@ public final class CourierGatewayService implements CourierGateway {
   }
 
   @Override
+  public Future<CourierOrderLookup> orderDetail(String platform, String orderId, String platformOrderId) {
+    if (orderId == null) {
+      return ServiceException.fail(INVALID_REQUEST, "orderId is required");
+    }
+    return tracked(() -> client(platform).compose(client -> client.orderDetail(orderId, platformOrderId))
+        .map(detail -> lookup(platform, orderId, detail)));
+  }
+
+  /** The wire's reading as the bus object; a null detail is the platform saying it has no such order. */
+  static CourierOrderLookup lookup(String platform, String orderId, CourierOrderDetail detail) {
+    CourierOrderLookup lookup = new CourierOrderLookup().setPlatform(platform).setOrderId(orderId)
+        .setFound(detail != null);
+    if (detail == null) {
+      return lookup;
+    }
+    return lookup.setPlatformOrderId(detail.platformOrderId())
+        .setState(detail.state() == null ? null : detail.state().name()).setRawStatus(detail.rawStatus())
+        .setPriceFen(detail.priceFen()).setCourierName(detail.courierName()).setCourierPhone(detail.courierPhone())
+        .setRiderLat(detail.riderPosition() == null ? null : detail.riderPosition().lat())
+        .setRiderLng(detail.riderPosition() == null ? null : detail.riderPosition().lng());
+  }
+
+  @Override
   public Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason) {
     if (orderId == null || platformOrderId == null) {
       return ServiceException.fail(INVALID_REQUEST, "orderId and platformOrderId are required");
@@ -97,13 +123,17 @@ public final class CourierGatewayService implements CourierGateway {
         : ServiceException.fail(UNKNOWN_PLATFORM, "no courier platform '" + platform + "' configured on this node");
   }
 
-  /** The bus object as the wire's record; a missing required part is the caller's error, never sent. */
+  /**
+   * The bus object as the wire's record; a missing required part is the caller's error, never sent. The city goes to
+   * the platforms by name (上海市), not as the administrative code the food platforms push ({@link CityNames}).
+   */
   static Future<CourierOrderRequest> toOrder(DeliveryRequest d) {
     if (d == null || d.getOrderId() == null || d.getShop() == null || d.getCustomer() == null) {
       return ServiceException.fail(INVALID_REQUEST, "delivery needs orderId, shop and customer");
     }
     try {
-      return Future.succeededFuture(new CourierOrderRequest(d.getOrderId(), d.getCityName(), place(d.getShop()),
+      return Future.succeededFuture(new CourierOrderRequest(d.getOrderId(),
+          CityNames.nameOf(d.getCityName()), place(d.getShop()),
           place(d.getCustomer()), d.getWeightGrams(), d.getGoodsValueFen(), d.getNote(), d.getQuoteToken()));
     } catch (IllegalArgumentException e) {
       return ServiceException.fail(INVALID_REQUEST, e.getMessage());

@@ -119,7 +119,7 @@ public final class CourierPlatformClient {
   }
 
   public Future<CourierOrderPlaced> placeOrder(CourierOrderRequest order) {
-    return call("create", wire -> wire.createOrder(order), settings.wire()::readCreateOrder);
+    return call("create", wire -> wire.createOrder(order), body -> settings.wire().readCreateOrder(order, body));
   }
 
   /**
@@ -135,9 +135,20 @@ public final class CourierPlatformClient {
     return call("cancel", wire -> wire.cancel(cancel), settings.wire()::readCancel);
   }
 
-  /** What the platform knows of the order (its order-detail query); {@code platformOrderId} may be null. */
+  /**
+   * The platform's order-detail query for our order: its answer, or null when the platform has no such order (the
+   * wire reads "not found" as null). Fails with {@link CourierGateway#NOT_SUPPORTED}, sending nothing, when the wire
+   * has no such query yet.
+   */
   public Future<CourierOrderDetail> orderDetail(String orderId, String platformOrderId) {
-    return call("detail", wire -> wire.orderDetail(orderId, platformOrderId), settings.wire()::readOrderDetail);
+    return call("detail", wire -> wire.orderDetail(orderId, platformOrderId), body -> {
+      try {
+        return settings.wire().readOrderDetail(body);
+      } catch (UnsupportedOperationException e) {
+        // A wire that builds the query but cannot read its answer is as good as none: the caller falls back.
+        throw new CourierWireException(e.getMessage());
+      }
+    });
   }
 
   /** Forgets the breaker (its timers) and the gauge; the WebClient belongs to whoever created it. */
@@ -181,6 +192,9 @@ public final class CourierPlatformClient {
     CourierHttpRequest request;
     try {
       request = build.apply(wire);
+    } catch (UnsupportedOperationException e) {
+      // The wire has no such call (an order-detail query not implemented): nothing is sent, nothing counted.
+      return Future.failedFuture(failure(CourierGateway.NOT_SUPPORTED, e.getMessage(), null));
     } catch (RuntimeException e) {
       // The wire refused to sign it (a null field it needs): our request is wrong, the platform was never asked.
       return record(operation, started, Future.failedFuture(failure(CourierGateway.INVALID_REQUEST,
@@ -192,9 +206,11 @@ public final class CourierPlatformClient {
   }
 
   private <T> Future<T> send(CourierHttpRequest request, Function<String, T> reader) {
-    return web.postAbs(settings.baseUrl() + request.pathAndQuery())
+    var post = web.postAbs(settings.baseUrl() + request.pathAndQuery())
         .timeout(settings.timeoutMs())
-        .putHeader("Content-Type", request.contentType())
+        .putHeader("Content-Type", request.contentType());
+    request.headers().forEach(post::putHeader);
+    return post
         .sendBuffer(Buffer.buffer(request.body()))
         .compose(response -> read(response, reader));
   }
@@ -286,6 +302,7 @@ public final class CourierPlatformClient {
       case CourierGateway.TIMEOUT -> "timeout";
       case CourierGateway.CONNECTION_LOST -> "connection_lost";
       case CourierGateway.CIRCUIT_OPEN -> "circuit_open";
+      case CourierGateway.NOT_SUPPORTED -> "not_supported";
       default -> "error";
     };
   }

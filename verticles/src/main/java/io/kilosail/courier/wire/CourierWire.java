@@ -35,6 +35,14 @@ public interface CourierWire {
 
   CourierOrderPlaced readCreateOrder(String responseBody);
 
+  /**
+   * Reads the answer to {@link #createOrder}{@code (placed)}. A platform whose create answer does not state the price
+   * (UU places by a price token) takes it from what it placed; by default the answer alone is read.
+   */
+  default CourierOrderPlaced readCreateOrder(CourierOrderRequest placed, String responseBody) {
+    return readCreateOrder(responseBody);
+  }
+
   CourierCancelled readCancel(String responseBody);
 
   /**
@@ -58,6 +66,14 @@ public interface CourierWire {
    * A platform status this table does not know maps to {@link CourierState#ABNORMAL}, keeping the raw status.
    */
   CourierCallback readCallback(CourierInbound inbound);
+
+  /**
+   * What kilosail appends to the callback URL it registers with this platform ({@code ?token=...} for a platform that
+   * does not sign its callbacks, see {@link CallbackToken}); empty when the platform signs them.
+   */
+  default String callbackQuery() {
+    return "";
+  }
 
   /** The body (JSON) the platform expects in a 2xx answer to a callback it should not resend. */
   String callbackReply();

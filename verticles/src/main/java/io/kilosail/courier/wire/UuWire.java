@@ -8,57 +8,89 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
- * UU (UU跑腿) open API v3: a JSON envelope {@code {appId, timestamp, biz, sign}} where {@code biz} is the business
- * payload as a JSON string and {@code sign = UPPER(MD5(biz + appKey + timestamp))}. Placing an order quotes back the
- * price token of an earlier price request.
+ * UU (UU跑腿) open API v3, as its own CLI ({@code uupt-mcp/uupt-open-cli}: internal/api/client.go, order.go,
+ * skills/references/api-reference.md) and {@code MQEnergy/delivery-core} (core/uu/v3) speak it: a JSON POST with
+ * header {@code X-App-Id: <appId>} and body {@code {openId, timestamp, biz, sign}}, where {@code openId} is the
+ * merchant's authorisation, {@code timestamp} epoch seconds as a number, {@code biz} the business JSON as a string and
+ * {@code sign = UPPER(MD5(biz + appSecret + timestamp))} over {@code biz} exactly as sent. Answers are
+ * {@code {code: 0, msg, body}}. v3 prices by address (no coordinates), in the city named by name.
+ *
+ * <p>Placing is by the quote's {@code priceToken}; the answer names only {@code orderCode}, so the price UU charges
+ * ({@code needPayMoney} of the quote the token came from) travels inside kilosail's quote token
+ * ({@code <needPayMoney>:<priceToken>}) to {@link #readCreateOrder(CourierOrderRequest, String)}.
  */
 public final class UuWire implements CourierWire {
 
-  // ---- Choices the reference leaves open (unconfirmed); correct them here and only here. ----
-  /** Endpoint paths under the configured base URL. */
-  static final String QUOTE_PATH = "/openapi/v3/getOrderPrice";
-  static final String CREATE_PATH = "/openapi/v3/addOrder";
-  static final String CANCEL_PATH = "/openapi/v3/cancelOrder";
-  // The envelope carries appId beside biz, timestamp (epoch seconds) and sign.
-  /** Answers are {@code {"code":0,"msg":..,"data":{..}}}; any other code is a refusal. Money is in fen. */
+  // ---- Choices the sources leave open; correct them here and only here. ----
+  static final String QUOTE_PATH = "/openapi/v3/order/orderPrice";
+  static final String CREATE_PATH = "/openapi/v3/order/addOrder";
+  static final String CANCEL_PATH = "/openapi/v3/order/cancelOrder";
+  static final String DETAIL_PATH = "/openapi/v3/order/orderDetail";
   static final int OK_CODE = 0;
-  static final String QUOTE_PRICE = "orderPrice";
-  static final String QUOTE_TOKEN = "priceToken";
-  static final String QUOTE_ETA_SECONDS = "expectedSeconds";
+  static final String SEND_TYPE = "SEND";
+  static final String PUSH_TYPE = "OPEN_ORDER";
+  static final String PAY_TYPE = "BALANCE_PAY";
+  static final String SPECIAL_TYPE = "NOT_NEED_WARM";
   /**
-   * Callbacks are signed the way requests are (the reference's reading): the same envelope, {@code biz} holding
-   * {@code orderCode, originId, state, driverName, driverMobile, changeTime}; {@code changeTime} in epoch millis.
+   * {@code specialChannel}: the CLI's api-reference.md says "fixed 2" (balance payment); one commit of its order.go
+   * sends 5. We follow the documented 2.
    */
-  static final String CALLBACK_REPLY = "{\"code\":0,\"msg\":\"ok\"}";
-  // ---- end of unconfirmed choices ----
+  static final int SPECIAL_CHANNEL = 2;
+  /**
+   * (unconfirmed) Our order id travels as {@code originId} in the price request, so UU can echo it in callbacks; v2
+   * took {@code origin_id} there and its callbacks echo {@code origin_id}. No v3 source shows the field.
+   */
+  static final String ORIGIN_ID = "originId";
+  /**
+   * (unconfirmed) Callbacks: production receivers (meiquan) get the v2 shape, a form parameter {@code data} holding
+   * JSON {@code order_code, origin_id, state, state_text, driver_name, driver_mobile, timestamp (ms), sign}; we also
+   * take that JSON as the whole body. Its {@code sign} is not checked (no receiver checks it, its v3 rule is unknown):
+   * the callback is trusted by the {@link CallbackToken} in the URL we register. No source shows a rider position in
+   * a UU callback or order detail (only {@code order/driverTrack} has one), so none is read.
+   */
+  static final String CALLBACK_REPLY = "{\"return_code\":\"ok\"}";
+  // ---- end of open choices ----
 
+  /**
+   * v3 status codes (api-reference.md). "-1" is v2's cancellation, kept because production callbacks are v2-shaped.
+   * v3 has no give-up code: a courier giving the order up sends it back to 1 (waiting), read as CREATED; the webhook
+   * rules treat UU 1 after acceptance as a give-up.
+   */
   private static final Map<String, CourierState> STATUS = Map.of(
-      "1", CourierState.CREATED,          // placed, waiting for a courier
-      "2", CourierState.CREATED,          // the courier gave the order up: back to waiting
+      "1", CourierState.CREATED,
       "3", CourierState.ACCEPTED,
       "4", CourierState.ARRIVED_AT_SHOP,
       "5", CourierState.PICKED_UP,
-      "6", CourierState.PICKED_UP,        // at the destination, not yet handed over
-      "10", CourierState.DELIVERED,       // received by the customer
-      "-1", CourierState.CANCELLED,
-      "-2", CourierState.CANCELLED,       // cancelled by UU support
-      "-3", CourierState.CANCELLED);      // no courier before the timeout
+      "6", CourierState.PICKED_UP,        // delivering
+      "10", CourierState.DELIVERED,
+      "11", CourierState.CANCELLED,
+      "20", CourierState.ABNORMAL,
+      "-1", CourierState.CANCELLED);
 
-  public record Credentials(String appId, String appKey) {
+  /**
+   * @param appId     the developer app ({@code X-App-Id})
+   * @param appSecret the app's signing secret
+   * @param openId    the merchant's authorisation of this app ({@code user/unauthorized/auth} answers it)
+   */
+  public record Credentials(String appId, String appSecret, String openId) {
     public Credentials {
       Objects.requireNonNull(appId, "appId");
-      Objects.requireNonNull(appKey, "appKey");
+      Objects.requireNonNull(appSecret, "appSecret");
+      Objects.requireNonNull(openId, "openId");
     }
   }
 
   private final Credentials credentials;
   private final Clock clock;
+  private final String callbackToken;
 
   public UuWire(Credentials credentials, Clock clock) {
     this.credentials = credentials;
     this.clock = clock;
+    this.callbackToken = CallbackToken.of(CourierPlatform.UU.id(), credentials.appSecret());
   }
 
   @Override
@@ -66,23 +98,19 @@ public final class UuWire implements CourierWire {
     return CourierPlatform.UU;
   }
 
-  public String sign(String biz, String timestamp) {
-    return WireCodec.md5Hex(biz + credentials.appKey() + timestamp).toUpperCase();
+  public String sign(String biz, long timestamp) {
+    return WireCodec.md5Hex(biz + credentials.appSecret() + timestamp).toUpperCase();
   }
 
   @Override
   public CourierHttpRequest quote(CourierOrderRequest order) {
-    return signed(QUOTE_PATH, new JsonObject()
-        .put("originId", order.orderId())
-        .put("cityName", order.cityName())
+    return signed(QUOTE_PATH, biz()
         .put("fromAddress", order.shop().address())
-        .put("fromLat", order.shop().lat())
-        .put("fromLng", order.shop().lng())
         .put("toAddress", order.customer().address())
-        .put("toLat", order.customer().lat())
-        .put("toLng", order.customer().lng())
-        .put("goodsWeight", WireCodec.kilogramsRoundedUp(order.weightGrams()))
-        .put("goodsPrice", order.goodsValueFen()));
+        .put("sendType", SEND_TYPE)
+        .put("cityName", CityNames.nameOf(order.cityName()))
+        .put("specialChannel", SPECIAL_CHANNEL)
+        .put(ORIGIN_ID, order.orderId()));
   }
 
   @Override
@@ -90,14 +118,13 @@ public final class UuWire implements CourierWire {
     if (order.quoteToken() == null) {
       throw new IllegalArgumentException("UU places an order by the price token of its quote; quoteToken is null");
     }
-    return signed(CREATE_PATH, new JsonObject()
-        .put("priceToken", order.quoteToken())
-        .put("originId", order.orderId())
-        .put("senderName", order.shop().name())
-        .put("senderPhone", order.shop().phone())
-        .put("receiverName", order.customer().name())
-        .put("receiverPhone", order.customer().phone())
-        .put("note", order.note() == null ? "" : order.note()));
+    return signed(CREATE_PATH, biz()
+        .put("priceToken", PricedToken.parse(order.quoteToken()).token())
+        .put("receiver_phone", order.customer().phone())
+        .put("pushType", PUSH_TYPE)
+        .put("payType", PAY_TYPE)
+        .put("specialChannel", SPECIAL_CHANNEL)
+        .put("specialType", SPECIAL_TYPE));
   }
 
   @Override
@@ -107,92 +134,155 @@ public final class UuWire implements CourierWire {
 
   @Override
   public CourierHttpRequest cancel(CourierCancelRequest cancel) {
-    return signed(CANCEL_PATH, new JsonObject()
-        .put("orderCode", cancel.platformOrderId())
-        .put("originId", cancel.orderId())
-        .put("reason", cancel.reason() == null ? "" : cancel.reason()));
+    JsonObject biz = biz().put("order_code", cancel.platformOrderId());
+    if (cancel.reason() != null && !cancel.reason().isBlank()) {
+      biz.put("reason", cancel.reason());
+    }
+    return signed(CANCEL_PATH, biz);
+  }
+
+  /** UU's detail query takes only its own {@code order_code}: without it there is nothing to ask. */
+  @Override
+  public CourierHttpRequest orderDetail(String orderId, String platformOrderId) {
+    if (platformOrderId == null) {
+      throw new UnsupportedOperationException("UU's order detail is asked by its order_code, and none is known for "
+          + orderId);
+    }
+    return signed(DETAIL_PATH, biz().put("order_code", platformOrderId));
+  }
+
+  /** Keys in sorted order, as UU's CLI encodes them (the signature covers whatever order is sent). */
+  private static JsonObject biz() {
+    return new JsonObject(new TreeMap<>());
   }
 
   private CourierHttpRequest signed(String path, JsonObject biz) {
     String bizJson = biz.encode();
-    String timestamp = Long.toString(clock.instant().getEpochSecond());
+    long timestamp = clock.instant().getEpochSecond();
     JsonObject envelope = new JsonObject()
-        .put("appId", credentials.appId())
+        .put("openId", credentials.openId())
         .put("timestamp", timestamp)
         .put("biz", bizJson)
         .put("sign", sign(bizJson, timestamp));
-    return new CourierHttpRequest(path, CourierHttpRequest.JSON, envelope.encode());
+    return new CourierHttpRequest(path, CourierHttpRequest.JSON, envelope.encode(),
+        Map.of("X-App-Id", credentials.appId()));
   }
 
-  private JsonObject okData(String body, String what) {
+  private JsonObject okBody(String body, String what) {
     JsonObject answer = WireCodec.parseObject(body, "UU " + what + " answer");
     Object code = answer.getValue("code");
     if (!(code instanceof Number n) || n.intValue() != OK_CODE) {
       throw new CourierRejectedException(platform(), String.valueOf(code), answer.getString("msg"));
     }
-    JsonObject data = answer.getJsonObject("data");
-    if (data == null) {
-      throw new CourierWireException("UU " + what + " answer lacks data");
+    if (!(answer.getValue("body") instanceof JsonObject payload)) {
+      throw new CourierWireException("UU " + what + " answer lacks body");
     }
-    return data;
+    return payload;
   }
 
+  /** The price is what UU will take from the balance ({@code needPayMoney}); {@code totalMoney} is before discounts. */
   @Override
   public CourierQuote readQuote(String responseBody) {
-    JsonObject data = okData(responseBody, "quote");
-    return new CourierQuote(
-        WireCodec.requireLong(data, QUOTE_PRICE, "UU quote"),
-        WireCodec.optInt(data, QUOTE_ETA_SECONDS, "UU quote"),
-        WireCodec.requireText(data, QUOTE_TOKEN, "UU quote"));
+    JsonObject body = okBody(responseBody, "quote");
+    long charged = WireCodec.requireLong(body, "needPayMoney", "UU quote");
+    String token = WireCodec.requireText(body, "priceToken", "UU quote");
+    return new CourierQuote(charged, null, new PricedToken(charged, token).encode());
   }
 
   @Override
   public CourierOrderPlaced readCreateOrder(String responseBody) {
-    JsonObject data = okData(responseBody, "order");
-    return new CourierOrderPlaced(
-        WireCodec.requireText(data, "orderCode", "UU order"),
-        WireCodec.optLong(data, QUOTE_PRICE, "UU order"));
+    return placed(responseBody, null);
   }
 
+  @Override
+  public CourierOrderPlaced readCreateOrder(CourierOrderRequest placed, String responseBody) {
+    return placed(responseBody, placed.quoteToken() == null ? null : PricedToken.parse(placed.quoteToken()).priceFen());
+  }
+
+  /**
+   * An answer with {@code orderUrl} means the balance did not cover the order and UU waits for a payment by that link:
+   * no courier comes until someone pays, so it is a refusal here.
+   */
+  private CourierOrderPlaced placed(String responseBody, Long tokenPrice) {
+    JsonObject body = okBody(responseBody, "order");
+    String payUrl = WireCodec.optText(body, "orderUrl");
+    if (payUrl != null) {
+      throw new CourierRejectedException(platform(), "PAYMENT_REQUIRED",
+          "the UU balance does not cover the order; it waits for a payment at " + payUrl);
+    }
+    Long stated = WireCodec.optLong(body, "needPayMoney", "UU order");
+    return new CourierOrderPlaced(WireCodec.requireText(body, "orderCode", "UU order"),
+        stated != null ? stated : tokenPrice);
+  }
+
+  /** UU's cancel answer states no penalty ({@code order/cancelFee} would; its answer fields are unconfirmed). */
   @Override
   public CourierCancelled readCancel(String responseBody) {
-    JsonObject data = okData(responseBody, "cancel");
-    return new CourierCancelled(WireCodec.optText(data, "orderCode"), null);
+    okBody(responseBody, "cancel");
+    return new CourierCancelled(null, null);
   }
 
   @Override
+  public CourierOrderDetail readOrderDetail(String responseBody) {
+    JsonObject body = okBody(responseBody, "order detail");
+    String state = WireCodec.requireText(body, "state", "UU order detail");
+    return new CourierOrderDetail(
+        WireCodec.requireText(body, "orderCode", "UU order detail"),
+        firstText(body, "originId", "origin_id"),
+        STATUS.getOrDefault(state, CourierState.ABNORMAL),
+        state,
+        WireCodec.optLong(body, "orderPrice", "UU order detail"),
+        WireCodec.optText(body, "driverName"),
+        WireCodec.optText(body, "driverMobile"),
+        null);
+  }
+
+  /** Trusted by the URL's {@link CallbackToken}: UU's callback signature is not one we can check (see above). */
+  @Override
   public boolean verifyCallback(CourierInbound inbound) {
-    JsonObject envelope;
-    try {
-      envelope = WireCodec.parseObject(inbound.body(), "UU callback");
-    } catch (CourierWireException e) {
-      return false;
-    }
-    Object biz = envelope.getValue("biz");
-    Object timestamp = envelope.getValue("timestamp");
-    Object given = envelope.getValue("sign");
-    if (!(biz instanceof String bizJson) || timestamp == null || !(given instanceof String givenSign)
-        || !credentials.appId().equals(String.valueOf(envelope.getValue("appId")))) {
-      return false;
-    }
-    return WireCodec.constantTimeEquals(sign(bizJson, timestamp.toString()), givenSign.toUpperCase());
+    return CallbackToken.matches(callbackToken, inbound);
   }
 
   @Override
   public CourierCallback readCallback(CourierInbound inbound) {
-    JsonObject envelope = WireCodec.parseObject(inbound.body(), "UU callback");
-    JsonObject biz = WireCodec.parseObject(envelope.getValue("biz") instanceof String s ? s : null, "UU callback biz");
-    String state = WireCodec.requireText(biz, "state", "UU callback");
+    JsonObject data = callbackData(inbound.body());
+    String state = WireCodec.requireText(data, "state", "UU callback");
     return new CourierCallback(
         platform(),
-        WireCodec.requireText(biz, "orderCode", "UU callback"),
-        WireCodec.requireText(biz, "originId", "UU callback"),
+        WireCodec.requireText(data, "order_code", "UU callback"),
+        WireCodec.requireText(data, "origin_id", "UU callback"),
         STATUS.getOrDefault(state, CourierState.ABNORMAL),
         state,
-        WireCodec.optText(biz, "driverName"),
-        WireCodec.optText(biz, "driverMobile"),
+        WireCodec.optText(data, "driver_name"),
+        WireCodec.optText(data, "driver_mobile"),
         null,
-        Instant.ofEpochMilli(WireCodec.requireLong(biz, "changeTime", "UU callback")));
+        Instant.ofEpochMilli(WireCodec.requireLong(data, "timestamp", "UU callback")));
+  }
+
+  /** The callback JSON: the form parameter {@code data}, or the body itself when it is JSON. */
+  private static JsonObject callbackData(String body) {
+    String trimmed = body == null ? "" : body.trim();
+    if (trimmed.startsWith("{")) {
+      JsonObject json = WireCodec.parseObject(trimmed, "UU callback");
+      return json.getValue("data") instanceof String inner ? WireCodec.parseObject(inner, "UU callback data")
+          : json.getValue("data") instanceof JsonObject inner ? inner : json;
+    }
+    return WireCodec.parseObject(WireCodec.formDecode(trimmed).get("data"), "UU callback data");
+  }
+
+  private static String firstText(JsonObject json, String... fields) {
+    for (String field : fields) {
+      String value = WireCodec.optText(json, field);
+      if (value != null) {
+        return value;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public String callbackQuery() {
+    return "?" + CallbackToken.QUERY_PARAMETER + "=" + callbackToken;
   }
 
   @Override

@@ -22,9 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CourierStatusMappingTest {
 
-  private static final Map<String, CourierState> UU = Map.of("1", CREATED, "2", CREATED, "3", ACCEPTED,
-      "4", ARRIVED_AT_SHOP, "5", PICKED_UP, "6", PICKED_UP, "10", DELIVERED, "-1", CANCELLED, "-2", CANCELLED,
-      "-3", CANCELLED);
+  /** UU v3 (uupt-open-cli api-reference.md) and v2's -1 cancellation, which production callbacks still carry. */
+  private static final Map<String, CourierState> UU = Map.of("1", CREATED, "3", ACCEPTED,
+      "4", ARRIVED_AT_SHOP, "5", PICKED_UP, "6", PICKED_UP, "10", DELIVERED, "11", CANCELLED, "20", ABNORMAL,
+      "-1", CANCELLED);
   private static final Map<String, CourierState> SHANSONG = Map.of("20", CREATED, "30", ACCEPTED, "40", PICKED_UP,
       "50", DELIVERED, "60", CANCELLED);
   private static final Map<String, CourierState> SF = Map.of("1", CREATED, "10", ACCEPTED, "12", ARRIVED_AT_SHOP, "15", PICKED_UP,
@@ -32,21 +33,20 @@ class CourierStatusMappingTest {
   private static final Map<String, CourierState> FENGNIAO = Map.of("1", CREATED, "20", ACCEPTED,
       "80", ARRIVED_AT_SHOP, "2", PICKED_UP, "3", DELIVERED, "4", CANCELLED, "5", ABNORMAL);
 
-  private final UuWire uu = new UuWire(new UuWire.Credentials("a", "k"), WireVectors.CLOCK);
+  private final UuWire uu = new UuWire(new UuWire.Credentials("a", "k", "o"), WireVectors.CLOCK);
   private final ShansongWire shansong = new ShansongWire(new ShansongWire.Credentials("c", "s", "k"), WireVectors.CLOCK);
   private final SfWire sf = new SfWire(new SfWire.Credentials("d", "k", "s"), WireVectors.CLOCK);
   private final FengniaoWire fengniao = new FengniaoWire(new FengniaoWire.Credentials("a", "k", "m", "st",
       FengniaoWire.TokenGrant.authorizationCode("c")), WireVectors.CLOCK);
 
   private static Function<String, CourierInbound> uuCallback() {
-    return status -> CourierInbound.ofBody(new JsonObject().put("biz", new JsonObject().put("orderCode", "P")
-        .put("originId", "O").put("state", Integer.parseInt(status)).put("changeTime", 1L).encode()).encode());
+    return status -> CourierInbound.ofBody("data=" + java.net.URLEncoder.encode(new JsonObject().put("order_code", "P")
+        .put("origin_id", "O").put("state", status).put("timestamp", "1").encode(), java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static Function<String, CourierInbound> shansongCallback() {
-    return status -> CourierInbound.ofBody("timestamp=1&data=" + java.net.URLEncoder.encode(new JsonObject()
-        .put("issOrderNo", "P").put("orderNo", "O").put("status", Integer.parseInt(status)).encode(),
-        java.nio.charset.StandardCharsets.UTF_8));
+    return status -> CourierInbound.ofBody(new JsonObject()
+        .put("issOrderNo", "P").put("orderNo", "O").put("status", Integer.parseInt(status)).encode());
   }
 
   private static Function<String, CourierInbound> sfCallback() {

@@ -6,19 +6,30 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.net.URLDecoder;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+/**
+ * Shansong v5 against its public clients: shansongtech/iss-open-cli (skills/references/api-reference.md: paths, form
+ * fields, the sign order with the data part left out when empty, the quote's and cancel's answer fields, orderInfo by
+ * issOrderNo or thirdOrderNo, states) and zhexiaoyang/meiquan (app/Http/Controllers/ShanSong/OrderController.php: the
+ * unsigned JSON callback, its top-level fields, BD-09 courier positions, the reply {"status":200,"msg":"","data":""}).
+ */
 class ShansongWireTest {
 
-  private final ShansongWire wire = new ShansongWire(
-      new ShansongWire.Credentials("ss-client", "ss-shop", "ss-secret"), WireVectors.CLOCK);
+  private static final Clock AT = Clock.fixed(Instant.ofEpochMilli(1_700_000_000_000L), ZoneOffset.UTC);
+  /** HMAC-SHA256("ss-secret", "kilosail-callback:shansong"), first 32 hex digits, from openssl. */
+  private static final String TOKEN = "a45e93a3356f63f190087ccab59b0409";
+
+  private final ShansongWire wire = new ShansongWire(new ShansongWire.Credentials("ss-client", "ss-shop", "ss-secret"), AT);
 
   private static Map<String, String> form(String body) {
     Map<String, String> fields = new HashMap<>();
@@ -29,85 +40,139 @@ class ShansongWireTest {
     return fields;
   }
 
-  private static String enc(String value) {
-    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  @Test
+  void signsInTheOrderShansongsClientUses() {
+    // UPPER(MD5(appSecret + "clientId" + clientId + "data" + data + "shopId" + shopId + "timestamp" + ts)); expected
+    // digests from `printf '%s' '...' | md5sum`. Without data the "data" part is left out (api-reference.md).
+    assertThat(wire.sign("{\"issOrderNo\":\"TDH2026030112345678\"}", "1700000000000"))
+        .isEqualTo("DC9047B2F0D3B857A86A6328022D013B");
+    assertThat(wire.sign("", "1700000000000")).isEqualTo("A39DD0157F5455A66B9B885027D2E7CD");
   }
 
   @Test
-  void knownVectorSignature() throws Exception {
-    // Fixed vector: UPPER(MD5("ss-secret" + "clientId" + "ss-client" + "data" + {"a":1} + "shopId" + "ss-shop" + "timestamp" + "1700000000000"))
-    String expected = WireVectors.md5LowerHex(
-        "ss-secretclientIdss-clientdata{\"a\":1}shopIdss-shoptimestamp1700000000000").toUpperCase();
-    assertThat(wire.sign("{\"a\":1}", "1700000000000")).isEqualTo(expected).hasSize(32).isUpperCase();
-  }
-
-  @Test
-  void quoteIsASignedFormPost() throws Exception {
-    CourierHttpRequest request = wire.quote(WireVectors.ORDER);
+  void quoteIsASignedFormPostInBd09WithTheCitysName() throws Exception {
+    CourierOrderRequest order = new CourierOrderRequest("ks-0001", "110100", WireVectors.ORDER.shop(),
+        WireVectors.ORDER.customer(), 1500, 4800, "少辣", null);
+    CourierHttpRequest request = wire.quote(order);
     assertThat(request.pathAndQuery()).isEqualTo("/openapi/merchants/v5/orderCalculate");
     assertThat(request.contentType()).isEqualTo("application/x-www-form-urlencoded");
     Map<String, String> form = form(request.body());
     assertThat(form).containsEntry("clientId", "ss-client").containsEntry("shopId", "ss-shop")
-        .containsEntry("timestamp", Long.toString(WireVectors.NOW.toEpochMilli()));
+        .containsEntry("timestamp", "1700000000000");
     String expected = WireVectors.md5LowerHex("ss-secret" + "clientId" + "ss-client" + "data" + form.get("data")
-        + "shopId" + "ss-shop" + "timestamp" + form.get("timestamp")).toUpperCase();
+        + "shopId" + "ss-shop" + "timestamp" + "1700000000000").toUpperCase();
     assertThat(form.get("sign")).isEqualTo(expected);
     JsonObject data = new JsonObject(form.get("data"));
     assertThat(data.getString("cityName")).isEqualTo("北京市");
-    assertThat(data.getJsonArray("receiverList").getJsonObject(0).getString("orderNo")).isEqualTo("ks-0001");
-    assertThat(data.getJsonArray("receiverList").getJsonObject(0).getInteger("weight")).isEqualTo(2);
+    JsonObject sender = data.getJsonObject("sender");
+    JsonObject receiver = data.getJsonArray("receiverList").getJsonObject(0);
+    assertThat(receiver.getString("orderNo")).isEqualTo("ks-0001");
+    assertThat(receiver.getInteger("weight")).isEqualTo(2);
+    // The shop and the customer are in GCJ-02; Shansong gets them in BD-09, six decimals.
+    GeoPoint shopBd = Coordinates.gcj02ToBd09(new GeoPoint(39.9087, 116.4605));
+    GeoPoint customerBd = Coordinates.gcj02ToBd09(new GeoPoint(39.9130, 116.4590));
+    assertThat(sender.getString("fromLatitude")).isEqualTo(sixDecimals(shopBd.lat()));
+    assertThat(sender.getString("fromLongitude")).isEqualTo(sixDecimals(shopBd.lng()));
+    assertThat(receiver.getString("toLatitude")).isEqualTo(sixDecimals(customerBd.lat()));
+    assertThat(receiver.getString("toLongitude")).isEqualTo(sixDecimals(customerBd.lng()));
+    assertThat(Double.parseDouble(sender.getString("fromLongitude")) - 116.4605).isBetween(0.006, 0.007);
+  }
+
+  private static String sixDecimals(double degrees) {
+    return String.format(java.util.Locale.ROOT, "%.6f", degrees);
   }
 
   @Test
-  void createNeedsTheQuoteOrderNumberAndCancelNamesTheOrder() {
+  void placeCancelAndDetailName() {
     assertThatThrownBy(() -> wire.createOrder(WireVectors.ORDER)).isInstanceOf(IllegalArgumentException.class);
-    Map<String, String> create = form(wire.createOrder(WireVectors.ORDER.withQuoteToken("TDH001")).body());
-    assertThat(new JsonObject(create.get("data")).getString("issOrderNo")).isEqualTo("TDH001");
+    CourierHttpRequest create = wire.createOrder(WireVectors.ORDER.withQuoteToken("1250:TDH001"));
+    assertThat(create.pathAndQuery()).isEqualTo("/openapi/merchants/v5/orderPlace");
+    assertThat(form(create.body()).get("data")).isEqualTo("{\"issOrderNo\":\"TDH001\"}");
     CourierHttpRequest cancel = wire.cancel(new CourierCancelRequest("ks-0001", "TDH001", "customer changed mind"));
     assertThat(cancel.pathAndQuery()).isEqualTo("/openapi/merchants/v5/abortOrder");
     assertThat(new JsonObject(form(cancel.body()).get("data")).getString("issOrderNo")).isEqualTo("TDH001");
+    CourierHttpRequest byTheirs = wire.orderDetail("ks-0001", "TDH001");
+    assertThat(byTheirs.pathAndQuery()).isEqualTo("/openapi/merchants/v5/orderInfo");
+    assertThat(form(byTheirs.body()).get("data")).isEqualTo("{\"issOrderNo\":\"TDH001\"}");
+    assertThat(form(wire.orderDetail("ks-0001", null).body()).get("data")).isEqualTo("{\"thirdOrderNo\":\"ks-0001\"}");
   }
 
   @Test
-  void readsAnswersAndRefusals() {
-    assertThat(wire.readQuote("{\"status\":200,\"msg\":\"OK\",\"data\":{\"totalAmount\":1250,\"orderNumber\":\"TDH9\",\"estimateDeliverySeconds\":1800}}"))
-        .isEqualTo(new CourierQuote(1250, 1800, "TDH9"));
-    assertThat(wire.readCreateOrder("{\"status\":200,\"data\":{\"orderNumber\":\"TDH9\",\"totalAmount\":1250}}"))
+  void chargesTheAmountAfterDiscountsAndKeepsItToPlacement() {
+    CourierQuote quote = wire.readQuote("{\"status\":200,\"msg\":\"\",\"data\":{\"orderNumber\":\"TDH9\","
+        + "\"totalDistance\":2600,\"totalAmount\":1450,\"couponSaveFee\":200,\"totalFeeAfterSave\":1250,"
+        + "\"estimateGrabSecond\":120,\"estimateReceiveSecond\":1800}}");
+    assertThat(quote).isEqualTo(new CourierQuote(1250, 1800, "1250:TDH9"));
+    CourierOrderRequest placed = WireVectors.ORDER.withQuoteToken(quote.quoteToken());
+    assertThat(wire.readCreateOrder(placed, "{\"status\":200,\"data\":{\"orderNumber\":\"TDH9\"}}"))
         .isEqualTo(new CourierOrderPlaced("TDH9", 1250L));
-    assertThat(wire.readCancel("{\"status\":200,\"data\":{\"issOrderNo\":\"TDH9\",\"deductAmount\":300,\"abortType\":1,\"punishType\":1,\"sendBackFee\":0}}"))
-        .isEqualTo(new CourierCancelled("TDH9", 300L));
-    assertThatThrownBy(() -> wire.readQuote("{\"status\":401,\"msg\":\"sign error\"}"))
-        .isInstanceOf(CourierRejectedException.class)
-        .satisfies(e -> assertThat(((CourierRejectedException) e).code()).isEqualTo("401"));
-    assertThatThrownBy(() -> wire.readQuote("<html>")).isInstanceOf(CourierWireException.class);
-  }
-
-  private String signedCallback(String data, String timestamp, String secret) throws Exception {
-    String sign = WireVectors.md5LowerHex(secret + "clientIdss-clientdata" + data + "shopIdss-shoptimestamp" + timestamp)
-        .toUpperCase();
-    return "clientId=ss-client&shopId=ss-shop&timestamp=" + timestamp + "&data=" + enc(data) + "&sign=" + sign;
+    assertThat(wire.readCreateOrder(placed, "{\"status\":200,\"data\":{\"orderNumber\":\"TDH9\",\"totalFeeAfterSave\":1300}}"))
+        .isEqualTo(new CourierOrderPlaced("TDH9", 1300L));
+    assertThat(wire.readCancel("{\"status\":200,\"data\":{\"sendBackFee\":0,\"deductAmount\":300,\"abortType\":1,"
+        + "\"punishType\":1,\"abortReason\":\"\"}}")).isEqualTo(new CourierCancelled(null, 300L));
+    assertThatThrownBy(() -> wire.readQuote("{\"status\":401,\"msg\":\"签名错误\"}"))
+        .isInstanceOf(CourierRejectedException.class);
+    assertThatThrownBy(() -> wire.readQuote("{\"status\":200,\"data\":{\"orderNumber\":\"TDH9\",\"totalAmount\":1450}}"))
+        .isInstanceOf(CourierWireException.class).hasMessageContaining("totalFeeAfterSave");
   }
 
   @Test
-  void verifiesAndReadsACallback() throws Exception {
-    String data = "{\"issOrderNo\":\"TDH9\",\"orderNo\":\"ks-0001\",\"status\":60,\"subStatus\":1,"
-        + "\"courier\":{\"name\":\"李四\",\"mobile\":\"13700000003\",\"latitude\":39.9,\"longitude\":116.4},"
-        + "\"deductAmount\":500,\"punishType\":1,\"abortReason\":\"用户取消\",\"drawback\":1000}";
-    CourierInbound inbound = CourierInbound.ofBody(signedCallback(data, "1772337906789", "ss-secret"));
+  void readsTheOrderDetailWithTheCourierBackInGcj02() {
+    CourierOrderDetail detail = wire.readOrderDetail("{\"status\":200,\"data\":{\"issOrderNo\":\"TDH9\","
+        + "\"orderNo\":\"ks-0001\",\"orderStatus\":40,\"orderStatusDesc\":\"闪送中\",\"totalFeeAfterSave\":1250,"
+        + "\"courier\":{\"name\":\"赵六\",\"mobile\":\"13700000005\",\"latitude\":\"39.90851\",\"longitude\":\"116.43351\"}}}");
+    assertThat(detail.platformOrderId()).isEqualTo("TDH9");
+    assertThat(detail.orderId()).isEqualTo("ks-0001");
+    assertThat(detail.state()).isEqualTo(CourierState.PICKED_UP);
+    assertThat(detail.priceFen()).isEqualTo(1250L);
+    assertThat(detail.courierName()).isEqualTo("赵六");
+    // Beijing railway station, BD-09 -> GCJ-02 (reference pair in CoordinatesTest).
+    assertThat(detail.riderPosition().lat()).isCloseTo(39.90245, within(0.00002));
+    assertThat(detail.riderPosition().lng()).isCloseTo(116.42703, within(0.00002));
+  }
 
-    assertThat(wire.verifyCallback(inbound)).isTrue();
-    assertThat(wire.readCallback(inbound)).isEqualTo(new CourierCallback(CourierPlatform.SHANSONG, "TDH9", "ks-0001",
-        CourierState.CANCELLED, "60", "李四", "13700000003", 500L, Instant.ofEpochMilli(1772337906789L)));
+  /** A status callback the way meiquan's receiver reads it: top-level fields, the courier nested, BD-09. */
+  private static final String CALLBACK = "{\"issOrderNo\":\"TDH9\",\"orderNo\":\"ks-0001\",\"status\":30,"
+      + "\"statusDesc\":\"待取货\",\"subStatus\":1,\"courier\":{\"name\":\"赵六\",\"mobile\":\"13700000005\","
+      + "\"latitude\":\"39.90851\",\"longitude\":\"116.43351\"}}";
 
-    assertThat(wire.verifyCallback(CourierInbound.ofBody(signedCallback(data, "1772337906789", "other-secret")))).isFalse();
-    String tampered = inbound.body().replace("500", "50");
-    assertThat(wire.verifyCallback(CourierInbound.ofBody(tampered))).isFalse();
-    assertThat(wire.verifyCallback(CourierInbound.ofBody("not a form %zz"))).isFalse();
-    assertThat(wire.verifyCallback(CourierInbound.ofBody(""))).isFalse();
+  @Test
+  void anUnsignedCallbackIsTrustedByTheTokenInItsUrl() {
+    assertThat(wire.callbackQuery()).isEqualTo("?token=" + TOKEN);
+    assertThat(wire.verifyCallback(new CourierInbound(Map.of("token", TOKEN), CALLBACK))).isTrue();
+    assertThat(wire.verifyCallback(CourierInbound.ofBody(CALLBACK))).isFalse();
+    assertThat(wire.verifyCallback(new CourierInbound(Map.of("token", "a45e93a3356f63f190087ccab59b0408"), CALLBACK)))
+        .isFalse();
   }
 
   @Test
-  void replyIsStatus200() {
-    assertThat(new JsonObject(wire.callbackReply())).isEqualTo(new JsonObject().put("status", 200));
+  void readsTheCallbackWithTheRidersPositionInGcj02() {
+    CourierCallback callback = wire.readCallback(new CourierInbound(Map.of("token", TOKEN), CALLBACK));
+    assertThat(callback.platform()).isEqualTo(CourierPlatform.SHANSONG);
+    assertThat(callback.platformOrderId()).isEqualTo("TDH9");
+    assertThat(callback.orderId()).isEqualTo("ks-0001");
+    assertThat(callback.state()).isEqualTo(CourierState.ACCEPTED);
+    assertThat(callback.rawStatus()).isEqualTo("30");
+    assertThat(callback.courierName()).isEqualTo("赵六");
+    assertThat(callback.courierPhone()).isEqualTo("13700000005");
+    assertThat(callback.occurredAt()).isEqualTo(AT.instant());
+    assertThat(callback.riderPosition().lat()).isCloseTo(39.90245, within(0.00002));
+    assertThat(callback.riderPosition().lng()).isCloseTo(116.42703, within(0.00002));
+    assertThat(wire.callbackReply()).isEqualTo("{\"status\":200,\"msg\":\"\",\"data\":\"\"}");
+  }
+
+  @Test
+  void aCancellationCallbackStatesItsPenaltyAndNoPositionIsNone() {
+    CourierCallback cancelled = wire.readCallback(CourierInbound.ofBody("{\"issOrderNo\":\"TDH9\",\"orderNo\":\"ks-0001\","
+        + "\"status\":60,\"abortType\":1,\"deductAmount\":300,\"courier\":{\"name\":\"\",\"mobile\":\"\","
+        + "\"latitude\":\"\",\"longitude\":\"\"}}"));
+    assertThat(cancelled.state()).isEqualTo(CourierState.CANCELLED);
+    assertThat(cancelled.penaltyFen()).isEqualTo(300L);
+    assertThat(cancelled.courierName()).isNull();
+    assertThat(cancelled.riderPosition()).isNull();
+    assertThatThrownBy(() -> wire.readCallback(CourierInbound.ofBody("clientId=x&data=%7B%7D")))
+        .isInstanceOf(CourierWireException.class);
+    assertThatThrownBy(() -> wire.readCallback(CourierInbound.ofBody("{\"orderNo\":\"ks-0001\",\"status\":30}")))
+        .isInstanceOf(CourierWireException.class).hasMessageContaining("issOrderNo");
   }
 }

@@ -26,8 +26,8 @@ import java.util.Set;
  *       {@link Outcome#DROPPED}: a fact for dispatch, the order is not cancelled.</li>
  *   <li>The callback's canonical state is after the order's by {@link CourierState#rank()}: {@link Outcome#APPLIED},
  *       one transition event. Terminal states rank last, so nothing moves a DELIVERED or CANCELLED order.</li>
- *   <li>A courier giving the order up (it arrives as CREATED, which never wins by rank): {@link Outcome#GAVE_UP}, a
- *       fact for dispatch, which goes on with the next candidate.</li>
+ *   <li>A courier giving the order up (it arrives as CREATED, which never wins by rank) after one accepted:
+ *       {@link Outcome#GAVE_UP}, a fact for dispatch, which goes on with the next candidate.</li>
  *   <li>Anything else (late, out of order, same rank): {@link Outcome#STALE}, stored, no event.</li>
  * </ol>
  *
@@ -45,10 +45,12 @@ public final class CourierCallbackRules {
   public static final String COURIER_FACT = OrderRepository.COURIER_FACT;
 
   /**
-   * Raw statuses that mean "the courier gave the order up, the platform looks for another" (UU 2, SF 22 rider
-   * withdrew). Shansong and Fengniao have no such status in the reference.
+   * Raw statuses that mean "the courier gave the order up, the platform looks for another" when they come after a
+   * courier accepted: SF 22 (rider withdrew); UU v3 and Shansong have no such status, their order goes back to
+   * waiting for a courier (UU 1, Shansong 20 dispatching). Fengniao has none in the reference.
    */
-  private static final Set<String> GIVE_UPS = Set.of(CourierPlatform.UU.id() + ":2", CourierPlatform.SF.id() + ":22");
+  private static final Set<String> GIVE_UPS = Set.of(CourierPlatform.UU.id() + ":1", CourierPlatform.SHANSONG.id() + ":20",
+      CourierPlatform.SF.id() + ":22");
 
   public enum Outcome { APPLIED, STALE, GAVE_UP, DROPPED, NOT_HOLDER, UNKNOWN_ORDER }
 
@@ -113,7 +115,8 @@ public final class CourierCallbackRules {
     if (callback.state().isAfter(from)) {
       return new Decision(Outcome.APPLIED, from, callback.state());
     }
-    if (isGiveUp(callback)) {
+    // Only a courier who had the order can give it up: UU 1 and Shansong 20 before acceptance are the placement.
+    if (isGiveUp(callback) && from.isAfter(CourierState.CREATED)) {
       return new Decision(Outcome.GAVE_UP, from, from);
     }
     return new Decision(Outcome.STALE, from, from);

@@ -1,12 +1,16 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.cancel.CancellationPolicy;
+import io.kilosail.cancel.Penalties;
 import io.kilosail.checkout.CheckoutDeliveries;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
+import io.kilosail.courier.wire.GeoPoint;
 import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Times;
 import io.kilosail.intake.OrderRepository;
+import io.kilosail.ledger.CourierCharges;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;
 import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
@@ -51,12 +55,14 @@ public final class CourierCallbackStore {
   // The lock comes first: callbacks for one order are then applied one at a time, in the order they reach the row,
   // and a concurrent duplicate waits here and then finds the first copy's key already taken.
   // The calling platform's placement (and whether there are any) tells a live dispatch candidate from a withdrawn one.
-  // The money columns and the caller's quoted price feed the delivery's ledger postings (see Money).
+  // The money columns and the caller's fee (its placement's charged price, else its quote) feed the delivery's ledger
+  // postings (see Money).
   private static final String LOCK_ORDER = "SELECT o.state, o.courier_platform, o.courier_order_id,"
       + " o.platform, o.delivery_fee_fen, o.courier_fee_fen,"
       + " EXISTS (SELECT 1 FROM courier_placement p WHERE p.order_id = o.id) AS dispatched,"
       + " (SELECT p.state FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_state,"
-      + " (SELECT p.price_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_price_fen"
+      + " (SELECT COALESCE(p.charged_fen, p.price_fen) FROM courier_placement p"
+      + " WHERE p.order_id = o.id AND p.platform = ?) AS candidate_price_fen"
       + " FROM delivery_order o WHERE o.id = ? FOR UPDATE";
   private static final String INSERT = "INSERT INTO courier_callback (platform, dedup_key, order_id, platform_order_id,"
       + " raw_status, state, courier_name, courier_phone, penalty_fen, occurred_at, received_at, outcome, body)"
@@ -122,9 +128,10 @@ public final class CourierCallbackStore {
   }
 
   /**
-   * The money of the locked order row, for the ledger: the food platform and its delivery fee, and what the courier
-   * fee will be once this callback is applied. A claim sets courier_fee_fen to the caller's quoted price (CLAIM_ORDER)
-   * in this very transaction, after the row was read, so the caller's price is read with the row.
+   * The money of the locked order row, for the ledger: the food platform and its delivery fee, and what the calling
+   * courier platform bills: its placement's charged price, else its quote ({@code candidatePriceFen}, read with the
+   * row). The order's courier_fee_fen may still hold the quote when the placement's answer was stored after the
+   * claim, so the placement is what counts; courier_fee_fen is used only for an order nobody dispatched.
    */
   private record Money(String foodPlatform, long deliveryFeeFen, String courierPlatform, Long courierFeeFen,
                        Long candidatePriceFen) {
@@ -134,10 +141,21 @@ public final class CourierCallbackStore {
           row.getLong("courier_fee_fen"), row.getLong("candidate_price_fen"));
     }
 
+    /** The holder applying this callback: the caller when it claims the order or nobody held it. */
+    String holder(CourierCallback cb, Decision decision) {
+      return decision.claims() || courierPlatform == null ? cb.platform().id() : courierPlatform;
+    }
+
+    /** What the holder bills for the order: its placement's price when it has one, else the order's recorded fee. */
+    Long holderFee(CourierCallback cb, Decision decision) {
+      boolean callerHolds = holder(cb, decision).equals(cb.platform().id());
+      return callerHolds && candidatePriceFen != null ? candidatePriceFen : courierFeeFen;
+    }
+
     /** The delivery's postings, at the courier's delivery instant. */
     List<Ledger.Posting> delivered(CourierCallback cb, Decision decision) {
-      String courier = decision.claims() || courierPlatform == null ? cb.platform().id() : courierPlatform;
-      Long courierFee = decision.claims() ? candidatePriceFen : courierFeeFen;
+      String courier = holder(cb, decision);
+      Long courierFee = holderFee(cb, decision);
       if (courierFee == null) {
         // Only an order nobody dispatched (placed by hand) has no price: post its fee, flag the missing cost.
         log.warn("ledger: delivered order has no courier fee; posting the delivery fee only orderId={} courier={}",
@@ -146,6 +164,30 @@ public final class CourierCallbackStore {
       return Ledger.deliveryCompleted(cb.orderId(), foodPlatform, deliveryFeeFen, courier,
           courierFee == null ? 0 : courierFee, cb.occurredAt());
     }
+
+    /** A return to the shop: the holder's stated charge for the trip, else its fee; no delivery fee earned. */
+    List<Ledger.Posting> returned(CourierCallback cb, Decision decision) {
+      Long fee = holderFee(cb, decision);
+      return Ledger.deliveryReturned(cb.orderId(), holder(cb, decision),
+          CourierCharges.returnedFee(cb.penaltyFen(), fee == null ? 0 : fee), cb.occurredAt());
+    }
+  }
+
+  /**
+   * The callback's rider position when it is a place on Earth, else null (logged): a position is a detail, so a bad
+   * one is dropped rather than the callback refused, whose state matters more.
+   */
+  static GeoPoint storablePosition(CourierCallback cb) {
+    GeoPoint p = cb.riderPosition();
+    if (p == null) {
+      return null;
+    }
+    if (Double.isFinite(p.lat()) && Double.isFinite(p.lng()) && Math.abs(p.lat()) <= 90 && Math.abs(p.lng()) <= 180) {
+      return p;
+    }
+    log.warn("courier callback rider position ignored platform={} orderId={} lat={} lng={}", cb.platform().id(),
+        cb.orderId(), p.lat(), p.lng());
+    return null;
   }
 
   /** True when inserted; false when this (platform, dedup_key) was already stored. */
@@ -168,7 +210,7 @@ public final class CourierCallbackStore {
   private Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now, Money money) {
     Future<Void> moved = Future.succeededFuture();
     OrderRepository.CourierSeen courier = new OrderRepository.CourierSeen(cb.platform().id(), cb.platformOrderId(),
-        cb.courierName(), cb.courierPhone());
+        cb.courierName(), cb.courierPhone(), storablePosition(cb), cb.occurredAt());
     if (decision.claims() && !decision.moves()) {
       moved = OrderRepository.courierClaimed(conn, cb.orderId(), courier);
     }
@@ -185,6 +227,13 @@ public final class CourierCallbackStore {
                 decision.from().name(), Times.toDb(now))))
             .mapEmpty();
       }
+      if (decision.to() == CourierState.RETURNED) {
+        // Not a delivery: no delivery fee is earned, the courier platform bills the trip (what it states, else its
+        // fee), and a shop order's checkout learns that its delivery failed.
+        moved = moved.compose(x -> LedgerRepository.write(conn, money.returned(cb, decision)))
+            .compose(x -> CheckoutDeliveries.cancelled(conn, checkout, money.foodPlatform(), cb.orderId(),
+                CancellationPolicy.By.COURIER, cb.platform().id() + " returned the order to the shop"));
+      }
       if (decision.to() == CourierState.DELIVERED) {
         // The settlement ledger, in the transaction that delivers the order; DELIVERED is terminal, so this runs once.
         // A shop order's checkout saga learns of it in the same transaction.
@@ -192,6 +241,12 @@ public final class CourierCallbackStore {
             .compose(x -> CheckoutDeliveries.delivered(conn, checkout, money.foodPlatform(), cb.orderId(),
                 cb.platform().id()));
       }
+    }
+    if (cb.state() == CourierState.CANCELLED && cb.penaltyFen() != null && money != null) {
+      // The platform states what it charges for the cancel (Shansong's deductAmount): what it states is what is
+      // booked, whoever ended the order and whatever the decision (the order is usually cancelled already).
+      moved = moved.compose(x -> Penalties.statedInCallback(conn, cb.orderId(), cb.platform().id(), decision.from(),
+          cb.penaltyFen(), cb.occurredAt()));
     }
     if (decision.outcome() == CourierCallbackRules.Outcome.NOT_HOLDER && cb.state() == CourierState.DELIVERED
         && money != null) {

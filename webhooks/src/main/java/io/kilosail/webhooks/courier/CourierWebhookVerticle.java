@@ -40,7 +40,8 @@ import java.util.Set;
  * {@code POST /webhooks/couriers/sf/{status|complete|cancel|rider-withdrew|exception}}.
  *
  * <p>Each callback is verified with its platform's wire over the raw body (and SF's decoded {@code sign} query
- * parameter): a bad signature gets 401 and stores nothing; a signed body the wire cannot read gets 400, and one whose
+ * parameter; UU and Shansong, which do not sign, by the {@code token} query parameter of the URL we registered with
+ * them, see {@code CallbackToken}): a bad signature gets 401 and stores nothing; a signed body the wire cannot read gets 400, and one whose
  * fields the tables cannot hold as sent (too long, a time out of range) 422, both with {@code "retryable":false}
  * and nothing stored. A readable one
  * is stored and applied by {@link CourierCallbackStore} in one transaction, and only after that commit is the
@@ -160,7 +161,8 @@ public class CourierWebhookVerticle extends VerticleBase {
       log.warn("courier callback refused platform={} path={} reason=signature bytes={}", platform.id(),
           ctx.request().path(), body == null ? 0 : body.length());
       Problems.send(ctx, 401, "courier-signature", "Unauthorized",
-          "the callback's signature does not verify with " + platform.id() + "'s credentials");
+          "the callback's signature (for a platform that does not sign: the token in its URL) does not verify with "
+              + platform.id() + "'s credentials");
       return;
     }
     CourierCallback callback;

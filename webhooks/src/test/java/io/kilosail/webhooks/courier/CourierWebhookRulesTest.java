@@ -62,11 +62,17 @@ class CourierWebhookRulesTest {
 
   @Test
   void aGiveUpIsAFactThatKeepsTheState() {
-    Decision d = CourierCallbackRules.decide(order("ACCEPTED"), uu(CREATED, "2"));
+    // UU v3 has no give-up status: the order goes back to 1 (waiting for a courier) after one accepted.
+    Decision d = CourierCallbackRules.decide(order("ACCEPTED"), uu(CREATED, "1"));
     assertThat(d).isEqualTo(new Decision(GAVE_UP, ACCEPTED, ACCEPTED));
     assertThat(d.eventType()).isEqualTo(CourierCallbackRules.COURIER_FACT);
-    // UU 1 (placed) is CREATED too, but nobody gave anything up.
+    // UU 1 before anyone accepted is the placement itself: nobody gave anything up.
     assertThat(CourierCallbackRules.decide(order("CREATED"), uu(CREATED, "1")).outcome()).isEqualTo(STALE);
+    // Shansong's 20 (dispatching) the same way.
+    CourierCallback shansong20 = new CourierCallback(CourierPlatform.SHANSONG, "TDH1", "order-1", CREATED, "20", null,
+        null, null, Instant.parse("2025-06-01T04:00:00Z"));
+    assertThat(CourierCallbackRules.decide(order("PICKED_UP"), shansong20).outcome()).isEqualTo(GAVE_UP);
+    assertThat(CourierCallbackRules.decide(order("CREATED"), shansong20).outcome()).isEqualTo(STALE);
   }
 
   @Test

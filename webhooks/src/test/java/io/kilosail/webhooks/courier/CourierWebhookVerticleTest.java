@@ -61,7 +61,7 @@ class CourierWebhookVerticleTest {
   private static final String REGISTRY = "webhook-test-" + UUID.randomUUID();
 
   private static final JsonObject COURIERS = new JsonObject()
-      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key"))
+      .put("uu", new JsonObject().put("appId", "uu-test").put("appKey", "uu-test-key").put("openId", "uu-test-open"))
       .put("shansong", new JsonObject().put("clientId", "ss-test").put("shopId", "ss-shop").put("appSecret", "ss-test-secret"))
       .put("sf", new JsonObject().put("devId", "sf-test").put("devKey", "sf-test-key").put("shopId", "sf-shop"))
       .put("fengniao", new JsonObject().put("appId", "fn-test").put("appSecret", "fn-test-secret").put("merchantId", "fn-m")
@@ -95,7 +95,9 @@ class CourierWebhookVerticleTest {
       platforms.put(platform.id(), new JsonObject()
           .put("credentials", COURIERS.getJsonObject(platform.id()))
           .put("behaviour", new JsonObject()
-              .put("webhookBaseUrl", "http://127.0.0.1:" + webhookPort + "/webhooks/couriers/" + platform.id())
+              // the URL a merchant registers: with the callback token where the platform does not sign
+              .put("webhookBaseUrl", "http://127.0.0.1:" + webhookPort + "/webhooks/couriers/" + platform.id()
+                  + wires.wires().get(platform).callbackQuery())
               .put("acceptDelayMs", 20).put("arriveDelayMs", 20).put("pickupDelayMs", 20).put("deliverDelayMs", 20)
               .put("callbackRetryDelayMs", 50)));
     }
@@ -269,22 +271,28 @@ class CourierWebhookVerticleTest {
     assertThat(transitions(orderId)).containsExactly("CREATED>ACCEPTED");
     Row fact = facts(orderId).get(0);
     assertThat(fact.getString("outcome")).isEqualTo("GAVE_UP");
-    assertThat(fact.getString("raw_status")).isEqualTo("2");
+    // UU v3 has no give-up status: the order goes back to 1 (waiting for a courier).
+    assertThat(fact.getString("raw_status")).isEqualTo("1");
   }
 
   @Test
   void aWrongSignatureIs401AndStoresNothing() throws Exception {
     String orderId = newOrder();
     double before = counter("rejected", "uu");
-    UuWire forger = new UuWire(new UuWire.Credentials("uu-test", "not-the-key"), Clock.systemUTC());
-    HttpResponse<Buffer> answer = await(post("/webhooks/couriers/uu", "", uuCallback(forger, orderId)));
+    // UU does not sign callbacks we can check: without the token of the URL we registered (or with another
+    // merchant's), a callback is not trusted.
+    UuWire otherMerchant = new UuWire(new UuWire.Credentials("uu-test", "not-the-key", "uu-test-open"), Clock.systemUTC());
+    HttpResponse<Buffer> answer = await(post("/webhooks/couriers/uu", otherMerchant.callbackQuery(), uuCallback(orderId)));
+    assertThat(await(post("/webhooks/couriers/uu", "", uuCallback(orderId))).statusCode()).isEqualTo(401);
 
     assertThat(answer.statusCode()).isEqualTo(401);
     assertThat(answer.getHeader("Content-Type")).isEqualTo("application/problem+json");
     assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ?", orderId)).isZero();
     assertThat(count("SELECT COUNT(*) FROM delivery_order WHERE id = ? AND version > 0", orderId)).isZero();
     assertThat(stateOf(orderId)).isEqualTo("CREATED");
-    assertThat(counter("rejected", "uu") - before).isEqualTo(1);
+    assertThat(counter("rejected", "uu") - before).isEqualTo(2);
+    String shansongBody = new JsonObject().put("issOrderNo", "TDH1").put("orderNo", orderId).put("status", 30).encode();
+    assertThat(await(post("/webhooks/couriers/shansong", "", shansongBody)).statusCode()).isEqualTo(401);
 
     // SF: the signature travels in the query; a wrong one, and none at all, are refused the same way.
     String sfBody = new JsonObject().put("sf_order_id", "SF1").put("shop_order_id", orderId).put("order_status", "10")
@@ -297,18 +305,15 @@ class CourierWebhookVerticleTest {
   @Test
   void aSignedButUnreadableCallbackIs400AndAnUnknownOrderIsAcknowledgedAndStored() throws Exception {
     UuWire uu = (UuWire) wires.wires().get(CourierPlatform.UU);
-    String biz = new JsonObject().put("what", "nothing we know").encode();
-    String ts = String.valueOf(Instant.now().getEpochSecond());
-    String unreadable = new JsonObject().put("appId", "uu-test").put("timestamp", ts).put("biz", biz)
-        .put("sign", uu.sign(biz, ts)).encode();
-    HttpResponse<Buffer> bad = await(post("/webhooks/couriers/uu", "", unreadable));
+    String unreadable = uuForm(new JsonObject().put("what", "nothing we know"));
+    HttpResponse<Buffer> bad = await(post("/webhooks/couriers/uu", uu.callbackQuery(), unreadable));
     assertThat(bad.statusCode()).isEqualTo(400);
     assertThat(bad.getHeader("Content-Type")).isEqualTo("application/problem+json");
 
     String unknown = "no-such-order-" + UUID.randomUUID();
-    HttpResponse<Buffer> ack = await(post("/webhooks/couriers/uu", "", uuCallback(uu, unknown)));
+    HttpResponse<Buffer> ack = await(post("/webhooks/couriers/uu", uu.callbackQuery(), uuCallback(unknown)));
     assertThat(ack.statusCode()).isEqualTo(200);
-    assertThat(ack.bodyAsJsonObject().getInteger("code")).isZero();
+    assertThat(ack.bodyAsJsonObject().getString("return_code")).isEqualTo("ok");
     assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE order_id = ? AND outcome = 'UNKNOWN_ORDER'", unknown))
         .isEqualTo(1);
     assertThat(count("SELECT COUNT(*) FROM outbox WHERE message_key = ?", unknown)).isZero();
@@ -323,15 +328,15 @@ class CourierWebhookVerticleTest {
     String orderId = newOrder();
     long callbacksBefore = count("SELECT COUNT(*) FROM courier_callback WHERE platform = ?", "uu");
     List<JsonObject> unstorable = List.of(
-        uuBiz(orderId).put("originId", orderId + "x".repeat(64)),
-        uuBiz(orderId).put("orderCode", "U".repeat(65)),
+        uuBiz(orderId).put("origin_id", orderId + "x".repeat(64)),
+        uuBiz(orderId).put("order_code", "U".repeat(65)),
         uuBiz(orderId).put("state", "3".repeat(17)),
-        uuBiz(orderId).put("driverName", "骑".repeat(65)),
-        uuBiz(orderId).put("driverMobile", "1".repeat(33)),
-        uuBiz(orderId).put("changeTime", Long.MAX_VALUE),
-        uuBiz(orderId).put("changeTime", -100_000_000_000_000L));
+        uuBiz(orderId).put("driver_name", "骑".repeat(65)),
+        uuBiz(orderId).put("driver_mobile", "1".repeat(33)),
+        uuBiz(orderId).put("timestamp", Long.toString(Long.MAX_VALUE)),
+        uuBiz(orderId).put("timestamp", "-100000000000000"));
     for (JsonObject biz : unstorable) {
-      HttpResponse<Buffer> answer = await(post("/webhooks/couriers/uu", "", uuSigned(uu, biz.encode())));
+      HttpResponse<Buffer> answer = await(post("/webhooks/couriers/uu", uu.callbackQuery(), uuForm(biz)));
       assertThat(answer.statusCode()).as("answer to %s: %s", biz, answer.bodyAsString()).isEqualTo(422);
       assertThat(answer.getHeader("Content-Type")).isEqualTo("application/problem+json");
       JsonObject problem = answer.bodyAsJsonObject();
@@ -341,26 +346,26 @@ class CourierWebhookVerticleTest {
     assertThat(count("SELECT COUNT(*) FROM courier_callback WHERE platform = ?", "uu")).isEqualTo(callbacksBefore);
     assertThat(stateOf(orderId)).isEqualTo("CREATED");
     // The longest values the columns hold are stored (and the order moves).
-    JsonObject longest = uuBiz(orderId).put("orderCode", "U".repeat(64)).put("driverName", "骑".repeat(64))
-        .put("driverMobile", "1".repeat(32));
-    assertThat(await(post("/webhooks/couriers/uu", "", uuSigned(uu, longest.encode()))).statusCode()).isEqualTo(200);
+    JsonObject longest = uuBiz(orderId).put("order_code", "U".repeat(64)).put("driver_name", "骑".repeat(64))
+        .put("driver_mobile", "1".repeat(32));
+    assertThat(await(post("/webhooks/couriers/uu", uu.callbackQuery(), uuForm(longest))).statusCode()).isEqualTo(200);
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private static String uuCallback(UuWire signer, String orderId) {
-    return uuSigned(signer, uuBiz(orderId).encode());
+  /** A UU callback as production receives it: the form parameter {@code data} holding the callback JSON. */
+  private static String uuCallback(String orderId) {
+    return uuForm(uuBiz(orderId));
   }
 
   private static JsonObject uuBiz(String orderId) {
-    return new JsonObject().put("orderCode", "UU-" + orderId).put("originId", orderId).put("state", "3")
-        .put("driverName", "骑手").put("driverMobile", "13900000000").put("changeTime", System.currentTimeMillis());
+    return new JsonObject().put("order_code", "UU-" + orderId).put("origin_id", orderId).put("state", "3")
+        .put("state_text", "跑男抢单").put("driver_name", "骑手").put("driver_mobile", "13900000000")
+        .put("timestamp", Long.toString(System.currentTimeMillis())).put("sign", "NOT-CHECKED");
   }
 
-  private static String uuSigned(UuWire signer, String biz) {
-    String ts = String.valueOf(Instant.now().getEpochSecond());
-    return new JsonObject().put("appId", "uu-test").put("timestamp", ts).put("biz", biz)
-        .put("sign", signer.sign(biz, ts)).encode();
+  private static String uuForm(JsonObject data) {
+    return "data=" + java.net.URLEncoder.encode(data.encode(), java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static Future<HttpResponse<Buffer>> post(String path, String query, String body) {
@@ -407,12 +412,15 @@ class CourierWebhookVerticleTest {
         new CourierPlace("老王面馆", "13800000001", "北京市朝阳区建国路1号", 39.9087, 116.4605),
         new CourierPlace("张三", "13900000002", "北京市朝阳区光华路9号", 39.9130, 116.4590), 800, 3600, null, null);
     String token = wire.readQuote(await(send(platform, wire.quote(order))).bodyAsString()).quoteToken();
-    return wire.readCreateOrder(await(send(platform, wire.createOrder(order.withQuoteToken(token)))).bodyAsString());
+    CourierOrderRequest placing = order.withQuoteToken(token);
+    return wire.readCreateOrder(placing, await(send(platform, wire.createOrder(placing))).bodyAsString());
   }
 
   private static Future<HttpResponse<Buffer>> send(CourierPlatform platform, CourierHttpRequest request) {
-    return client.post(simulatorPort, "127.0.0.1", "/" + platform.id() + request.pathAndQuery())
-        .putHeader("Content-Type", request.contentType()).sendBuffer(Buffer.buffer(request.body()));
+    var post = client.post(simulatorPort, "127.0.0.1", "/" + platform.id() + request.pathAndQuery())
+        .putHeader("Content-Type", request.contentType());
+    request.headers().forEach(post::putHeader);
+    return post.sendBuffer(Buffer.buffer(request.body()));
   }
 
   private static Future<HttpResponse<Buffer>> control(String path, JsonObject body) {
