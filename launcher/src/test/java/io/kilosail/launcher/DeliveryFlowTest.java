@@ -212,11 +212,23 @@ class DeliveryFlowTest {
     node.behave("sf", new JsonObject().put("returnProbability", 1.0));
     try {
       String orderId = node.push("shenzhen");
-      JsonObject order = node.awaitState(orderId, "CANCELLED");
-      assertThat(node.states(order)).contains("PICKED_UP").doesNotContain("DELIVERED").endsWith("CANCELLED");
+      JsonObject order = node.awaitState(orderId, "RETURNED");
+      assertThat(node.states(order)).contains("PICKED_UP").doesNotContain("DELIVERED", "CANCELLED").endsWith("RETURNED");
+      assertThat(order.getJsonObject("courier").getString("platform")).isEqualTo("sf");
       JsonObject atSf = node.simulatorOrders("sf", orderId).getJsonObject(0);
       assertThat(atSf.getBoolean("returnedToMerchant")).isTrue();
       assertThat(atSf.getString("lastEvent")).isEqualTo("DELIVERED");
+      // Not a delivery: no delivery fee earned; SF is owed the trip (its callback states nothing: the holder's fee).
+      JsonObject ledger = node.ledger(orderId);
+      List<String> entries = ledger.getJsonArray("postings").stream()
+          .map(p -> ((JsonObject) p).getString("entryType")).toList();
+      assertThat(entries).as(ledger.encodePrettily()).contains("delivery.returned").doesNotContain("delivery.completed");
+      assertThat(ledger.getLong("payableFen")).as(ledger.encodePrettily()).isEqualTo(500);
+      assertThat(ledger.getBoolean("balanced")).isTrue();
+      assertThat(ledger.getLong("marginFen")).isEqualTo(ledger.getLong("receivableFen") - 500);
+      // The delivery saga fails on delivery.returned and the food platform is told RETURNED.
+      node.awaitSaga(orderId, "COMPENSATED");
+      node.awaitFoodPlatformTold(order.getString("platformOrderId"), "RETURNED");
     } finally {
       node.behave("sf", new JsonObject().put("returnProbability", 0.0));
       for (String platform : PLATFORMS) {

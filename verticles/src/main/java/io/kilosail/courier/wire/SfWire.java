@@ -66,7 +66,7 @@ public final class SfWire implements CourierWire {
    */
   // ---- end of unconfirmed choices ----
 
-  /** The raw status of the complete callback: DELIVERED when signed for, CANCELLED when returned (see below). */
+  /** The raw status of the complete callback: DELIVERED when signed for, RETURNED when brought back (see below). */
   static final String COMPLETE = "17";
 
   private static final Map<String, CourierState> STATUS = Map.of(
@@ -101,17 +101,6 @@ public final class SfWire implements CourierWire {
   @Override
   public CourierPlatform platform() {
     return CourierPlatform.SF;
-  }
-
-  /**
-   * True for SF's "complete" callback that says the goods went back to the merchant (receipt_type 2). It arrives as
-   * {@link CourierState#CANCELLED}: the delivery ended without reaching the customer, which is what every reader of
-   * the canonical state must see (never DELIVERED, never the full fee as for a delivery); the raw status 17 tells a
-   * return from a courier's cancel (raw status 2) for whoever books what SF charges for it.
-   */
-  public static boolean isReturnToMerchant(CourierCallback callback) {
-    return callback.platform() == CourierPlatform.SF && callback.state() == CourierState.CANCELLED
-        && COMPLETE.equals(callback.rawStatus());
   }
 
   public String sign(String body) {
@@ -297,10 +286,13 @@ public final class SfWire implements CourierWire {
         riderPosition(body, "SF callback"));
   }
 
-  /** The complete status (17) is a delivery only when the customer signed for it; a return is not (see above). */
+  /**
+   * The complete status (17) is a delivery only when the customer signed for it; goods brought back to the merchant
+   * ({@code receipt_type} 2) are {@link CourierState#RETURNED}: terminal, not delivered, the trip still owed to SF.
+   */
   private static CourierState state(String status, String receiptType) {
     if (COMPLETE.equals(status) && RECEIPT_RETURNED.equals(receiptType)) {
-      return CourierState.CANCELLED;
+      return CourierState.RETURNED;
     }
     return STATUS.getOrDefault(status, CourierState.ABNORMAL);
   }

@@ -156,18 +156,16 @@ class SfWireTest {
     String signedFor = complete(1);
     CourierCallback delivered = wire.readCallback(CourierInbound.ofBody(signedFor));
     assertThat(delivered.state()).isEqualTo(CourierState.DELIVERED);
-    assertThat(SfWire.isReturnToMerchant(delivered)).isFalse();
 
     CourierCallback returned = wire.readCallback(CourierInbound.ofBody(complete(2)));
-    assertThat(returned.state()).as("returned to the merchant: ended, not delivered").isEqualTo(CourierState.CANCELLED);
+    assertThat(returned.state()).as("returned to the merchant: ended, not delivered").isEqualTo(CourierState.RETURNED);
     assertThat(returned.state().isTerminal()).isTrue();
     assertThat(returned.rawStatus()).isEqualTo("17");
-    assertThat(SfWire.isReturnToMerchant(returned)).isTrue();
+    assertThat(returned.riderPosition()).isEqualTo(new GeoPoint(39.92, 116.47));
 
     CourierCallback cancelled = wire.readCallback(CourierInbound.ofBody("{\"sf_order_id\":\"JS3\","
         + "\"shop_order_id\":\"ks-0001\",\"url_index\":\"sf_cancel\",\"order_status\":2,\"push_time\":1772337906}"));
     assertThat(cancelled.state()).isEqualTo(CourierState.CANCELLED);
-    assertThat(SfWire.isReturnToMerchant(cancelled)).isFalse();
     assertThat(cancelled.riderPosition()).isNull();
   }
 

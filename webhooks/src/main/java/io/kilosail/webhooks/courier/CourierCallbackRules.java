@@ -34,8 +34,7 @@ import java.util.Set;
  * <p>An order that was never dispatched (no candidates at all: placed by hand) is held by whoever calls back.
  *
  * <p>An SF courier who brings the goods back to the merchant (its complete callback with receipt_type 2) arrives as
- * CANCELLED, terminal and not delivered, so the rules end the order without a delivery;
- * {@code SfWire.isReturnToMerchant} tells it from a courier's cancel for whoever books what SF charges for it.
+ * RETURNED, terminal and not delivered, so the rules end the order without a delivery.
  */
 public final class CourierCallbackRules {
 

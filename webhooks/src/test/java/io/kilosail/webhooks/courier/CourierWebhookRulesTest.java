@@ -153,7 +153,7 @@ class CourierWebhookRulesTest {
         + "\"shop_order_id\":\"order-1\",\"order_status\":17,\"receipt_type\":2,\"push_time\":1772337999}"));
     OrderView heldBySf = new OrderView("PICKED_UP", "sf", "JS1", true, "PLACED");
     Decision d = CourierCallbackRules.decide(heldBySf, returned);
-    assertThat(d).isEqualTo(new Decision(APPLIED, PICKED_UP, CANCELLED));
+    assertThat(d).isEqualTo(new Decision(APPLIED, PICKED_UP, CourierState.RETURNED));
     assertThat(d.to().isTerminal()).isTrue();
     assertThat(CourierCallbackRules.decide(new OrderView("DELIVERED", "sf", "JS1", true, "PLACED"), returned).outcome())
         .isEqualTo(STALE);
