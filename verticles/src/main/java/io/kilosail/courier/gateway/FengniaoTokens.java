@@ -36,7 +36,7 @@ import java.util.function.Function;
  * <p>Redis holds a cache, not the only copy of the truth: when it is unreachable (or not configured) the node fetches
  * and keeps the token for itself, so Fengniao stays usable; each node may then fetch its own. What cannot be rebuilt
  * without the merchant is the bootstrap grant: a one-time authorisation code works once, so after the token and its
- * refresh token are lost the merchant must authorise again (docs/couriers-sf-fengniao.md).
+ * refresh token are lost the merchant must authorise again (docs/couriers.md, Fengniao).
  *
  * <p>Everything runs on the owning verticle's event loop; nothing blocks.
  */
