@@ -202,7 +202,7 @@ class SfFengniaoGatewayTest {
             .compose(x -> sf.orderDetail("ks-sf-2", null)))
         .onComplete(testContext.succeeding(detail -> testContext.verify(() -> {
           assertThat(detail.rawStatus()).isEqualTo("17");
-          assertThat(detail.state()).as("returned to the merchant is not delivered").isEqualTo(CourierState.CANCELLED);
+          assertThat(detail.state()).as("returned to the merchant is not delivered").isEqualTo(CourierState.RETURNED);
           assertThat(detail.courierName()).isNotBlank();
           assertThat(detail.riderPosition()).isEqualTo(new GeoPoint(39.9087, 116.4605));
           assertThat(detail.priceFen()).isEqualTo(1300);
