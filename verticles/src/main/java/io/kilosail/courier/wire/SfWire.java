@@ -260,7 +260,7 @@ public final class SfWire implements CourierWire {
         WireCodec.optLong(result, CHARGED, "SF order detail"),
         WireCodec.optText(result, DETAIL_RIDER_NAME),
         WireCodec.optText(result, DETAIL_RIDER_PHONE),
-        riderPosition(result, "SF order detail"));
+        riderPosition(result));
   }
 
   @Override
@@ -283,7 +283,7 @@ public final class SfWire implements CourierWire {
         WireCodec.optText(body, "operator_phone"),
         null,
         Instant.ofEpochSecond(WireCodec.requireLong(body, "push_time", "SF callback")),
-        riderPosition(body, "SF callback"));
+        riderPosition(body));
   }
 
   /**
@@ -297,28 +297,29 @@ public final class SfWire implements CourierWire {
     return STATUS.getOrDefault(status, CourierState.ABNORMAL);
   }
 
-  /** The rider's {@code rider_lat}/{@code rider_lng}, both or none; SF sends them as numbers or as text. */
-  private static GeoPoint riderPosition(JsonObject json, String what) {
+  /**
+   * The rider's {@code rider_lat}/{@code rider_lng}, both or none; SF sends them as numbers or as text. A position is a
+   * detail of the callback: one that is unreadable or off the Earth is none, the callback still read (as Shansong's).
+   */
+  private static GeoPoint riderPosition(JsonObject json) {
     String lat = WireCodec.optText(json, "rider_lat");
     String lng = WireCodec.optText(json, "rider_lng");
     if (lat == null || lng == null) {
       return null;
     }
     try {
-      double latitude = Double.parseDouble(lat);
-      double longitude = Double.parseDouble(lng);
+      double latitude = Double.parseDouble(lat.trim());
+      double longitude = Double.parseDouble(lng.trim());
       // A rider without a fix is sent as 0,0 (the Gulf of Guinea): no position rather than a wrong one.
-      if (latitude == 0 && longitude == 0) {
+      if ((latitude == 0 && longitude == 0) || !(Math.abs(latitude) <= 90) || !(Math.abs(longitude) <= 180)) {
         return null;
-      }
-      if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) {
-        throw new CourierWireException(what + " rider position is out of range: " + lat + "," + lng);
       }
       return new GeoPoint(latitude, longitude);
     } catch (NumberFormatException e) {
-      throw new CourierWireException(what + " rider position is not a number: " + lat + "," + lng);
+      return null;
     }
   }
+
 
   @Override
   public String callbackReply() {

@@ -170,11 +170,16 @@ class SfWireTest {
   }
 
   @Test
-  void aRiderWithoutAFixHasNoPositionAndAnImpossibleOneIsRefused() {
+  void aRiderWithoutAFixOrOffTheEarthHasNoPositionAndTheCallbackStillReads() {
     assertThat(wire.readCallback(CourierInbound.ofBody(complete(1).replace("116.47", "0").replace("39.92", "0")))
         .riderPosition()).isNull();
-    assertThatThrownBy(() -> wire.readCallback(CourierInbound.ofBody(complete(1).replace("39.92", "139.92"))))
-        .isInstanceOf(CourierWireException.class).hasMessageContaining("out of range");
+    CourierCallback offTheEarth = wire.readCallback(CourierInbound.ofBody(complete(1).replace("39.92", "139.92")));
+    assertThat(offTheEarth.riderPosition()).isNull();
+    assertThat(offTheEarth.state()).isEqualTo(CourierState.DELIVERED);
+    assertThat(wire.readCallback(CourierInbound.ofBody(complete(1).replace("39.92", "\"NaN\"")))
+        .riderPosition()).isNull();
+    assertThat(wire.readCallback(CourierInbound.ofBody(complete(1).replace("39.92", "\"north\"")))
+        .riderPosition()).isNull();
   }
 
   private static String complete(int receiptType) {
