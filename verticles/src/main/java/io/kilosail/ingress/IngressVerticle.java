@@ -9,6 +9,7 @@ import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.NodeLifecycle;
 import io.kilosail.infra.Proxies;
 import io.kilosail.intake.OrderIntakeRoutes;
+import io.kilosail.ledger.ReceivablesRoutes;
 import io.kilosail.ledger.SettlementRoutes;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaAdminRoutes;
@@ -65,6 +66,7 @@ public class IngressVerticle extends VerticleBase {
     AdminAuthentication.mount(router, tokens, "admin.jwt.publicKey");
     SagaAdminRoutes.mount(router, Proxies.sagaCoordinator(vertx));
     SettlementRoutes.mount(router, mysql);
+    ReceivablesRoutes.mount(router, mysql);
     if (node.roles().contains("admin")) {
       mountAdminDashboard(router);
     }
