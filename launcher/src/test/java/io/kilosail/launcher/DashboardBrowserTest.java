@@ -111,7 +111,7 @@ class DashboardBrowserTest {
       assertThat(node.order(cancelled).getString("state")).isNotEqualTo("CANCELLED");
 
       String token = AdminTokens.fromJson(vertx, node.node().settings().verticleSections())
-          .issue("alice", Duration.ofMinutes(10));
+          .issue("alice", Duration.ofMinutes(10), io.kilosail.access.Role.OPS);
       browser.findElement(By.id("token")).sendKeys(token);
       browser.findElement(By.id("token-save")).click();
       browser.findElement(By.id("cancel-order")).click();

@@ -71,7 +71,8 @@ public final class RateLimiter {
       return Future.succeededFuture(Decision.ALLOW);
     }
     long windowMs = limits.window().toMillis();
-    String key = KEY_PREFIX + kind.id() + ":" + caller;
+    // The window is in the key: nodes (or tests) configured differently never count into each other's windows.
+    String key = KEY_PREFIX + kind.id() + ":" + windowMs + ":" + caller;
     return redis.eval(List.of(SCRIPT, "1", key, String.valueOf(windowMs)))
         .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .map(answer -> decide(answer, limit, windowMs))
