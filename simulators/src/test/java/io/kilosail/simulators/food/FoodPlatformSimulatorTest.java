@@ -147,12 +147,17 @@ class FoodPlatformSimulatorTest {
 
   /** GET as meituan reads its own orders: signed over the method and the request target (docs/security.md). */
   private static HttpResponse<String> meituanReads(String uri) throws Exception {
+    return reads("meituan", MEITUAN_SECRET, uri);
+  }
+
+  /** GET as {@code platform} reads, signed with {@code secret}. */
+  private static HttpResponse<String> reads(String platform, String secret, String uri) throws Exception {
     URI target = URI.create(uri);
     String ts = Long.toString(Instant.now().getEpochSecond());
     String signed = target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(target)
-        .header("X-Kilosail-Platform", "meituan").header("X-Kilosail-Timestamp", ts)
-        .header("X-Kilosail-Signature", PlatformSignature.sign(MEITUAN_SECRET, ts, Callers.signedRead("GET", signed)))
+        .header("X-Kilosail-Platform", platform).header("X-Kilosail-Timestamp", ts)
+        .header("X-Kilosail-Signature", PlatformSignature.sign(secret, ts, Callers.signedRead("GET", signed)))
         .build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -171,8 +176,9 @@ class FoodPlatformSimulatorTest {
     JsonObject first = errors.getJsonObject(0);
     assertThat(first.getInteger("status")).isEqualTo(401);
     assertThat(first.getString("body")).contains("X-Kilosail-Signature does not match");
-    assertThat(get(intake + "?platform=jd&platformOrderId=" + first.getString("platformOrderId")).statusCode())
-        .isEqualTo(404);
+    // Read as jd with the secret kilosail really has for it: nothing was stored.
+    assertThat(reads("jd", "the-jd-secret-kilosail-knows", intake + "?platform=jd&platformOrderId="
+        + first.getString("platformOrderId")).statusCode()).isEqualTo(404);
   }
 
   @Test
