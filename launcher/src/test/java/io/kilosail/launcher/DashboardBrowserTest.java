@@ -76,7 +76,7 @@ class DashboardBrowserTest {
   }
 
   @Test
-  void theDashboardFollowsOrdersLiveAndActsOnlyWithAToken() throws Exception {
+  void theDashboardFollowsOrdersLiveAndActsOnlyWithAnOpsToken() throws Exception {
     browser.get(node.api("/admin").toString());
     waitFor(Duration.ofSeconds(10), "the bridge connects", () -> text("connection").equals("live"));
     waitFor(Duration.ofSeconds(5), "the first counters arrive", () -> !text("pushed-total").equals("–"));
@@ -88,6 +88,16 @@ class DashboardBrowserTest {
     }
     waitFor(LIVE, "pushed-total counts 3 more orders", () -> number("pushed-total") >= before + 3);
 
+    // The order panel (search, cancel, retry) is the ops role's: hidden without a token and with a token without ops.
+    AdminTokens tokens = AdminTokens.fromJson(vertx, node.node().settings().verticleSections());
+    assertThat(browser.findElement(By.id("search-panel")).isDisplayed()).as("order panel without a token").isFalse();
+    useToken(tokens.issue("carol", Duration.ofMinutes(10), io.kilosail.access.Role.CATALOG));
+    assertThat(text("token-status")).contains("roles: catalog");
+    assertThat(browser.findElement(By.id("search-panel")).isDisplayed()).as("order panel for catalog").isFalse();
+    String opsToken = tokens.issue("alice", Duration.ofMinutes(10), io.kilosail.access.Role.OPS);
+    useToken(opsToken);
+    assertThat(browser.findElement(By.id("search-panel")).isDisplayed()).as("order panel for ops").isTrue();
+
     // Timeline: an order opened on the page follows its couriers' callbacks.
     slowCouriers(400);
     String delivered = node.push("shanghai");
@@ -98,22 +108,20 @@ class DashboardBrowserTest {
     assertThat(timelineStates()).startsWith("CREATED").contains("ACCEPTED", "PICKED_UP");
     waitFor(LIVE, "delivered-total counts it", () -> number("delivered-total") >= 1);
 
-    // Actions: a cancel without a token is refused visibly and changes nothing; with the token it is done.
+    // Actions: a cancel with a forged token is refused visibly and changes nothing; with the real one it is done.
     stopCouriers();
     try {
       String cancelled = node.push("shanghai");
       search(cancelled);
       waitFor(Duration.ofSeconds(5), "the order is shown", () -> text("order-summary").contains(cancelled));
+      useToken(forged(opsToken));
       browser.findElement(By.id("cancel-reason")).sendKeys("customer called the hotline");
       browser.findElement(By.id("cancel-order")).click();
       waitFor(LIVE, "the refusal is shown", () -> hasClass("action-result", "refused"));
       assertThat(text("action-result")).contains("refused").contains("no valid operator token");
       assertThat(node.order(cancelled).getString("state")).isNotEqualTo("CANCELLED");
 
-      String token = AdminTokens.fromJson(vertx, node.node().settings().verticleSections())
-          .issue("alice", Duration.ofMinutes(10), io.kilosail.access.Role.OPS);
-      browser.findElement(By.id("token")).sendKeys(token);
-      browser.findElement(By.id("token-save")).click();
+      useToken(opsToken);
       browser.findElement(By.id("cancel-order")).click();
       waitFor(LIVE, "the cancel is confirmed", () -> hasClass("action-result", "ok")
           && text("action-result").contains("done"));
@@ -130,6 +138,20 @@ class DashboardBrowserTest {
         .size() == LiveNode.PLATFORMS.size());
     assertThat(text("couriers")).contains("CLOSED");
     screenshot();
+  }
+
+  private void useToken(String token) {
+    browser.findElement(By.id("token")).sendKeys(token);
+    browser.findElement(By.id("token-save")).click();
+  }
+
+  /** {@code token} with another subject in its payload: well-formed, claiming ops, its signature no longer ours. */
+  private static String forged(String token) {
+    String[] parts = token.split("\\.");
+    String payload = new io.vertx.core.json.JsonObject(new String(java.util.Base64.getUrlDecoder().decode(parts[1])))
+        .put("sub", "root").encode();
+    return parts[0] + "." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(payload.getBytes()) + "."
+        + parts[2];
   }
 
   private void search(String orderId) {
