@@ -25,11 +25,14 @@ import org.slf4j.LoggerFactory;
  * <p>A valid token must also carry the role the path needs ({@link AccessRules#adminPath}): 403 problem+json
  * {@code role-required} otherwise. Each operator is held to its rate limit ({@code rateLimits.perOperator}, 429). Every
  * request that changes something (any method but GET) leaves a row in the audit log ({@link AuditLog}) once answered:
- * who, what, on which target, and the outcome (ok, refused, or failed with the status).
+ * who, what, on which target, and the outcome (ok, refused, or failed with the status); a route whose change is one
+ * transaction writes its own row inside it and sets {@link #AUDITED}.
  */
 public final class AdminAuthentication implements Handler<RoutingContext> {
 
   public static final String PATH = "/v1/admin/*";
+  /** Set by a route that wrote its audit row inside its own transaction: no second row after the answer. */
+  public static final String AUDITED = "kilosail.audited";
   /** Where the handler leaves the operator's name for the routes behind it. */
   public static final String OPERATOR = "kilosail.operator";
   private static final Logger log = LoggerFactory.getLogger(AdminAuthentication.class);
@@ -93,6 +96,9 @@ public final class AdminAuthentication implements Handler<RoutingContext> {
 
   /** The audit row of an answered change: after the fact, with its outcome (the status the operator got). */
   private void audited(RoutingContext ctx, String operator) {
+    if (Boolean.TRUE.equals(ctx.get(AUDITED))) {
+      return;
+    }
     int status = ctx.response().getStatusCode();
     String outcome = status < 400 ? AuditLog.OK : status == 403 || status == 429 ? AuditLog.REFUSED : AuditLog.FAILED;
     // The target is in the path; a route's parameters are not parsed yet when this handler itself refused.

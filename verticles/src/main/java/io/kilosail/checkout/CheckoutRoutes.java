@@ -1,6 +1,8 @@
 package io.kilosail.checkout;
 
+import io.kilosail.access.AuditLog;
 import io.kilosail.access.OrderSecrets;
+import io.kilosail.admin.AdminAuthentication;
 import io.kilosail.access.Callers;
 import io.kilosail.checkout.CheckoutPricing.Priced;
 import io.kilosail.checkout.CheckoutPricing.Unpriceable;
@@ -66,7 +68,7 @@ public final class CheckoutRoutes {
 
   public static final String CONTRACT = "openapi/checkout.yaml";
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-  private static final int MAX_BODY_BYTES = 64 * 1024;
+  public static final int MAX_BODY_BYTES = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(CheckoutRoutes.class);
 
@@ -309,10 +311,17 @@ public final class CheckoutRoutes {
     validated(ctx, "putSku")
         .compose(x -> {
           JsonObject b = ctx.body().asJsonObject();
-          return stock.upsert(ctx.pathParam("sku"), b.getString("name"), b.getLong("priceMinor"),
-              b.getString("currency"), b.getInteger("available"));
+          String sku = ctx.pathParam("sku");
+          // The audit row commits with the change (a failed change is audited after, by AdminAuthentication).
+          AuditLog.Entry audit = new AuditLog.Entry(ctx.get(AdminAuthentication.OPERATOR), AuditLog.CHANNEL_HTTP,
+              "PUT " + ctx.request().path(), sku, AuditLog.OK, "HTTP 200");
+          return stock.upsert(sku, b.getString("name"), b.getLong("priceMinor"), b.getString("currency"),
+              b.getInteger("available"), conn -> AuditLog.record(conn, audit));
         })
-        .compose(sku -> ctx.json(sku.toJson()))
+        .compose(sku -> {
+          ctx.put(AdminAuthentication.AUDITED, true);
+          return ctx.json(sku.toJson());
+        })
         .onFailure(err -> fail(ctx, err));
   }
 

@@ -26,6 +26,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
@@ -82,8 +83,11 @@ public class IngressVerticle extends VerticleBase {
     Callers readers = new Callers(signature, tokens, limiter);
     // Shop customers and anyone else without credentials: one budget per client address (the peer of the TCP
     // connection; behind a proxy that is the proxy, so the limit belongs on it there).
-    router.route("/v1/checkout*").handler(ctx -> limiter.guard(ctx, RateLimiter.Kind.ADDRESS,
-        ctx.request().remoteAddress().hostAddress(), ctx::next));
+    // The body is read before the (asynchronous) check, or it would be lost while the limiter waits for Redis; the
+    // checkout routes' own BodyHandler then finds it read.
+    router.route("/v1/checkout*").handler(BodyHandler.create(false).setBodyLimit(CheckoutRoutes.MAX_BODY_BYTES))
+        .handler(ctx -> limiter.guard(ctx, RateLimiter.Kind.ADDRESS, ctx.request().remoteAddress().hostAddress(),
+            ctx::next));
     router.route("/v1/stock/*").handler(ctx -> limiter.guard(ctx, RateLimiter.Kind.ADDRESS,
         ctx.request().remoteAddress().hostAddress(), ctx::next));
     AdminAuthentication.mount(router, tokens, "admin.jwt.publicKey", limiter, mysql);
