@@ -4,6 +4,7 @@ import io.kilosail.infra.Times;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.Instant;
@@ -41,11 +42,11 @@ final class ReceivablesRepository {
    * Records a payment once per (platform, reference): answers true when written now, false when that reference was
    * recorded before (then {@code existing} is what was recorded, for the caller to compare).
    */
-  Future<Recorded> record(Payment p, String operator, Instant now) {
-    return pool.preparedQuery(INSERT).execute(Tuple.of(p.platform(), p.period().toString(), p.amountFen(),
+  static Future<Recorded> record(SqlConnection conn, Payment p, String operator, Instant now) {
+    return conn.preparedQuery(INSERT).execute(Tuple.of(p.platform(), p.period().toString(), p.amountFen(),
             Times.toDb(p.receivedAt()), p.reference(), operator, Times.toDb(now)))
         .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture(new Recorded(true, p))
-            : pool.preparedQuery(BY_REFERENCE).execute(Tuple.of(p.platform(), p.reference())).map(found -> {
+            : conn.preparedQuery(BY_REFERENCE).execute(Tuple.of(p.platform(), p.reference())).map(found -> {
               Row r = found.iterator().next();
               return new Recorded(false, new Payment(r.getString(0), YearMonth.parse(r.getString(1)), r.getLong(2),
                   Times.fromDb(r.getLocalDateTime(3)), r.getString(4)));

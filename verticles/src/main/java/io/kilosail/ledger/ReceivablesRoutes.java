@@ -1,5 +1,8 @@
 package io.kilosail.ledger;
 
+import io.kilosail.access.AccessRules;
+import io.kilosail.access.AuditLog;
+import io.kilosail.access.Callers;
 import io.kilosail.admin.AdminAuthentication;
 import io.kilosail.web.Problems;
 import io.vertx.core.json.JsonObject;
@@ -35,16 +38,23 @@ public final class ReceivablesRoutes {
 
   private static final Logger log = LoggerFactory.getLogger(ReceivablesRoutes.class);
 
+  private final Pool pool;
   private final ReceivablesRepository repository;
 
   private ReceivablesRoutes(Pool pool) {
+    this.pool = pool;
     this.repository = new ReceivablesRepository(pool);
   }
 
-  public static void mount(Router router, Pool pool) {
+  /** The POST is behind the admin authentication (role finance, {@link AccessRules#adminPath}); the GET checks it here. */
+  public static void mount(Router router, Pool pool, Callers readers) {
     ReceivablesRoutes routes = new ReceivablesRoutes(pool);
     router.post("/v1/admin/receivables/payments").handler(routes::recordPayment);
-    router.get("/v1/settlements/receivables").handler(routes::report);
+    router.get("/v1/settlements/receivables").handler(readers.readers()).handler(ctx -> {
+      if (Callers.requireRole(ctx, AccessRules.READ_MONEY)) {
+        routes.report(ctx);
+      }
+    });
   }
 
   private void recordPayment(RoutingContext ctx) {
@@ -56,7 +66,14 @@ public final class ReceivablesRoutes {
       return;
     }
     String operator = String.valueOf((Object) ctx.get(AdminAuthentication.OPERATOR));
-    repository.record(payment, operator, Instant.now())
+    // The audit row commits with the payment (or with nothing, for a retry or a conflict: then it says so).
+    pool.withTransaction(conn -> ReceivablesRepository.record(conn, payment, operator, Instant.now())
+            .compose(recorded -> AuditLog.record(conn, new AuditLog.Entry(operator, AuditLog.CHANNEL_HTTP,
+                    "receivables.payment", payment.platform() + "/" + payment.reference(),
+                    recorded.created() || recorded.payment().equals(payment) ? AuditLog.OK : AuditLog.REFUSED,
+                    recorded.created() ? "recorded " + payment.amountFen() + " fen for " + payment.period()
+                        : recorded.payment().equals(payment) ? "already recorded" : "reference taken by other values"))
+                .map(recorded)))
         .onSuccess(recorded -> {
           if (!recorded.created() && !recorded.payment().equals(payment)) {
             Problems.send(ctx, 409, "payment-reference-taken", "Conflict", "payment reference '"
