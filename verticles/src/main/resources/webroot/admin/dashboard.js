@@ -32,8 +32,26 @@
 
   function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
 
+  // The roles the token carries (claim "roles"), read from its payload only to hide what it may not do: the server
+  // checks the signature and the roles of every request and command, whatever the page shows.
+  function roles() {
+    try {
+      var part = token().split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      var claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
+      return Array.isArray(claims.roles) ? claims.roles : [];
+    } catch (e) {
+      return [];
+    }
+  }
+  function may(role) { return roles().indexOf(role) >= 0; }
+
   function showTokenStatus() {
-    text('token-status', token() ? 'token set for this tab' : 'no token: actions will be refused');
+    var held = roles();
+    text('token-status', !token() ? 'no token: actions will be refused'
+      : 'token set for this tab, roles: ' + (held.length ? held.join(', ') : 'none (actions will be refused)'));
+    // Orders, sagas, cancel and retry are the ops role's.
+    $('search-panel').hidden = !may('ops');
+    document.querySelectorAll('.needs-ops').forEach(function (el) { el.hidden = !may('ops'); });
   }
 
   $('token-form').addEventListener('submit', function (e) {
@@ -115,6 +133,8 @@
         var li = document.createElement('li');
         li.textContent = time(f.at) + ' ' + f.type + ' ' + f.businessKey + ': ' + (f.error || '') + ' ';
         var retry = document.createElement('button');
+        retry.className = 'needs-ops';
+        retry.hidden = !may('ops');
         retry.textContent = 'Retry';
         retry.addEventListener('click', function () { retrySaga(f.sagaId); });
         li.appendChild(retry);
@@ -188,8 +208,8 @@
 
   function getJson(url) {
     var headers = { Accept: 'application/json' };
-    // The admin API (saga steps) is for operators: it needs the same token as the commands.
-    if (url.indexOf('/v1/admin/') === 0 && token()) { headers.Authorization = 'Bearer ' + token(); }
+    // Orders and the admin API (saga steps) are read as an operator: the same token as the commands.
+    if (token()) { headers.Authorization = 'Bearer ' + token(); }
     return fetch(url, { headers: headers }).then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) { throw new Error(body.detail || body.title || ('HTTP ' + r.status)); }

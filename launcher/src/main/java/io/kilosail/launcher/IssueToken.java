@@ -1,5 +1,6 @@
 package io.kilosail.launcher;
 
+import io.kilosail.access.Role;
 import io.kilosail.admin.AdminTokens;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.Vertx;
@@ -7,13 +8,18 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar kilosail-dev.jar issue-token --operator alice [--ttl 8h] [--conf file]}: prints an admin dashboard
+ * {@code java -jar kilosail-dev.jar issue-token --operator alice --role ops [--role finance] [--ttl 8h] [--conf file]}:
+ * prints an admin dashboard
  * token signed with {@code admin.jwt.privateKey} (from conf/default.json, the --conf file or
  * KILOSAIL_ADMIN_JWT_PRIVATE_KEY), for the operator to paste into the dashboard's token field. The lifetime is at
  * most {@code admin.jwt.maxTtl} (24h by default), which every node also enforces on the tokens it is shown.
+ * {@code --role} (ops, catalog, finance; repeated or comma-separated) says what the token may do; at least one is
+ * required, since a token without a role may do nothing (docs/security.md).
  */
 final class IssueToken {
 
@@ -28,11 +34,17 @@ final class IssueToken {
     String operator = null;
     String conf = null;
     Duration ttl = DEFAULT_TTL;
+    Set<Role> roles = EnumSet.noneOf(Role.class);
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--operator" -> operator = value(args, ++i, "--operator");
           case "--ttl" -> ttl = ttl(value(args, ++i, "--ttl"));
+          case "--role" -> {
+            for (String role : value(args, ++i, "--role").split(",")) {
+              roles.add(Role.of(role));
+            }
+          }
           case "--conf", "-conf" -> conf = value(args, ++i, "--conf");
           default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
         }
@@ -40,9 +52,13 @@ final class IssueToken {
       if (operator == null || operator.isBlank()) {
         throw new IllegalArgumentException("--operator <name> is required");
       }
+      if (roles.isEmpty()) {
+        throw new IllegalArgumentException("--role <ops|catalog|finance> is required (repeat it for several)");
+      }
     } catch (IllegalArgumentException e) {
       err.println("kilosail issue-token: " + e.getMessage());
-      err.println("usage: java -jar kilosail-dev.jar issue-token --operator <name> [--ttl 8h] [--conf <file>]");
+      err.println("usage: java -jar kilosail-dev.jar issue-token --operator <name> --role <ops|catalog|finance>..."
+          + " [--ttl 8h] [--conf <file>]");
       return Main.EXIT_BAD_SETTING;
     }
     Vertx vertx = Vertx.vertx();
@@ -56,7 +72,7 @@ final class IssueToken {
             + AdminTokens.MAX_TTL_SETTING + "; a token cannot be revoked), got " + AdminTokens.describe(ttl));
         return Main.EXIT_BAD_SETTING;
       }
-      out.println(tokens.issue(operator.trim(), ttl));
+      out.println(tokens.issue(operator.trim(), ttl, roles.toArray(Role[]::new)));
       return 0;
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -34,7 +34,7 @@ public record KilosailSettings(
 
   /** Configuration sections handed to verticles as they are; each verticle validates its own. */
   public static final List<String> VERTICLE_SECTIONS = List.of("relay", "timers", "retention", "saga", "intake",
-      "platforms", "webhooks", "couriers", "quoting", "dispatch", "cancellation", "pushback",
+      "platforms", "webhooks", "couriers", "quoting", "dispatch", "cancellation", "pushback", "rateLimits",
       "checkout", "payments", "admin");
 
   public enum InfraMode { EMBEDDED, EXTERNAL }

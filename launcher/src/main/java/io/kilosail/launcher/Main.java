@@ -119,7 +119,7 @@ public final class Main {
         kilosail: event-driven order fulfilment on Vert.x
 
         usage: java -jar kilosail-dev.jar [options]     (kilosail.jar: same, without embedded servers)
-               java -jar kilosail-dev.jar issue-token --operator <name> [--ttl 8h] [--conf <file>]
+               java -jar kilosail-dev.jar issue-token --operator <name> --role <ops|catalog|finance>... [--ttl 8h] [--conf <file>]
                                           prints an admin dashboard token (docs/dashboard.md)
 
           --conf <file>     JSON layered over conf/default.json, e.g. conf/external.json or conf/cluster-node-a.json

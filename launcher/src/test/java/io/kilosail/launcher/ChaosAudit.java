@@ -1,5 +1,6 @@
 package io.kilosail.launcher;
 
+import io.kilosail.access.Role;
 import io.kilosail.embedded.EmbeddedInfrastructure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -118,6 +119,9 @@ final class ChaosAudit {
   private final ChaosCluster cluster;
   private final HttpClient http;
 
+  /** The operator the audit reads as (the cluster's nodes set no per-operator rate limit for it, ChaosCluster). */
+  private final String auditor = TestCredentials.operatorToken("chaos-audit", Role.OPS, Role.FINANCE);
+
   ChaosAudit(ChaosCluster cluster, HttpClient http) {
     this.cluster = cluster;
     this.http = http;
@@ -178,6 +182,7 @@ final class ChaosAudit {
    */
   List<OrderFacts> collect(List<PushedOrder> pushed) throws Exception {
     Map<String, JsonObject> orders = fetchAll(pushed, p -> cluster.api("/v1/orders/" + p.orderId()));
+    // The whole ledger (balance, margin) is the finance role's; the audit reads as an operator with ops and finance.
     Map<String, JsonObject> ledgers = fetchAll(pushed, p -> cluster.api("/v1/orders/" + p.orderId() + "/ledger"));
     Map<String, JsonObject> told = fetchAll(pushed, p -> cluster.simulator("/_control/food/orders/" + p.platform()
         + "/" + p.platformOrderId()));
@@ -220,8 +225,11 @@ final class ChaosAudit {
     Map<String, CompletableFuture<HttpResponse<String>>> answers = new LinkedHashMap<>();
     for (PushedOrder p : pushed) {
       inFlight.acquire();
-      answers.put(p.orderId(), http.sendAsync(HttpRequest.newBuilder(uri.apply(p)).timeout(Duration.ofSeconds(30))
-              .build(), HttpResponse.BodyHandlers.ofString())
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri.apply(p)).timeout(Duration.ofSeconds(30));
+      if (uri.apply(p).getPath().startsWith("/v1/")) {
+        request.header("Authorization", "Bearer " + auditor);
+      }
+      answers.put(p.orderId(), http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString())
           .whenComplete((r, e) -> inFlight.release()));
     }
     Map<String, JsonObject> bodies = new HashMap<>();

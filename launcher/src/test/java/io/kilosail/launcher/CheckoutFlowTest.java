@@ -10,6 +10,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,7 +153,15 @@ class CheckoutFlowTest {
     pay(order, "paid");
     awaitState(orderId, "DELIVERING");
 
-    HttpResponse<String> cancel = node.send("POST", node.api("/v1/checkout/" + orderId + "/cancel"), new JsonObject());
+    String secret = order.getString("orderSecret");
+    HttpResponse<String> noSecret = node.send("POST", node.api("/v1/checkout/" + orderId + "/cancel"),
+        new JsonObject());
+    assertThat(noSecret.statusCode()).as("a cancel without the order's secret").isEqualTo(401);
+    HttpResponse<String> wrongSecret = node.send("POST", node.api("/v1/checkout/" + orderId + "/cancel"),
+        new JsonObject(), "X-Kilosail-Order-Secret", "guessed");
+    assertThat(wrongSecret.statusCode()).as("a cancel with another secret").isEqualTo(404);
+    HttpResponse<String> cancel = node.send("POST", node.api("/v1/checkout/" + orderId + "/cancel"), new JsonObject(),
+        "X-Kilosail-Order-Secret", secret);
     assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
 
     JsonObject ended = awaitState(orderId, "CANCELLED");
@@ -159,9 +169,43 @@ class CheckoutFlowTest {
     assertThat(refunds(order)).as("refunds at Stripe").isEqualTo(1);
     assertThat(levels(sku)).containsExactly(4, 0, 0);
     assertCompensatedOnce(orderId, "deliver", "create-payment", "reserve-stock", "open");
-    HttpResponse<String> again = node.send("POST", node.api("/v1/checkout/" + orderId + "/cancel"), new JsonObject());
+    HttpResponse<String> again = node.send("POST", node.api("/v1/checkout/" + orderId + "/cancel"), new JsonObject(),
+        "X-Kilosail-Order-Secret", secret);
     assertThat(again.statusCode()).as("a second cancel answers the ended order").isEqualTo(200);
     assertThat(refunds(order)).isEqualTo(1);
+  }
+
+  @Test
+  void theCustomerReadsItsOrderWithTheSecretItsCheckoutAnsweredNotWithTheIdAlone() throws Exception {
+    String sku = newSku(5, 900);
+    String key = UUID.randomUUID().toString();
+    JsonObject first = new JsonObject(checkout(key, sku, 1).body());
+    String orderId = first.getString("orderId");
+    String secret = first.getString("orderSecret");
+    assertThat(secret).as(first.encode()).isNotBlank();
+    URI byId = node.api("/v1/orders/" + orderId);
+
+    HttpResponse<String> anonymous = node.http().send(HttpRequest.newBuilder(byId).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(anonymous.statusCode()).as("the order id alone").isEqualTo(401);
+    assertThat(anonymous.headers().firstValue("content-type")).hasValue("application/problem+json");
+    assertThat(customerRead(byId, "not-the-secret").statusCode()).as("another secret").isEqualTo(404);
+    HttpResponse<String> mine = customerRead(byId, secret);
+    assertThat(mine.statusCode()).as(mine.body()).isEqualTo(200);
+    assertThat(new JsonObject(mine.body()).getString("orderId")).isEqualTo(orderId);
+    // The secret opens that order only, and a food platform's order is none of a customer's business.
+    assertThat(customerRead(node.api("/v1/orders/" + node.push("shanghai")), secret).statusCode()).isEqualTo(404);
+
+    // A customer who lost the answer repeats the request: a new secret, and the old one stops working.
+    JsonObject repeated = new JsonObject(checkout(key, sku, 1).body());
+    assertThat(repeated.getString("orderId")).isEqualTo(orderId);
+    assertThat(customerRead(byId, repeated.getString("orderSecret")).statusCode()).isEqualTo(200);
+    assertThat(customerRead(byId, secret).statusCode()).isEqualTo(404);
+  }
+
+  private static HttpResponse<String> customerRead(URI uri, String secret) throws Exception {
+    return node.http().send(HttpRequest.newBuilder(uri).header("X-Kilosail-Order-Secret", secret).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.kilosail.launcher;
 
+import io.kilosail.access.Role;
 import io.kilosail.admin.AdminTokens;
 import io.kilosail.platform.settings.SettingException;
 import io.kilosail.testing.KilosailInfraExtension;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -151,7 +153,7 @@ class DashboardBridgeTest {
       String orderId = node.push("shanghai");
       String reply = UUID.randomUUID().toString();
       send("send", "admin.orders.cancel", new JsonObject().put("orderId", orderId).put("reason", "customer called"),
-          bearer(tokens.issue("alice", Duration.ofMinutes(5))), reply);
+          bearer(tokens.issue("alice", Duration.ofMinutes(5), Role.OPS)), reply);
 
       JsonObject answer = frameFor(reply);
       assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("rec");
@@ -163,10 +165,18 @@ class DashboardBridgeTest {
       // The service's own refusal comes back as clearly: the order cannot be cancelled twice.
       String again = UUID.randomUUID().toString();
       send("send", "admin.orders.cancel", new JsonObject().put("orderId", orderId),
-          bearer(tokens.issue("alice", Duration.ofMinutes(5))), again);
+          bearer(tokens.issue("alice", Duration.ofMinutes(5), Role.OPS)), again);
       JsonObject refusal = frameFor(again);
       assertThat(refusal.getInteger("failureCode")).isEqualTo(409);
       assertThat(refusal.getString("message")).contains("already CANCELLED");
+
+      // Both are in the audit log: the cancel (written with it) and the refused second one, with their outcomes.
+      List<JsonObject> audit = auditOf("alice", orderId, 2);
+      assertThat(audit).extracting(e -> e.getString("outcome")).containsExactly("failed", "ok");
+      assertThat(audit).allSatisfy(e -> {
+        assertThat(e.getString("channel")).isEqualTo("bridge");
+        assertThat(e.getString("action")).isEqualTo("admin.orders.cancel");
+      });
     } finally {
       for (String platform : LiveNode.PLATFORMS) {
         node.behave(platform, new JsonObject().put("autoProgress", true));
@@ -176,7 +186,7 @@ class DashboardBridgeTest {
 
   @Test
   void aSagaRetryGoesToTheCoordinatorAndItsRefusalComesBack() throws Exception {
-    String token = bearer(tokens.issue("alice", Duration.ofMinutes(5)));
+    String token = bearer(tokens.issue("alice", Duration.ofMinutes(5), Role.OPS));
     String unknown = UUID.randomUUID().toString();
     send("send", "admin.sagas.retry", new JsonObject().put("sagaId", "no-such-saga"), token, unknown);
     JsonObject notFound = frameFor(unknown);
@@ -193,6 +203,58 @@ class DashboardBridgeTest {
     String missing = UUID.randomUUID().toString();
     send("send", "admin.sagas.retry", new JsonObject(), token, missing);
     assertThat(frameFor(missing).getString("message")).isEqualTo("sagaId is required");
+  }
+
+  @Test
+  void aCommandOutsideTheTokensRolesIsRefusedAndAudited() throws Exception {
+    for (String platform : LiveNode.PLATFORMS) {
+      node.behave(platform, new JsonObject().put("autoProgress", false));
+    }
+    try {
+      String orderId = node.push("shanghai");
+      String operator = "carol-" + UUID.randomUUID();
+      // No role (a token from before roles existed), and roles that do not include ops.
+      for (Role[] roles : new Role[][]{{}, {Role.CATALOG}, {Role.FINANCE}, {Role.CATALOG, Role.FINANCE}}) {
+        String token = bearer(tokens.issue(operator, Duration.ofMinutes(5), roles));
+        String cancel = UUID.randomUUID().toString();
+        send("send", "admin.orders.cancel", new JsonObject().put("orderId", orderId), token, cancel);
+        JsonObject refusal = frameFor(cancel);
+        assertThat(refusal.getInteger("failureCode")).as(refusal.encode()).isEqualTo(403);
+        assertThat(refusal.getString("message")).contains("needs the 'ops' role");
+        String retry = UUID.randomUUID().toString();
+        send("send", "admin.sagas.retry", new JsonObject().put("sagaId", "any"), token, retry);
+        assertThat(frameFor(retry).getInteger("failureCode")).isEqualTo(403);
+      }
+      Thread.sleep(300);
+      assertThat(node.order(orderId).getString("state")).isNotEqualTo("CANCELLED");
+      List<JsonObject> audit = auditOf(operator, null, 8);
+      assertThat(audit).hasSize(8).allSatisfy(e -> assertThat(e.getString("outcome")).isEqualTo("refused"));
+    } finally {
+      for (String platform : LiveNode.PLATFORMS) {
+        node.behave(platform, new JsonObject().put("autoProgress", true));
+      }
+    }
+  }
+
+  /**
+   * The audit rows of {@code operator} (on {@code target} when given), newest first, read as an ops operator, once
+   * there are {@code expected} (or after 5 s).
+   */
+  private static List<JsonObject> auditOf(String operator, String target, int expected) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    List<JsonObject> rows;
+    // A row written after the answer (a refusal, a failure) may land a moment after the operator saw the answer.
+    do {
+      var answer = node.send("GET", node.api("/v1/admin/audit?operator=" + operator), null);
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      rows = new JsonObject(answer.body()).getJsonArray("entries").stream().map(JsonObject.class::cast)
+          .filter(e -> target == null || target.equals(e.getString("target"))).toList();
+      if (rows.size() >= expected) {
+        return rows;
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < deadline);
+    return rows;
   }
 
   @Test

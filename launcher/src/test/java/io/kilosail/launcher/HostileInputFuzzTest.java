@@ -7,6 +7,7 @@ import io.kilosail.courier.wire.SfWire;
 import io.kilosail.courier.wire.ShansongWire;
 import io.kilosail.courier.wire.UuWire;
 import io.kilosail.infra.Clients;
+import io.kilosail.access.Callers;
 import io.kilosail.intake.PlatformSignature;
 import io.kilosail.payment.stripe.StripeSettings;
 import io.kilosail.testing.KilosailInfraExtension;
@@ -82,7 +83,9 @@ class HostileInputFuzzTest {
 
   @BeforeAll
   static void start(TestInfra infra) throws Exception {
-    node = LiveNode.start(infra.settings(), new JsonObject());
+    // No rate limits: the hostile requests come fast from one operator and one address, and must reach the endpoints.
+    node = LiveNode.start(infra.settings(), new JsonObject().put("rateLimits", new JsonObject()
+        .put("perOperator", 0).put("perAddress", 0)));
     client = Vertx.vertx();
     pool = Clients.mysqlPool(client, infra.settings().mysql());
   }
@@ -127,9 +130,17 @@ class HostileInputFuzzTest {
           "X-Kilosail-Platform", "meituan", "X-Kilosail-Timestamp", timestamp,
           "X-Kilosail-Signature", PlatformSignature.sign(LiveNode.SECRET, timestamp, valid)), valid));
     }
-    cases.add(get("GET an order id too long", "/v1/orders/" + "x".repeat(300)));
-    cases.add(get("GET an order id of unicode", "/v1/orders/" + URLEncoder.encode("订单💥\u0000", StandardCharsets.UTF_8)));
-    cases.add(get("GET find with hostile query", "/v1/orders?platform=" + "p".repeat(500) + "&platformOrderId=%zz"));
+    for (String target : List.of("/v1/orders/" + "x".repeat(300),
+        "/v1/orders/" + URLEncoder.encode("订单💥\u0000", StandardCharsets.UTF_8),
+        "/v1/orders?platform=" + "p".repeat(500) + "&platformOrderId=%zz",
+        "/v1/orders/" + UUID.randomUUID() + "/ledger?x=%zz")) {
+      cases.add(get("GET " + abbreviate(target) + " unsigned", target));
+      // Signed as meituan reads, so the hostile parameters reach the endpoint rather than stop at the 401.
+      String ts = String.valueOf(Instant.now().getEpochSecond());
+      cases.add(new Hostile("GET " + abbreviate(target) + " signed", request("GET", target, headers(
+          "X-Kilosail-Platform", "meituan", "X-Kilosail-Timestamp", ts, "X-Kilosail-Signature",
+          PlatformSignature.sign(LiveNode.SECRET, ts, Callers.signedRead("GET", target))), new byte[0])));
+    }
     cases.add(post("cancel unsigned", "/v1/orders/" + UUID.randomUUID() + "/cancel", json(), "{}".getBytes()));
     assertHostileChangesNothing("intake", node.node().httpPort(), cases);
   }

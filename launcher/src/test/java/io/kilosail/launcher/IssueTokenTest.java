@@ -1,5 +1,6 @@
 package io.kilosail.launcher;
 
+import io.kilosail.access.Role;
 import io.kilosail.admin.AdminTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +23,8 @@ class IssueTokenTest {
   void printsATokenTheBridgeAcceptsForThatOperatorAndTtl() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = IssueToken.run(new String[]{"--operator", "alice", "--ttl", "8h"}, print(out), print(err));
+    int exit = IssueToken.run(new String[]{"--operator", "alice", "--role", "ops,finance", "--ttl", "8h"}, print(out),
+        print(err));
 
     assertThat(exit).as(err.toString(StandardCharsets.UTF_8)).isZero();
     String token = out.toString(StandardCharsets.UTF_8).trim();
@@ -34,8 +36,9 @@ class IssueTokenTest {
     Vertx vertx = Vertx.vertx();
     try {
       KilosailSettings settings = await(SettingsLoader.load(vertx, null, new JsonObject()));
-      assertThat(await(AdminTokens.fromJson(vertx, settings.verticleSections()).verify(token)).name())
-          .isEqualTo("alice");
+      AdminTokens.Operator operator = await(AdminTokens.fromJson(vertx, settings.verticleSections()).verify(token));
+      assertThat(operator.name()).isEqualTo("alice");
+      assertThat(operator.roles()).containsExactlyInAnyOrder(Role.OPS, Role.FINANCE);
     } finally {
       await(vertx.close());
     }
@@ -48,6 +51,16 @@ class IssueTokenTest {
         .isEqualTo(Main.EXIT_BAD_SETTING);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--operator <name> is required").contains("usage:");
 
+    // A token may do only what its roles say: one is required, and only known ones.
+    ByteArrayOutputStream noRole = new ByteArrayOutputStream();
+    assertThat(IssueToken.run(new String[]{"--operator", "alice"}, print(new ByteArrayOutputStream()), print(noRole)))
+        .isEqualTo(Main.EXIT_BAD_SETTING);
+    assertThat(noRole.toString(StandardCharsets.UTF_8)).contains("--role <ops|catalog|finance> is required");
+    ByteArrayOutputStream badRole = new ByteArrayOutputStream();
+    assertThat(IssueToken.run(new String[]{"--operator", "alice", "--role", "root"}, print(new ByteArrayOutputStream()),
+        print(badRole))).isEqualTo(Main.EXIT_BAD_SETTING);
+    assertThat(badRole.toString(StandardCharsets.UTF_8)).contains("no role 'root'");
+
     assertThatThrownBy(() -> IssueToken.ttl("8 hours")).hasMessageContaining("90s, 30m, 8h or 2d");
     assertThat(IssueToken.ttl("90s")).isEqualTo(Duration.ofSeconds(90));
   }
@@ -56,7 +69,8 @@ class IssueTokenTest {
   void refusesATtlOverTheConfiguredMaximum() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    assertThat(IssueToken.run(new String[]{"--operator", "alice", "--ttl", "25h"}, print(out), print(err)))
+    assertThat(IssueToken.run(new String[]{"--operator", "alice", "--role", "ops", "--ttl", "25h"}, print(out),
+        print(err)))
         .isEqualTo(Main.EXIT_BAD_SETTING);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("--ttl is at most 24h").contains("admin.jwt.maxTtl");
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();

@@ -1,5 +1,6 @@
 package io.kilosail.launcher;
 
+import io.kilosail.access.Role;
 import io.kilosail.admin.AdminTokens;
 import io.kilosail.embedded.FreePort;
 import io.kilosail.intake.PlatformSignature;
@@ -44,10 +45,13 @@ final class LiveNode implements AutoCloseable {
     this.node = node;
     this.simulatorPort = simulatorPort;
     this.operatorToken = AdminTokens.fromJson(node.vertx(), node.settings().verticleSections())
-        .issue("test-operator", Duration.ofHours(2));
+        .issue("test-operator", Duration.ofHours(2), Role.values());
   }
 
-  /** An operator's token (the dev keys of conf/default.json), sent with every call to the admin API. */
+  /**
+   * An operator's token with every role (the dev keys of conf/default.json), sent with every call to the admin API
+   * and every read of orders and money.
+   */
   String operatorToken() {
     return operatorToken;
   }
@@ -66,6 +70,11 @@ final class LiveNode implements AutoCloseable {
   @Override
   public void close() throws Exception {
     await(node.stop());
+  }
+
+  /** The HTTP/1.1 client the node is driven with, for requests built by hand. */
+  HttpClient http() {
+    return http;
   }
 
   KilosailNode node() {
@@ -96,8 +105,7 @@ final class LiveNode implements AutoCloseable {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     JsonObject ledger;
     do {
-      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(api("/v1/orders/" + orderId + "/ledger")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> answer = send("GET", api("/v1/orders/" + orderId + "/ledger"), null);
       assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
       ledger = new JsonObject(answer.body());
       // No delivery on a cancelled order: what it receives is the food platform's penalty, what it pays the courier's.
@@ -188,8 +196,7 @@ final class LiveNode implements AutoCloseable {
   }
 
   JsonObject order(String orderId) throws Exception {
-    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(api("/v1/orders/" + orderId)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> answer = send("GET", api("/v1/orders/" + orderId), null);
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     return new JsonObject(answer.body());
   }
@@ -290,7 +297,7 @@ final class LiveNode implements AutoCloseable {
     if (headers.length > 0) {
       request.headers(headers);
     }
-    if (uri.getPath().startsWith("/v1/admin/")) {
+    if (asOperator(method, uri) && !String.join(",", headers).contains("Authorization")) {
       request.header("Authorization", "Bearer " + operatorToken);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -306,6 +313,18 @@ final class LiveNode implements AutoCloseable {
       request.headers(headers);
     }
     return http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The admin API, and the reads of orders and money, are called as the test operator unless told otherwise. */
+  private static boolean asOperator(String method, URI uri) {
+    String path = uri.getPath();
+    return path.startsWith("/v1/admin/") || path.startsWith("/v1/settlements")
+        || method.equals("GET") && path.startsWith("/v1/orders");
+  }
+
+  /** GET as {@code platform} would read, signed. */
+  HttpResponse<String> signedGet(String platform, URI uri) throws Exception {
+    return http.send(TestCredentials.signedRead(uri, platform).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   URI api(String path) {

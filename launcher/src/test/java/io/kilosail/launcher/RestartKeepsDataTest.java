@@ -97,7 +97,10 @@ class RestartKeepsDataTest {
       try (Jedis redis = new Jedis("127.0.0.1", redisPort)) {
         assertThat(redis.get("restart-proof")).isEqualTo("written in the first run");
       }
-      HttpResponse<String> order = get("http://127.0.0.1:" + httpPort + "/v1/orders/" + pushedOrderId);
+      // Read back as the platform that pushed it, signed like a push.
+      HttpResponse<String> order = HttpClient.newHttpClient().send(TestCredentials.signedRead(
+          URI.create("http://127.0.0.1:" + httpPort + "/v1/orders/" + pushedOrderId), "meituan").build(),
+          HttpResponse.BodyHandlers.ofString());
       assertThat(order.statusCode()).as(order.body()).isEqualTo(200);
       assertThat(order.body()).contains("\"platform\":\"meituan\"");
       assertThat(second.terminate(90)).isEqualTo(143);

@@ -1,5 +1,8 @@
 package io.kilosail.admin;
 
+import io.kilosail.access.AccessRules;
+import io.kilosail.access.AuditLog;
+import io.kilosail.access.Role;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
@@ -9,6 +12,7 @@ import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +25,8 @@ import java.util.regex.Pattern;
  *   <li>{@link #onEvent}: a command passes only with a valid operator token in its {@code authorization} header, is
  *   sent (never published, it needs its answer), and the token is replaced by the operator's name before the message
  *   goes on the bus. Anything else is refused and logged at WARN with the address and the reason.</li>
+ *   <li>the token must carry the role the command needs ({@link AccessRules#command}); a valid token without it is
+ *   refused with 403 and the refusal written to the audit log.</li>
  * </ul>
  * A refused send with a reply address is answered on it (failure code 401 or 403 and why), so the page can say why.
  */
@@ -30,19 +36,21 @@ public final class AdminBridge {
   private static final Pattern DASHBOARD = Pattern.compile(AdminAddresses.DASHBOARD_REGEX);
 
   private final AdminTokens tokens;
+  private final Pool audit;
 
-  private AdminBridge(AdminTokens tokens) {
+  private AdminBridge(AdminTokens tokens, Pool audit) {
     this.tokens = tokens;
+    this.audit = audit;
   }
 
-  /** Adds {@code /eventbus/*} to {@code router}. */
-  public static void mount(Vertx vertx, Router router, AdminTokens tokens) {
+  /** Adds {@code /eventbus/*} to {@code router}; refused commands of known operators are audited in {@code audit}. */
+  public static void mount(Vertx vertx, Router router, AdminTokens tokens, Pool audit) {
     SockJSBridgeOptions options = new SockJSBridgeOptions()
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(AdminAddresses.DASHBOARD_REGEX))
         // A browser subscribes to a handful of topics; more is a misbehaving client.
         .setMaxHandlersPerSocket(32);
     AdminAddresses.COMMANDS.forEach(address -> options.addInboundPermitted(new PermittedOptions().setAddress(address)));
-    AdminBridge bridge = new AdminBridge(tokens);
+    AdminBridge bridge = new AdminBridge(tokens, audit);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, new SockJSHandlerOptions())
         .bridge(options, bridge::onEvent));
   }
@@ -84,6 +92,15 @@ public final class AdminBridge {
         return;
       }
       String operator = verified.result().name();
+      Role needed = AccessRules.command(address);
+      if (needed == null || !verified.result().may(needed)) {
+        String roles = verified.result().roles().stream().map(Role::id).sorted().toList().toString();
+        AuditLog.recordAfter(audit, new AuditLog.Entry(operator, AuditLog.CHANNEL_BRIDGE, address, null,
+            AuditLog.REFUSED, "needs role " + (needed == null ? "?" : needed.id()) + ", token has " + roles));
+        refuse(event, address, 403, "this command needs the '" + (needed == null ? "?" : needed.id())
+            + "' role; operator " + operator + " has roles " + roles);
+        return;
+      }
       log.info("bridge admin command address={} operator={}", address, operator);
       event.setRawMessage(raw.copy().put("headers", new JsonObject().put(AdminAddresses.OPERATOR_HEADER, operator)));
       event.complete(true);

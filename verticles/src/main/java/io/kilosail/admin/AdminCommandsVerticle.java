@@ -1,5 +1,6 @@
 package io.kilosail.admin;
 
+import io.kilosail.access.AuditLog;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
@@ -27,7 +28,9 @@ import java.util.List;
 /**
  * Answers the admin commands the dashboard sends over the bridge ({@link AdminAddresses#COMMANDS}), after the bridge
  * checked the operator's token. Each answers {@code {"ok": true, ...}} or fails the message with a code (400 bad
- * request, 404 unknown, 409 not possible now, 500) and a message meant for the operator.
+ * request, 404 unknown, 409 not possible now, 500) and a message meant for the operator. Each leaves a row in the
+ * audit log: a cancel in its own transaction, a saga retry (a call to the coordinator, no transaction here) right
+ * after, with its outcome; a failed command after the failure.
  */
 public class AdminCommandsVerticle extends VerticleBase {
 
@@ -59,6 +62,9 @@ public class AdminCommandsVerticle extends VerticleBase {
     }
     String operator = operator(command);
     coordinator.retry(sagaId).onComplete(result -> {
+      AuditLog.recordAfter(mysql, new AuditLog.Entry(operator, AuditLog.CHANNEL_BRIDGE, AdminAddresses.RETRY_SAGA,
+          sagaId, result.succeeded() ? AuditLog.OK : AuditLog.FAILED,
+          result.succeeded() ? "state " + result.result().getState() : result.cause().getMessage()));
       if (result.succeeded()) {
         log.info("operator retried saga sagaId={} operator={} state={}", sagaId, operator, result.result().getState());
         command.reply(new JsonObject().put("ok", true).put("saga", result.result().toJson()));
@@ -89,7 +95,11 @@ public class AdminCommandsVerticle extends VerticleBase {
         return Future.failedFuture(new ServiceException(409, "order " + orderId + " is already "
             + order.state().name()));
       }
-      return mysql.withTransaction(conn -> cancellations.cancelBySystem(conn, orderId, reason))
+      return mysql.withTransaction(conn -> cancellations.cancelBySystem(conn, orderId, reason)
+              // The audit row commits with the cancel, or neither does.
+              .compose(cancelled -> !cancelled ? Future.succeededFuture(false)
+                  : AuditLog.record(conn, new AuditLog.Entry(operator, AuditLog.CHANNEL_BRIDGE,
+                      AdminAddresses.CANCEL_ORDER, orderId, AuditLog.OK, given)).map(true)))
           .compose(cancelled -> cancelled ? Future.succeededFuture()
               // It ended between the read and the lock: say so rather than pretend.
               : Future.failedFuture(new ServiceException(409, "order " + orderId + " ended meanwhile")));
@@ -98,6 +108,8 @@ public class AdminCommandsVerticle extends VerticleBase {
         log.info("operator cancelled order orderId={} operator={}", orderId, operator);
         command.reply(new JsonObject().put("ok", true).put("orderId", orderId).put("state", "CANCELLED"));
       } else {
+        AuditLog.recordAfter(mysql, new AuditLog.Entry(operator, AuditLog.CHANNEL_BRIDGE, AdminAddresses.CANCEL_ORDER,
+            orderId, AuditLog.FAILED, result.cause().getMessage()));
         answerFailure(command, "cancel order " + orderId, result.cause());
       }
     });

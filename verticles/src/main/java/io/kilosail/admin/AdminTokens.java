@@ -10,10 +10,16 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
+import io.kilosail.access.Role;
+import io.vertx.core.json.JsonArray;
+
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Operators' tokens for the admin dashboard: RS256 JWTs from the {@code admin.jwt} section ({@code publicKey} and
@@ -24,6 +30,10 @@ import java.util.Locale;
  * <p>A token cannot be revoked, so it must end, and soon: one without {@code exp}, or living longer than
  * {@code admin.jwt.maxTtl} (default 24h; from {@code iat} to {@code exp}, and from now to {@code exp}), is refused,
  * and no token longer than that is issued.
+ *
+ * <p>A token also says what its holder may do: claim {@code roles}, a list of {@link Role} ids. A token issued before
+ * roles existed has no such claim; it is still a valid token (its operator is known, its requests are logged and
+ * audited) but it carries no role, so every action is refused with 403 until the operator gets a new one.
  */
 public final class AdminTokens {
 
@@ -35,8 +45,18 @@ public final class AdminTokens {
   /** Clock skew between the issuing machine and this node that a token's lifetime check forgives. */
   private static final long SKEW_SECONDS = 60;
 
-  /** A token that passed every check: who sent the command. */
-  public record Operator(String name) {
+  /** The claim listing a token's roles. */
+  public static final String ROLES_CLAIM = "roles";
+
+  /** A token that passed every check: who sent the command and what they may do. */
+  public record Operator(String name, Set<Role> roles) {
+    public Operator {
+      roles = roles.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(roles));
+    }
+
+    public boolean may(Role role) {
+      return roles.contains(role);
+    }
   }
 
   private final JWTAuth auth;
@@ -113,8 +133,8 @@ public final class AdminTokens {
     }
   }
 
-  /** Signs a token for {@code operator}, valid for {@code ttl}. */
-  public String issue(String operator, Duration ttl) {
+  /** Signs a token for {@code operator} with {@code roles}, valid for {@code ttl}; without roles it may do nothing. */
+  public String issue(String operator, Duration ttl, Role... roles) {
     if (!canIssue) {
       throw new SettingException(SECTION, "admin.jwt.privateKey is needed to issue tokens");
     }
@@ -125,7 +145,8 @@ public final class AdminTokens {
       throw new IllegalArgumentException("a token lives at most " + describe(maxTtl) + " (" + MAX_TTL_SETTING
           + "), since it cannot be revoked; asked for " + describe(ttl));
     }
-    return auth.generateToken(new JsonObject().put("sub", operator),
+    JsonArray roleIds = new JsonArray(Arrays.stream(roles).distinct().map(Role::id).toList());
+    return auth.generateToken(new JsonObject().put("sub", operator).put(ROLES_CLAIM, roleIds),
         new JWTOptions().setAlgorithm("RS256").setIssuer(ISSUER).setAudience(List.of(AUDIENCE))
             .setExpiresInSeconds((int) Math.min(Integer.MAX_VALUE, ttl.toSeconds())));
   }
@@ -145,8 +166,11 @@ public final class AdminTokens {
         return Future.failedFuture(lifetimeProblem);
       }
       String subject = user.principal().getValue("sub") instanceof String sub ? sub : null;
+      // Whatever is not a list of strings is no role: a token from before roles existed has none.
+      Set<Role> roles = user.principal().getValue(ROLES_CLAIM) instanceof JsonArray ids ? Role.known(ids.getList())
+          : Set.of();
       return subject == null || subject.isBlank() ? Future.failedFuture("token has no subject (sub)")
-          : Future.succeededFuture(new Operator(subject));
+          : Future.succeededFuture(new Operator(subject, roles));
     });
   }
 

@@ -111,6 +111,21 @@ public final class CheckoutRepository {
         .compose(x -> find(id));
   }
 
+  /**
+   * Replaces the order's read secret by the one hashed {@code secretHash} (see io.kilosail.access.OrderSecrets): the
+   * secret in the newest checkout answer is the one that opens the order.
+   */
+  public Future<Void> replaceReadSecret(String id, String secretHash) {
+    return pool.preparedQuery("UPDATE checkout_order SET read_secret_hash = ? WHERE id = ?")
+        .execute(Tuple.of(secretHash, id)).mapEmpty();
+  }
+
+  /** The hash of the order's read secret; null when the order has none or does not exist. */
+  public Future<String> readSecretHash(String id) {
+    return pool.preparedQuery("SELECT read_secret_hash FROM checkout_order WHERE id = ?").execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
   /** Whether the order's customer asked to cancel it. */
   public Future<Boolean> cancelRequested(SqlConnection conn, String id) {
     return conn.preparedQuery("SELECT cancel_requested_at FROM checkout_order WHERE id = ?").execute(Tuple.of(id))

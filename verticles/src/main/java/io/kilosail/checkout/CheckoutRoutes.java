@@ -1,5 +1,9 @@
 package io.kilosail.checkout;
 
+import io.kilosail.access.AuditLog;
+import io.kilosail.access.OrderSecrets;
+import io.kilosail.admin.AdminAuthentication;
+import io.kilosail.access.Callers;
 import io.kilosail.checkout.CheckoutPricing.Priced;
 import io.kilosail.checkout.CheckoutPricing.Unpriceable;
 import io.kilosail.checkout.CheckoutPricing.Wanted;
@@ -51,16 +55,20 @@ import java.util.stream.Collectors;
  *   <li>{@code POST /v1/checkout} with an {@code Idempotency-Key}: prices the items, stores the order and starts the
  *   checkout saga, then waits (up to {@code checkout.answerWaitMs}) for the saga to open the payment page (201 with
  *   the URL) or to refuse the stock (409); a repeat with the same key answers the order as it is;</li>
- *   <li>{@code POST /v1/checkout/{id}/cancel}: the customer calls the order off;</li>
+ *   <li>{@code POST /v1/checkout/{id}/cancel}: the customer calls the order off, proving it is theirs with the
+ *   secret the checkout answered ({@code X-Kilosail-Order-Secret});</li>
  *   <li>{@code GET /v1/stock/{sku}} and {@code PUT /v1/admin/skus/{sku}}: the catalog.</li>
  * </ul>
- * The order itself is read with {@code GET /v1/orders/{id}} (see {@code OrderIntakeRoutes}).
+ * The order itself is read with {@code GET /v1/orders/{id}} (see {@code OrderIntakeRoutes}) and the secret every
+ * checkout answer carries ({@code orderSecret}, header {@code X-Kilosail-Order-Secret}); the order id alone opens
+ * nothing. Each answer issues a fresh secret (only its hash is stored), so a customer whose first answer was lost gets
+ * one by repeating the request with the same key; the older secret then stops working.
  */
 public final class CheckoutRoutes {
 
   public static final String CONTRACT = "openapi/checkout.yaml";
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-  private static final int MAX_BODY_BYTES = 64 * 1024;
+  public static final int MAX_BODY_BYTES = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(CheckoutRoutes.class);
 
@@ -194,8 +202,17 @@ public final class CheckoutRoutes {
     }
   }
 
-  private static Future<Void> answer(RoutingContext ctx, CheckoutOrder order, boolean created) {
-    JsonObject view = order.toJson();
+  private Future<Void> answer(RoutingContext ctx, CheckoutOrder order, boolean created) {
+    if (order.state() == CheckoutState.REJECTED) {
+      return answer(ctx, order, created, null);
+    }
+    String secret = OrderSecrets.newSecret();
+    return orders.replaceReadSecret(order.id(), OrderSecrets.hash(secret))
+        .compose(x -> answer(ctx, order, created, secret));
+  }
+
+  private static Future<Void> answer(RoutingContext ctx, CheckoutOrder order, boolean created, String secret) {
+    JsonObject view = order.toJson().put("orderSecret", secret);
     return switch (order.state()) {
       case CREATED -> {
         ctx.response().setStatusCode(202).putHeader("Location", "/v1/orders/" + order.id());
@@ -218,8 +235,17 @@ public final class CheckoutRoutes {
    */
   private void cancel(RoutingContext ctx) {
     String id = ctx.pathParam("id");
+    String secret = ctx.request().getHeader(Callers.ORDER_SECRET_HEADER);
+    if (secret == null || secret.isBlank()) {
+      Problems.send(ctx, 401, "credentials-required", "Unauthorized", "cancelling a shop order needs the secret its"
+          + " checkout answered (orderSecret), in header " + Callers.ORDER_SECRET_HEADER);
+      return;
+    }
     validated(ctx, "cancelCheckout")
-        .compose(x -> orders.requestCancel(id))
+        .compose(x -> orders.readSecretHash(id))
+        // Another's order and no order look the same: 404.
+        .compose(stored -> OrderSecrets.matches(stored, OrderSecrets.hash(secret.trim())) ? orders.requestCancel(id)
+            : Future.succeededFuture())
         .compose(order -> {
           if (order == null) {
             return Problems.send(ctx, 404, "order-not-found", "Not Found", "no checkout order " + id);
@@ -285,10 +311,17 @@ public final class CheckoutRoutes {
     validated(ctx, "putSku")
         .compose(x -> {
           JsonObject b = ctx.body().asJsonObject();
-          return stock.upsert(ctx.pathParam("sku"), b.getString("name"), b.getLong("priceMinor"),
-              b.getString("currency"), b.getInteger("available"));
+          String sku = ctx.pathParam("sku");
+          // The audit row commits with the change (a failed change is audited after, by AdminAuthentication).
+          AuditLog.Entry audit = new AuditLog.Entry(ctx.get(AdminAuthentication.OPERATOR), AuditLog.CHANNEL_HTTP,
+              "PUT " + ctx.request().path(), sku, AuditLog.OK, "HTTP 200");
+          return stock.upsert(sku, b.getString("name"), b.getLong("priceMinor"), b.getString("currency"),
+              b.getInteger("available"), conn -> AuditLog.record(conn, audit));
         })
-        .compose(sku -> ctx.json(sku.toJson()))
+        .compose(sku -> {
+          ctx.put(AdminAuthentication.AUDITED, true);
+          return ctx.json(sku.toJson());
+        })
         .onFailure(err -> fail(ctx, err));
   }
 

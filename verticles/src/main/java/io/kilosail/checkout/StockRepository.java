@@ -72,12 +72,19 @@ public final class StockRepository {
    * left as it is: an operator restocking during a peak never takes away a reservation.
    */
   public Future<Sku> upsert(String sku, String name, long priceMinor, String currency, int available) {
+    return upsert(sku, name, priceMinor, currency, available, conn -> Future.succeededFuture());
+  }
+
+  /** As {@link #upsert(String, String, long, String, int)}, with {@code alongside} in the same transaction. */
+  public Future<Sku> upsert(String sku, String name, long priceMinor, String currency, int available,
+                            java.util.function.Function<SqlConnection, Future<Void>> alongside) {
     Instant now = Instant.now();
-    return pool.preparedQuery("INSERT INTO sku (sku, name, price_minor, currency, available, reserved, sold, version,"
+    return pool.withTransaction(conn -> conn.preparedQuery("INSERT INTO sku (sku, name, price_minor, currency, available, reserved, sold, version,"
             + " updated_at) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?) ON DUPLICATE KEY UPDATE name = VALUES(name),"
             + " price_minor = VALUES(price_minor), currency = VALUES(currency), available = VALUES(available),"
             + " version = version + 1, updated_at = VALUES(updated_at)")
         .execute(Tuple.of(sku, name, priceMinor, currency, available, Times.toDb(now)))
+        .compose(x -> alongside.apply(conn)))
         .compose(x -> find(sku));
   }
 

@@ -1,14 +1,21 @@
 package io.kilosail.ingress;
 
+import io.kilosail.access.AuditLog;
+import io.kilosail.access.Callers;
+import io.kilosail.access.RateLimiter;
+import io.kilosail.access.RateLimits;
 import io.kilosail.admin.AdminAuthentication;
 import io.kilosail.admin.AdminBridge;
 import io.kilosail.admin.AdminTokens;
 import io.kilosail.checkout.CheckoutRoutes;
 import io.kilosail.infra.Clients;
+import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.NodeLifecycle;
 import io.kilosail.infra.Proxies;
 import io.kilosail.intake.OrderIntakeRoutes;
+import io.kilosail.intake.PlatformSignature;
+import io.kilosail.ledger.ReceivablesRoutes;
 import io.kilosail.ledger.SettlementRoutes;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaAdminRoutes;
@@ -20,6 +27,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
@@ -34,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * The public HTTP server of a node: operations endpoints now ({@code /health}, {@code /ready}, {@code /metrics}),
  * the order intake API ({@code /v1/orders}, {@link OrderIntakeRoutes}), the settlement reports ({@code /v1/settlements},
  * {@link SettlementRoutes}), the shop's checkout API ({@code /v1/checkout}, {@link CheckoutRoutes}); on a node with the
- * admin role, the admin dashboard ({@code /admin/}, {@code /eventbus/*}).
+ * admin role, the admin dashboard ({@code /admin/}, {@code /eventbus/*}). Who may call what is in docs/security.md:
+ * reads go through {@link Callers}, the admin API through {@link AdminAuthentication}, and every caller is held to
+ * its rate limit ({@link RateLimiter}, shared by the nodes through Redis).
  */
 public class IngressVerticle extends VerticleBase {
 
@@ -61,15 +71,36 @@ public class IngressVerticle extends VerticleBase {
     router.get("/ready").handler(HealthCheckHandler.createWithHealthChecks(
         ReadinessChecks.create(vertx, mysql, kafkaAdmin, RedisAPI.api(redis))));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(node.metricsRegistry()));
-    AdminTokens tokens = adminTokens();
-    AdminAuthentication.mount(router, tokens, "admin.jwt.publicKey");
+    AdminTokens tokens;
+    PlatformSignature signature;
+    RateLimiter limiter;
+    try {
+      tokens = adminTokens();
+      signature = OrderIntakeRoutes.signature(config());
+      limiter = new RateLimiter(RedisAPI.api(redis), RateLimits.fromJson(config()), Meters.registry(node));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    Callers readers = new Callers(signature, tokens, limiter);
+    // Shop customers and anyone else without credentials: one budget per client address (the peer of the TCP
+    // connection; behind a proxy that is the proxy, so the limit belongs on it there).
+    // The body is read before the (asynchronous) check, or it would be lost while the limiter waits for Redis; the
+    // checkout routes' own BodyHandler then finds it read.
+    router.route("/v1/checkout*").handler(BodyHandler.create(false).setBodyLimit(CheckoutRoutes.MAX_BODY_BYTES))
+        .handler(ctx -> limiter.guard(ctx, RateLimiter.Kind.ADDRESS, ctx.request().remoteAddress().hostAddress(),
+            ctx::next));
+    router.route("/v1/stock/*").handler(ctx -> limiter.guard(ctx, RateLimiter.Kind.ADDRESS,
+        ctx.request().remoteAddress().hostAddress(), ctx::next));
+    AdminAuthentication.mount(router, tokens, "admin.jwt.publicKey", limiter, mysql);
     SagaAdminRoutes.mount(router, Proxies.sagaCoordinator(vertx));
-    SettlementRoutes.mount(router, mysql);
+    AuditLog.mount(router, mysql);
+    SettlementRoutes.mount(router, mysql, readers);
+    ReceivablesRoutes.mount(router, mysql, readers);
     if (node.roles().contains("admin")) {
       mountAdminDashboard(router);
     }
 
-    return OrderIntakeRoutes.mount(vertx, router, mysql, config())
+    return OrderIntakeRoutes.mount(vertx, router, mysql, config(), signature, readers, limiter)
         .compose(mounted -> CheckoutRoutes.mount(vertx, router, mysql, config()))
         .compose(answers -> vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(true))
             .requestHandler(router)
@@ -112,7 +143,7 @@ public class IngressVerticle extends VerticleBase {
    * {@code /eventbus/*} that feeds it and carries its commands (see {@link AdminBridge} for what may cross it).
    */
   private void mountAdminDashboard(Router router) {
-    AdminBridge.mount(vertx, router, AdminTokens.fromJson(vertx, config()));
+    AdminBridge.mount(vertx, router, AdminTokens.fromJson(vertx, config()), mysql);
     // The page's links are relative: it must be read as the directory /admin/. (A route "/admin" matches "/admin/" too,
     // hence the exact check.)
     router.get("/admin").handler(ctx -> {

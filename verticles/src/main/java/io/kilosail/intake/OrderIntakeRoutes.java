@@ -1,5 +1,13 @@
 package io.kilosail.intake;
 
+import io.kilosail.access.AccessRules;
+import io.kilosail.access.Callers;
+import io.kilosail.access.Callers.Caller;
+import io.kilosail.access.Callers.CustomerCaller;
+import io.kilosail.access.Callers.OperatorCaller;
+import io.kilosail.access.Callers.PlatformCaller;
+import io.kilosail.access.OrderSecrets;
+import io.kilosail.access.RateLimiter;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.OrderCancellations;
@@ -32,7 +40,9 @@ import java.time.Instant;
  * <ul>
  *   <li>{@code POST /v1/orders} — signed push; 202 {@code {"orderId"}} once the order and its {@code order.received}
  *   event are committed, 200 with the same id for a repeated push;</li>
- *   <li>{@code GET /v1/orders/{id}} and {@code GET /v1/orders?platform=&platformOrderId=} — the order.</li>
+ *   <li>{@code GET /v1/orders/{id}} and {@code GET /v1/orders?platform=&platformOrderId=} — the order, to whoever
+ *   may read it ({@link Callers}): the food platform that pushed it (signed), an operator with the ops role, or, for a
+ *   shop order, the customer holding its secret. Anyone else's order answers 404, as an order that does not exist.</li>
  * </ul>
  * The signature is checked on the raw body before the contract: an unauthenticated caller gets 401 and learns nothing
  * about our schema. The contract is then checked by plain code written once ({@link OrderPush}, {@link IntakeRequests};
@@ -54,19 +64,33 @@ public final class OrderIntakeRoutes {
   private final OrderCancellations cancellations;
   private final IntakeAdmission admission;
   private final IntakeBatcher batcher;
+  private final RateLimiter limiter;
 
   private OrderIntakeRoutes(PlatformSignature signature, OrderRepository orders, IntakeBatcher batcher,
-                            CheckoutRepository checkouts, OrderCancellations cancellations, IntakeAdmission admission) {
+                            CheckoutRepository checkouts, OrderCancellations cancellations, IntakeAdmission admission,
+                            RateLimiter limiter) {
     this.batcher = batcher;
     this.signature = signature;
     this.admission = admission;
+    this.limiter = limiter;
     this.orders = orders;
     this.checkouts = checkouts;
     this.cancellations = cancellations;
   }
 
-  /** Adds the routes; fails on a bad configuration. */
-  public static Future<Void> mount(Vertx vertx, Router router, Pool pool, JsonObject config) {
+  /** The platforms' signature verifier of {@code config}'s intake and platforms sections. */
+  public static PlatformSignature signature(JsonObject config) {
+    IntakeSettings settings = IntakeSettings.fromJson(config);
+    return new PlatformSignature(settings.platformSecrets(), settings.timestampTolerance(), Clock.systemUTC());
+  }
+
+  /**
+   * Adds the routes; fails on a bad configuration.
+   *
+   * @param readers identifies who reads an order (the same signature verifier as {@code signature})
+   */
+  public static Future<Void> mount(Vertx vertx, Router router, Pool pool, JsonObject config,
+                                   PlatformSignature signature, Callers readers, RateLimiter limiter) {
     IntakeSettings settings;
     try {
       settings = IntakeSettings.fromJson(config);
@@ -76,8 +100,6 @@ public final class OrderIntakeRoutes {
     if (settings.platformSecrets().isEmpty()) {
       log.warn("intake has no platforms configured; every push will be refused section=platforms");
     }
-    PlatformSignature signature = new PlatformSignature(settings.platformSecrets(), settings.timestampTolerance(),
-        Clock.systemUTC());
     OrderIntakeRoutes routes;
     try {
       MeterRegistry registry = Meters.registry(NodeConfig.fromJson(config));
@@ -88,7 +110,8 @@ public final class OrderIntakeRoutes {
       OrderRepository orders = new OrderRepository(pool);
       IntakeBatcher batcher = new IntakeBatcher(orders, vertx.getOrCreateContext(), settings.batchMaxOrders(),
           settings.batchMaxInFlight());
-      routes = new OrderIntakeRoutes(signature, orders, batcher, new CheckoutRepository(pool), cancellations, admission);
+      routes = new OrderIntakeRoutes(signature, orders, batcher, new CheckoutRepository(pool), cancellations, admission,
+          limiter);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -98,8 +121,8 @@ public final class OrderIntakeRoutes {
     router.post("/v1/orders/:id/cancel")
         .handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
         .handler(routes::cancel);
-    router.get("/v1/orders/:id").handler(routes::getById);
-    router.get("/v1/orders").handler(routes::findByPlatformOrder);
+    router.get("/v1/orders/:id").handler(readers.readers()).handler(routes::getById);
+    router.get("/v1/orders").handler(readers.readers()).handler(routes::findByPlatformOrder);
     return Future.succeededFuture();
   }
 
@@ -120,9 +143,12 @@ public final class OrderIntakeRoutes {
 
   private void push(RoutingContext ctx) {
     String platform = authenticPlatform(ctx, "push");
-    if (platform == null) {
-      return;
+    if (platform != null) {
+      limiter.guard(ctx, RateLimiter.Kind.PLATFORM, platform, () -> push(ctx, platform));
     }
+  }
+
+  private void push(RoutingContext ctx, String platform) {
     if (!admission.admit()) {
       ctx.response().putHeader("Retry-After", String.valueOf(admission.retryAfterSeconds()));
       Problems.send(ctx, 503, "overloaded", "Overloaded", "too many received orders wait for their dispatch; retry in "
@@ -154,9 +180,12 @@ public final class OrderIntakeRoutes {
 
   private void cancel(RoutingContext ctx) {
     String platform = authenticPlatform(ctx, "cancel");
-    if (platform == null) {
-      return;
+    if (platform != null) {
+      limiter.guard(ctx, RateLimiter.Kind.PLATFORM, platform, () -> cancel(ctx, platform));
     }
+  }
+
+  private void cancel(RoutingContext ctx, String platform) {
     String orderId;
     String reason;
     try {
@@ -184,8 +213,9 @@ public final class OrderIntakeRoutes {
   }
 
   /**
-   * An order by id: a pushed order with its timeline, or one of our shop's checkouts with its delivery (the same id)
-   * once it has one.
+   * An order by id, as its reader may see it: a food platform its own pushed order with its timeline; an operator
+   * (ops) any order, a shop checkout with its delivery (the same id) once it has one; a shop customer the checkout
+   * its secret opens, with its delivery. Whatever the caller may not see answers 404 like a missing order.
    */
   private void getById(RoutingContext ctx) {
     String id;
@@ -195,16 +225,39 @@ public final class OrderIntakeRoutes {
       fail(ctx, invalid);
       return;
     }
-    Future.all(checkouts.find(id), orders.find(id).compose(this::withTimeline))
+    String missing = "no order " + id;
+    Caller caller = Callers.of(ctx);
+    Future<JsonObject> order;
+    if (caller instanceof PlatformCaller platform) {
+      order = orders.find(id)
+          .compose(found -> withTimeline(found != null && found.platform().equals(platform.platform()) ? found : null));
+    } else if (caller instanceof CustomerCaller customer) {
+      order = checkouts.readSecretHash(id).compose(stored -> OrderSecrets.matches(stored, customer.secretHash())
+          ? checkoutWithDelivery(id) : Future.succeededFuture());
+    } else if (caller instanceof OperatorCaller && Callers.requireRole(ctx, AccessRules.READ_ORDER)) {
+      order = checkoutWithDelivery(id)
+          .compose(checkout -> checkout != null ? Future.succeededFuture(checkout) : orders.find(id)
+              .compose(this::withTimeline));
+    } else {
+      return;
+    }
+    order.onSuccess(found -> answer(ctx, found, missing)).onFailure(err -> fail(ctx, err));
+  }
+
+  /** A shop order with its delivery (null while it has none); null when there is no such shop order. */
+  private Future<JsonObject> checkoutWithDelivery(String id) {
+    return Future.all(checkouts.find(id), orders.find(id).compose(this::withTimeline))
         .map(found -> {
           CheckoutOrder checkout = found.resultAt(0);
           JsonObject delivery = found.resultAt(1);
-          return checkout == null ? delivery : checkout.toJson().put("delivery", delivery);
-        })
-        .onSuccess(order -> answer(ctx, order, "no order " + id))
-        .onFailure(err -> fail(ctx, err));
+          return checkout == null ? null : checkout.toJson().put("delivery", delivery);
+        });
   }
 
+  /**
+   * A pushed order by the platform's own id. A food platform asks only for its own orders (another platform's name
+   * answers 404); an operator needs the ops role; a shop customer has no platform order.
+   */
   private void findByPlatformOrder(RoutingContext ctx) {
     String platform;
     String platformOrderId;
@@ -215,9 +268,19 @@ public final class OrderIntakeRoutes {
       fail(ctx, invalid);
       return;
     }
+    String missing = "no order " + platformOrderId + " from platform " + platform;
+    Caller caller = Callers.of(ctx);
+    if (caller instanceof PlatformCaller reader) {
+      if (!reader.platform().equals(platform)) {
+        answer(ctx, null, missing);
+        return;
+      }
+    } else if (!Callers.requireRole(ctx, AccessRules.READ_ORDER)) {
+      return;
+    }
     orders.find(platform, platformOrderId)
         .compose(this::withTimeline)
-        .onSuccess(order -> answer(ctx, order, "no order " + platformOrderId + " from platform " + platform))
+        .onSuccess(order -> answer(ctx, order, missing))
         .onFailure(err -> fail(ctx, err));
   }
 

@@ -1,5 +1,8 @@
 package io.kilosail.ledger;
 
+import io.kilosail.access.AccessRules;
+import io.kilosail.access.Callers;
+import io.kilosail.access.Callers.PlatformCaller;
 import io.kilosail.ledger.Ledger.Posting;
 import io.kilosail.web.Problems;
 import io.vertx.core.Future;
@@ -8,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +31,10 @@ import java.util.List;
  * {@code from} (inclusive) and {@code to} (exclusive) are UTC ISO-8601 instants compared with the postings'
  * {@code occurred_at}. JSON by default; CSV with {@code Accept: text/csv} or {@code format=csv}. Bad or missing
  * parameters: 400 problem+json naming the parameter.
+ *
+ * <p>Who may read ({@link Callers}; docs/security.md): the reports and any order's ledger need an operator with the
+ * finance role. A food platform (signed) may read the ledger of its own order, reduced to its side of it: the postings
+ * with it as counterparty and what it owes, not our courier costs nor our margin; another's order answers 404.
  */
 public final class SettlementRoutes {
 
@@ -40,11 +48,11 @@ public final class SettlementRoutes {
     this.pool = pool;
   }
 
-  public static void mount(Router router, Pool pool) {
+  public static void mount(Router router, Pool pool, Callers readers) {
     SettlementRoutes routes = new SettlementRoutes(pool);
-    router.get("/v1/settlements").handler(routes::platforms);
-    router.get("/v1/settlements/couriers").handler(routes::couriers);
-    router.get("/v1/orders/:id/ledger").handler(routes::orderLedger);
+    router.get("/v1/settlements").handler(readers.readers()).handler(routes::platforms);
+    router.get("/v1/settlements/couriers").handler(readers.readers()).handler(routes::couriers);
+    router.get("/v1/orders/:id/ledger").handler(readers.readers()).handler(routes::orderLedger);
   }
 
   /** Query parameters of a report, already checked. */
@@ -59,6 +67,9 @@ public final class SettlementRoutes {
   }
 
   private void platforms(RoutingContext ctx) {
+    if (!Callers.requireRole(ctx, AccessRules.READ_MONEY)) {
+      return;
+    }
     Query q = query(ctx, "platform");
     if (q == null) {
       return;
@@ -75,6 +86,9 @@ public final class SettlementRoutes {
   }
 
   private void couriers(RoutingContext ctx) {
+    if (!Callers.requireRole(ctx, AccessRules.READ_MONEY)) {
+      return;
+    }
     Query q = query(ctx, "courier");
     if (q == null) {
       return;
@@ -92,6 +106,13 @@ public final class SettlementRoutes {
 
   private void orderLedger(RoutingContext ctx) {
     String orderId = ctx.pathParam("id");
+    if (Callers.of(ctx) instanceof PlatformCaller platform) {
+      platformLedger(ctx, orderId, platform.platform());
+      return;
+    }
+    if (!Callers.requireRole(ctx, AccessRules.READ_MONEY)) {
+      return;
+    }
     Future.all(LedgerRepository.orderExists(pool, orderId), LedgerRepository.perOrder(pool, orderId))
         .onSuccess(both -> {
           boolean exists = both.resultAt(0);
@@ -103,6 +124,33 @@ public final class SettlementRoutes {
           ctx.json(orderLedgerJson(orderId, postings));
         })
         .onFailure(err -> failed(ctx, err));
+  }
+
+  /** A food platform's side of its own order's ledger; 404 for an order it did not push. */
+  private void platformLedger(RoutingContext ctx, String orderId, String platform) {
+    pool.preparedQuery("SELECT platform FROM delivery_order WHERE id = ?").execute(Tuple.of(orderId))
+        .compose(rows -> rows.size() == 1 && platform.equals(rows.iterator().next().getString(0))
+            ? LedgerRepository.perOrder(pool, orderId) : Future.<List<Posting>>succeededFuture(null))
+        .onSuccess(postings -> {
+          if (postings == null) {
+            Problems.send(ctx, 404, "order-not-found", "Not Found", "no order " + orderId);
+          } else {
+            ctx.json(platformLedgerJson(orderId, platform, postings));
+          }
+        })
+        .onFailure(err -> failed(ctx, err));
+  }
+
+  static JsonObject platformLedgerJson(String orderId, String platform, List<Posting> postings) {
+    List<Posting> theirs = postings.stream().filter(p -> p.counterparty().equals(platform)
+        && p.account().equals(Ledger.RECEIVABLE_PLATFORM)).toList();
+    JsonArray lines = new JsonArray();
+    for (Posting p : theirs) {
+      lines.add(new JsonObject().put("entryType", p.entryType()).put("amountFen", p.amountFen())
+          .put("occurredAt", p.occurredAt().toString()));
+    }
+    return new JsonObject().put("orderId", orderId).put("platform", platform).put("postings", lines)
+        .put("owedFen", Ledger.balance(postings, Ledger.RECEIVABLE_PLATFORM));
   }
 
   static JsonObject orderLedgerJson(String orderId, List<Posting> postings) {

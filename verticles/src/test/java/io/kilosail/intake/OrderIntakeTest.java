@@ -6,6 +6,7 @@ import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.kilosail.access.Callers;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -215,6 +216,21 @@ class OrderIntakeTest {
   }
 
   @Test
+  void anUnsignedReadIs401AndABodySignatureIsNoReadSignature() throws Exception {
+    String orderId = new JsonObject(push(DeliveryOrderTest.push(newPlatformOrderId()).encode()).body())
+        .getString("orderId");
+    HttpResponse<String> unsigned = client.send(HttpRequest.newBuilder(URI.create(base + "/" + orderId)).build(),
+        ofString());
+    assertThat(new JsonObject(assertProblem(unsigned, 401).body()).getString("type")).endsWith("/credentials-required");
+    // Signed like a push with an empty body: not what a read signs, so it could not be replayed onto any order.
+    String ts = now();
+    HttpResponse<String> emptyBody = client.send(HttpRequest.newBuilder(URI.create(base + "/" + orderId))
+        .header("X-Kilosail-Platform", "meituan").header("X-Kilosail-Timestamp", ts)
+        .header("X-Kilosail-Signature", PlatformSignature.sign(SECRET, ts, new byte[0])).build(), ofString());
+    assertThat(new JsonObject(assertProblem(emptyBody, 401).body()).getString("type")).endsWith("/signature-invalid");
+  }
+
+  @Test
   void unknownOrdersAre404AndMissingQueryParametersAre400() throws Exception {
     assertProblem(get(base + "/" + UUID.randomUUID()), 404);
     assertProblem(get(base + "?platform=meituan&platformOrderId=never-pushed"), 404);
@@ -238,8 +254,16 @@ class OrderIntakeTest {
         .build();
   }
 
+  /** GET as meituan reads its orders: signed over the method and the request target (docs/security.md). */
   private static HttpResponse<String> get(String uri) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create(uri)).build(), ofString());
+    URI target = URI.create(uri);
+    String ts = now();
+    String signedTarget = target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
+    return client.send(HttpRequest.newBuilder(target)
+        .header("X-Kilosail-Platform", "meituan")
+        .header("X-Kilosail-Timestamp", ts)
+        .header("X-Kilosail-Signature", PlatformSignature.sign(SECRET, ts, Callers.signedRead("GET", signedTarget)))
+        .build(), ofString());
   }
 
   private static HttpResponse<String> assertProblem(HttpResponse<String> answer, int status) {

@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.kilosail.access.Role;
+import io.kilosail.admin.AdminTokens;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -65,6 +67,7 @@ class SettlementReportTest {
   private static Pool pool;
   private static OrderRepository orders;
   private static String base;
+  private static String finance;
   private static final HttpClient client = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -73,9 +76,14 @@ class SettlementReportTest {
     pool = Clients.mysqlPool(vertx, infra.settings().mysql());
     orders = new OrderRepository(pool);
     IngressVerticle ingress = new IngressVerticle();
-    await(vertx.deployVerticle(ingress, new DeploymentOptions().setConfig(infra.config()
+    JsonObject config = infra.config()
         .put("node", new JsonObject().put("id", "ledger-test"))
-        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0)))));
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("admin", new JsonObject().put("jwt", operatorKeys()));
+    // The reports and ledgers are the finance role's (docs/security.md).
+    finance = "Bearer " + AdminTokens.fromJson(vertx, config).issue("finance-test", Duration.ofMinutes(30),
+        Role.FINANCE);
+    await(vertx.deployVerticle(ingress, new DeploymentOptions().setConfig(config)));
     base = "http://127.0.0.1:" + ingress.actualPort();
   }
 
@@ -186,7 +194,8 @@ class SettlementReportTest {
     write(Ledger.deliveryCompleted(o, platform, 900, SF, 650, at));
 
     HttpResponse<String> byAccept = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/settlements?platform="
-        + platform + "&from=" + FROM + "&to=" + TO)).header("Accept", "text/csv").GET().build(), ofString());
+        + platform + "&from=" + FROM + "&to=" + TO)).header("Accept", "text/csv").header("Authorization", finance).GET()
+        .build(), ofString());
     assertThat(byAccept.statusCode()).isEqualTo(200);
     assertThat(byAccept.headers().firstValue("content-type")).hasValue("text/csv; charset=utf-8");
     assertThat(byAccept.body()).isEqualTo(
@@ -337,7 +346,20 @@ class SettlementReportTest {
   }
 
   private static HttpResponse<String> get(String path) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), ofString());
+    return client.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", finance).GET().build(),
+        ofString());
+  }
+
+  private static JsonObject operatorKeys() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    java.security.KeyPair pair = generator.generateKeyPair();
+    java.util.Base64.Encoder pem = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
+    return new JsonObject()
+        .put("publicKey", "-----BEGIN PUBLIC KEY-----\n" + pem.encodeToString(pair.getPublic().getEncoded())
+            + "\n-----END PUBLIC KEY-----\n")
+        .put("privateKey", "-----BEGIN PRIVATE KEY-----\n" + pem.encodeToString(pair.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
   }
 
   private static JsonObject getJson(String path) throws Exception {

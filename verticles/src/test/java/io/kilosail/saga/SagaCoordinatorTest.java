@@ -360,7 +360,8 @@ class SagaCoordinatorTest {
     JsonObject config = options.getConfig().copy()
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
         .put("admin", new JsonObject().put("jwt", operatorKeys()));
-    String token = AdminTokens.fromJson(vertx, config).issue("ops-test", Duration.ofMinutes(10));
+    String token = AdminTokens.fromJson(vertx, config).issue("ops-test", Duration.ofMinutes(10),
+        io.kilosail.access.Role.OPS);
     IngressVerticle ingress = new IngressVerticle();
     String http = await(vertx.deployVerticle(ingress, new DeploymentOptions(options).setConfig(config)));
     try {

@@ -100,7 +100,7 @@ public final class CheckoutBenchmark {
     Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Customers customers = new Customers(load, httpPort, simulatorPort);
     await(customers.putSku(AdminTokens.fromJson(node.vertx(), node.settings().verticleSections())
-        .issue("benchmark", Duration.ofHours(1))));
+        .issue("benchmark", Duration.ofHours(1), io.kilosail.access.Role.CATALOG, io.kilosail.access.Role.OPS)));
     Confirmations confirmations = new Confirmations(infra.kafkaBootstrapServers(), customers);
     Thread consumer = new Thread(confirmations, "bench-confirmations");
     consumer.setDaemon(true);

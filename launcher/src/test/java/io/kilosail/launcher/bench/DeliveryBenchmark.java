@@ -594,11 +594,14 @@ public final class DeliveryBenchmark {
     }
     String period = "?from=" + from.minusSeconds(3600) + "&to=" + Instant.now().plusSeconds(3600);
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String finance = "Bearer " + io.kilosail.launcher.TestCredentials.operatorToken("benchmark",
+        io.kilosail.access.Role.FINANCE);
     JsonObject platforms = new JsonObject(http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + httpPort + "/v1/settlements" + period)).build(),
+            URI.create("http://127.0.0.1:" + httpPort + "/v1/settlements" + period)).header("Authorization", finance).build(),
         HttpResponse.BodyHandlers.ofString()).body()).getJsonObject("total");
     JsonObject couriers = new JsonObject(http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + httpPort + "/v1/settlements/couriers" + period)).build(),
+            URI.create("http://127.0.0.1:" + httpPort + "/v1/settlements/couriers" + period))
+            .header("Authorization", finance).build(),
         HttpResponse.BodyHandlers.ofString()).body()).getJsonObject("total");
     boolean equal = platforms.getLong("receivableFen") == receivable && couriers.getLong("payableFen") == payable
         && platforms.getLong("marginFen") == margin;

@@ -1,6 +1,7 @@
 package io.kilosail.simulators.food;
 
 import io.kilosail.ingress.IngressVerticle;
+import io.kilosail.access.Callers;
 import io.kilosail.intake.PlatformSignature;
 import io.kilosail.simulators.courier.CourierSimulatorVerticle;
 import io.kilosail.testing.KilosailInfraExtension;
@@ -115,7 +116,7 @@ class FoodPlatformSimulatorTest {
       platformOrderIds.add(pushed.getString("platformOrderId"));
       orderIds.add(pushed.getString("orderId"));
 
-      HttpResponse<String> found = get(intake + "?platform=meituan&platformOrderId="
+      HttpResponse<String> found = meituanReads(intake + "?platform=meituan&platformOrderId="
           + URLEncoder.encode(pushed.getString("platformOrderId"), StandardCharsets.UTF_8));
       assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
       JsonObject order = new JsonObject(found.body());
@@ -139,8 +140,25 @@ class FoodPlatformSimulatorTest {
     assertThat(platformOrderIds).hasSize(20);
     assertThat(orderIds).hasSize(20);
 
-    HttpResponse<String> byId = get(intake.replace("/v1/orders", "/v1/orders/") + orders.getJsonObject(0).getString("orderId"));
-    assertThat(byId.statusCode()).isEqualTo(200);
+    HttpResponse<String> byId = meituanReads(intake.replace("/v1/orders", "/v1/orders/")
+        + orders.getJsonObject(0).getString("orderId"));
+    assertThat(byId.statusCode()).as(byId.body()).isEqualTo(200);
+  }
+
+  /** GET as meituan reads its own orders: signed over the method and the request target (docs/security.md). */
+  private static HttpResponse<String> meituanReads(String uri) throws Exception {
+    return reads("meituan", MEITUAN_SECRET, uri);
+  }
+
+  /** GET as {@code platform} reads, signed with {@code secret}. */
+  private static HttpResponse<String> reads(String platform, String secret, String uri) throws Exception {
+    URI target = URI.create(uri);
+    String ts = Long.toString(Instant.now().getEpochSecond());
+    String signed = target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(target)
+        .header("X-Kilosail-Platform", platform).header("X-Kilosail-Timestamp", ts)
+        .header("X-Kilosail-Signature", PlatformSignature.sign(secret, ts, Callers.signedRead("GET", signed)))
+        .build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -158,8 +176,9 @@ class FoodPlatformSimulatorTest {
     JsonObject first = errors.getJsonObject(0);
     assertThat(first.getInteger("status")).isEqualTo(401);
     assertThat(first.getString("body")).contains("X-Kilosail-Signature does not match");
-    assertThat(get(intake + "?platform=jd&platformOrderId=" + first.getString("platformOrderId")).statusCode())
-        .isEqualTo(404);
+    // Read as jd with the secret kilosail really has for it: nothing was stored.
+    assertThat(reads("jd", "the-jd-secret-kilosail-knows", intake + "?platform=jd&platformOrderId="
+        + first.getString("platformOrderId")).statusCode()).isEqualTo(404);
   }
 
   @Test
