@@ -123,8 +123,7 @@ final class LiveNode implements AutoCloseable {
 
   /** The order's ledger as {@code GET /v1/orders/{id}/ledger} shows it. */
   JsonObject ledger(String orderId) throws Exception {
-    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(api("/v1/orders/" + orderId + "/ledger")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> answer = send("GET", api("/v1/orders/" + orderId + "/ledger"), null);
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     return new JsonObject(answer.body());
   }
