@@ -226,7 +226,9 @@ public final class DeliveryBenchmark {
     JsonObject conf = new JsonObject()
         // Intake alone dispatches nothing, so every order would count as waiting: no load shedding there.
         .put("intake", new JsonObject().put("admission", new JsonObject().put("enabled", lifecycle)
-            .put("maxLateOrders", MAX_LATE_ORDERS)))
+                .put("maxLateOrders", MAX_LATE_ORDERS))
+            .put("batch", new JsonObject().put("maxInFlight", Integer.getInteger("bench.intakeInFlight", 8))
+                .put("maxOrders", Integer.getInteger("bench.intakeGroup", 32))))
         .put("dispatch", new JsonObject()
             .put("defaultStrategy", "CHEAPEST")
             .put("rules", new JsonArray()))
