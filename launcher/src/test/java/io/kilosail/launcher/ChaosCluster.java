@@ -50,6 +50,8 @@ final class ChaosCluster implements AutoCloseable {
   private final int redisPort = FreePort.pick();
   private final Map<String, Integer> clusterPorts = new LinkedHashMap<>();
   private final Path workerConf;
+  /** Node A's: the audit reads there, as one operator, every order and ledger (no per-operator limit for it). */
+  private final Path edgeConf;
 
   private final Map<String, NodeProcess> running = new ConcurrentHashMap<>();
   private final List<String> startFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -77,6 +79,9 @@ final class ChaosCluster implements AutoCloseable {
     workerConf = workDir.resolve("worker-node.json");
     // The audit reads every order and ledger as one operator, 16 at a time: not the caller the per-operator limit is for.
     Files.writeString(workerConf, new JsonObject().put("platforms", platforms)
+        .put("rateLimits", new JsonObject().put("perOperator", 0)).encodePrettily());
+    edgeConf = workDir.resolve("edge-node.json");
+    Files.writeString(edgeConf, new JsonObject()
         .put("rateLimits", new JsonObject().put("perOperator", 0)).encodePrettily());
     descendantWatch.scheduleAtFixedRate(this::rememberDescendants, 0, 500, TimeUnit.MILLISECONDS);
   }
@@ -147,6 +152,7 @@ final class ChaosCluster implements AutoCloseable {
       env.put("KILOSAIL_EMBEDDED_KAFKA_PORT", String.valueOf(kafkaPort));
       env.put("KILOSAIL_EMBEDDED_KAFKA_CONTROLLER_PORT", String.valueOf(kafkaControllerPort));
       env.put("KILOSAIL_EMBEDDED_REDIS_PORT", String.valueOf(redisPort));
+      args.addAll(List.of("--conf", edgeConf.toString()));
     } else {
       heap = "-Xmx384m";
       env.put("KILOSAIL_ROLES", WORKER_ROLES);
