@@ -125,8 +125,12 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     return pool.withTransaction(conn -> {
           Instant now = Instant.now();
           List<DispatchCommand> commands = dispatch.start();
+          // An order that ended before its dispatch (cancelled while it was quoted) is offered to nobody.
           return OrderRepository.holding(conn, orderId)
-              .compose(order -> DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now))
+              .compose(order -> order == null || order.ended()
+                  ? ServiceException.<Boolean>fail(NO_CANDIDATE, "order " + orderId + " is "
+                      + (order == null ? "not stored" : order.state()) + ": nothing to dispatch")
+                  : DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now))
               .compose(first -> !first ? Future.succeededFuture(false)
                   : OrderRepository.dispatching(conn, orderId, now)
                       .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1))
