@@ -17,6 +17,9 @@ public class DeliveryRequest {
   private long goodsValueFen;
   private String note;
   private String quoteToken;
+  private String shopId;
+  private JsonObject courierAccounts;
+  private io.vertx.core.json.JsonArray prepaidPlatforms;
 
   public DeliveryRequest() {
   }
@@ -100,6 +103,42 @@ public class DeliveryRequest {
 
   public DeliveryRequest setQuoteToken(String quoteToken) {
     this.quoteToken = quoteToken;
+    return this;
+  }
+
+  /** The food platform's own id of the shop the order comes from (its shop in kilosail, see docs/shops.md). */
+  public String getShopId() {
+    return shopId;
+  }
+
+  public DeliveryRequest setShopId(String shopId) {
+    this.shopId = shopId;
+    return this;
+  }
+
+  /**
+   * The shop's own account per courier platform (platform id to account id: UU openId, Shansong shopId, SF shop_id,
+   * Fengniao store code); a platform not named here is asked under the couriers section's default account.
+   */
+  public JsonObject getCourierAccounts() {
+    return courierAccounts;
+  }
+
+  public DeliveryRequest setCourierAccounts(JsonObject courierAccounts) {
+    this.courierAccounts = courierAccounts;
+    return this;
+  }
+
+  /**
+   * The courier platforms whose account (in {@code courierAccounts}, else the default) has a tracked prepaid balance
+   * as quoting found it: a placement there is charged to that balance.
+   */
+  public io.vertx.core.json.JsonArray getPrepaidPlatforms() {
+    return prepaidPlatforms;
+  }
+
+  public DeliveryRequest setPrepaidPlatforms(io.vertx.core.json.JsonArray prepaidPlatforms) {
+    this.prepaidPlatforms = prepaidPlatforms;
     return this;
   }
 }

@@ -22,6 +22,8 @@ public class QuoteSet {
   private String orderId;
   private List<CourierQuoteResult> offers = new ArrayList<>();
   private JsonArray skipped = new JsonArray();
+  private JsonObject courierAccounts;
+  private io.vertx.core.json.JsonArray prepaidPlatforms;
 
   public QuoteSet() {
   }
@@ -60,6 +62,32 @@ public class QuoteSet {
 
   public QuoteSet setSkipped(JsonArray skipped) {
     this.skipped = skipped;
+    return this;
+  }
+
+  /**
+   * The accounts the offers were quoted under, per courier platform (only the shop's own ones; a platform not named
+   * uses its default account): dispatch places under the same account.
+   */
+  public JsonObject getCourierAccounts() {
+    return courierAccounts;
+  }
+
+  public QuoteSet setCourierAccounts(JsonObject courierAccounts) {
+    this.courierAccounts = courierAccounts;
+    return this;
+  }
+
+  /**
+   * The courier platforms whose account (in {@code courierAccounts}, else the default) has a tracked prepaid balance
+   * as quoting found it: a placement there is charged to that balance.
+   */
+  public io.vertx.core.json.JsonArray getPrepaidPlatforms() {
+    return prepaidPlatforms;
+  }
+
+  public QuoteSet setPrepaidPlatforms(io.vertx.core.json.JsonArray prepaidPlatforms) {
+    this.prepaidPlatforms = prepaidPlatforms;
     return this;
   }
 }

@@ -280,6 +280,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
     String platformOrderId = dialect.quoteTokenIsPlatformOrderId() ? token : dialect.newId("order", sequence++);
     price += state.behaviour.placementSurchargeFen();
     SimOrder order = new SimOrder(dialect.platform(), platformOrderId, orderId, price);
+    order.account = dialect.accountOf(payload);
     state.orders.put(platformOrderId, order);
     state.liveByOrderId.put(orderId, order);
     log.info("courier simulator took order platform={} platformOrderId={} orderId={} priceFen={}",
@@ -543,6 +544,15 @@ public class CourierSimulatorVerticle extends VerticleBase {
       state.downUntilMillis = System.currentTimeMillis() + forMs;
       log.info("courier simulator platform down platform={} forMs={}", state.dialect.platform().id(), forMs);
       ctx.json(state.toJson(System.currentTimeMillis()));
+    })));
+    router.post("/_control/:platform/accounts").handler(ctx -> withPlatform(ctx, state -> withJsonBody(ctx, body -> {
+      if (!(body.getValue("account") instanceof String account) || account.isBlank()) {
+        problem(ctx, 400, "missing-account", "body must be {\"account\": \"...\"}");
+        return;
+      }
+      state.dialect.extraAccounts.add(account);
+      log.info("courier simulator accepts account platform={} account={}", state.dialect.platform().id(), account);
+      ctx.json(new JsonObject().put("platform", state.dialect.platform().id()).put("account", account));
     })));
     router.get("/_control/:platform/orders").handler(ctx -> withPlatform(ctx, state -> {
       String orderId = ctx.queryParams().get("orderId");

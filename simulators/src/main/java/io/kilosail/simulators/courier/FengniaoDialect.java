@@ -54,6 +54,12 @@ final class FengniaoDialect extends PlatformDialect {
   }
 
   @Override
+  String accountOf(JsonObject payload) {
+    Object store = payload.getValue("out_shop_code");
+    return store == null ? null : store.toString();
+  }
+
+  @Override
   CourierPlatform platform() {
     return CourierPlatform.FENGNIAO;
   }

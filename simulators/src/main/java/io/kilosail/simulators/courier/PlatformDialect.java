@@ -11,6 +11,28 @@ import java.util.Map;
  */
 abstract class PlatformDialect {
 
+  /**
+   * Accounts besides the configured one that this platform accepts requests under (shops' own openIds or stores, as a
+   * merchant authorises our app for each of them): from {@code credentials.accounts} and {@code POST
+   * /_control/<platform>/accounts}. Touched on the simulator's event loop only.
+   */
+  final java.util.Set<String> extraAccounts = new java.util.HashSet<>();
+
+  /** Where a dialect puts the account a verified request came under, for {@link #accountOf}. */
+  static final String ACCOUNT = "_account";
+
+  void loadAccounts(JsonObject credentials) {
+    if (credentials.getValue("accounts") instanceof io.vertx.core.json.JsonArray accounts) {
+      accounts.forEach(a -> extraAccounts.add(String.valueOf(a)));
+    }
+  }
+
+  /** The account (UU openId, Shansong shopId, SF shop_id, Fengniao store) a verified request came under. */
+  String accountOf(JsonObject payload) {
+    Object account = payload.getValue(ACCOUNT);
+    return account == null ? null : account.toString();
+  }
+
   abstract CourierPlatform platform();
 
   /** Sub-paths under {@code /<platform id>} and the operation each one is. */

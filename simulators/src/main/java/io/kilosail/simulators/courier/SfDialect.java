@@ -39,6 +39,11 @@ final class SfDialect extends PlatformDialect {
   }
 
   @Override
+  String accountOf(JsonObject payload) {
+    return payload.getString("shop_id");
+  }
+
+  @Override
   CourierPlatform platform() {
     return CourierPlatform.SF;
   }

@@ -43,6 +43,7 @@ final class ShansongDialect extends PlatformDialect {
   ShansongDialect(JsonObject credentials) {
     this.clientId = credentials.getString("clientId", "ss-sim-client");
     this.shopId = credentials.getString("shopId", "ss-sim-shop");
+    loadAccounts(credentials);
     this.appSecret = credentials.getString("appSecret", "ss-sim-secret");
   }
 
@@ -91,13 +92,14 @@ final class ShansongDialect extends PlatformDialect {
     String data = requireField(form, "data");
     String timestamp = requireField(form, "timestamp");
     String sign = requireField(form, "sign");
-    if (!clientId.equals(requireField(form, "clientId")) || !shopId.equals(requireField(form, "shopId"))) {
+    String store = requireField(form, "shopId");
+    if (!clientId.equals(requireField(form, "clientId")) || !shopId.equals(store) && !extraAccounts.contains(store)) {
       throw refusal(401, "unknown clientId or shopId");
     }
-    if (!SimSignatures.matches(SimSignatures.shansong(appSecret, clientId, shopId, data, timestamp), sign)) {
+    if (!SimSignatures.matches(SimSignatures.shansong(appSecret, clientId, store, data, timestamp), sign)) {
       throw refusal(401, "签名错误 (sign mismatch)");
     }
-    return parseJson(data, "data");
+    return parseJson(data, "data").put(ACCOUNT, store);
   }
 
   @Override

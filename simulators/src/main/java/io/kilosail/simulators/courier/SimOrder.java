@@ -12,6 +12,8 @@ final class SimOrder {
   final String platformOrderId;
   final String orderId;
   final long priceFen;
+  /** The account the order was placed under (UU openId, Shansong shopId, SF shop_id, Fengniao store code). */
+  String account;
   SimEvent lastEvent;
   boolean finished;
   int giveUps;
@@ -39,6 +41,7 @@ final class SimOrder {
         .put("platformOrderId", platformOrderId)
         .put("orderId", orderId)
         .put("priceFen", priceFen)
+        .put("account", account)
         .put("lastEvent", lastEvent == null ? null : lastEvent.name())
         .put("finished", finished)
         .put("penaltyFen", penaltyFen)

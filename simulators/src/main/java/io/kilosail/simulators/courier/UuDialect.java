@@ -39,6 +39,7 @@ final class UuDialect extends PlatformDialect {
     // kilosail's config names UU's app secret appKey (as MQEnergy/delivery-core does); UU's CLI says appSecret.
     this.appSecret = credentials.getString("appKey", credentials.getString("appSecret", "uu-sim-secret"));
     this.openId = credentials.getString("openId", "uu-sim-open-id");
+    loadAccounts(credentials);
   }
 
   @Override
@@ -69,7 +70,7 @@ final class UuDialect extends PlatformDialect {
     if (!(envelope.getValue("timestamp") instanceof Number timestamp)) {
       throw refusal(400, "timestamp must be a number");
     }
-    if (!openId.equals(envelope.getValue("openId"))) {
+    if (!openId.equals(envelope.getValue("openId")) && !extraAccounts.contains(envelope.getString("openId"))) {
       throw refusal(401, "openId is not authorised for this app");
     }
     String biz = requireText(envelope, "biz");
@@ -77,7 +78,7 @@ final class UuDialect extends PlatformDialect {
     if (!SimSignatures.matches(SimSignatures.uu(biz, appSecret, Long.toString(timestamp.longValue())), sign)) {
       throw refusal(401, "sign error");
     }
-    return parseJson(biz, "biz");
+    return parseJson(biz, "biz").put(ACCOUNT, envelope.getString("openId"));
   }
 
   @Override

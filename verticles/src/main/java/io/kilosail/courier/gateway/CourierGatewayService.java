@@ -35,14 +35,15 @@ public final class CourierGatewayService implements CourierGateway {
 
   @Override
   public Future<CourierQuoteResult> quote(String platform, DeliveryRequest delivery) {
-    return tracked(() -> client(platform).compose(client -> toOrder(delivery).compose(client::quote)
+    return tracked(() -> client(platform).compose(client -> toOrder(platform, delivery).compose(client::quote)
         .map(q -> new CourierQuoteResult().setPlatform(platform).setPriceFen(q.priceFen())
             .setEtaSeconds(q.etaSeconds()).setQuoteToken(q.quoteToken()))));
   }
 
   @Override
   public Future<CourierPlacement> placeOrder(String platform, DeliveryRequest delivery) {
-    return tracked(() -> client(platform).compose(client -> toOrder(delivery).compose(order -> withToken(client, order))
+    return tracked(() -> client(platform).compose(client -> toOrder(platform, delivery)
+        .compose(order -> withToken(client, order))
         .compose(client::placeOrder)
         .map(placed -> new CourierPlacement().setPlatform(platform).setOrderId(delivery.getOrderId())
             .setPlatformOrderId(placed.platformOrderId()).setPriceFen(placed.priceFen()))));
@@ -128,13 +129,20 @@ public final class CourierGatewayService implements CourierGateway {
    * the platforms by name (上海市), not as the administrative code the food platforms push ({@link CityNames}).
    */
   static Future<CourierOrderRequest> toOrder(DeliveryRequest d) {
+    return toOrder(null, d);
+  }
+
+  /** As {@link #toOrder(DeliveryRequest)}, asked under the shop's own account on {@code platform} when it has one. */
+  static Future<CourierOrderRequest> toOrder(String platform, DeliveryRequest d) {
     if (d == null || d.getOrderId() == null || d.getShop() == null || d.getCustomer() == null) {
       return ServiceException.fail(INVALID_REQUEST, "delivery needs orderId, shop and customer");
     }
     try {
       return Future.succeededFuture(new CourierOrderRequest(d.getOrderId(),
           CityNames.nameOf(d.getCityName()), place(d.getShop()),
-          place(d.getCustomer()), d.getWeightGrams(), d.getGoodsValueFen(), d.getNote(), d.getQuoteToken()));
+          place(d.getCustomer()), d.getWeightGrams(), d.getGoodsValueFen(), d.getNote(), d.getQuoteToken(),
+          platform == null || d.getCourierAccounts() == null ? null
+              : d.getCourierAccounts().getValue(platform) instanceof String account ? account : null));
     } catch (IllegalArgumentException e) {
       return ServiceException.fail(INVALID_REQUEST, e.getMessage());
     }

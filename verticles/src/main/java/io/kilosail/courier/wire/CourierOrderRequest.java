@@ -9,6 +9,8 @@ import java.util.Objects;
  * @param cityName     the city as the platforms name it (e.g. "北京市")
  * @param goodsValueFen declared value of the goods
  * @param quoteToken   the token of an earlier quote, needed by UU and Shansong to place the order; null for a quote
+ * @param account      the courier platform's account to ask under (a shop's own: UU openId, Shansong shopId, SF
+ *                     shop_id, Fengniao store code); null for the wire's default account
  */
 public record CourierOrderRequest(
     String orderId,
@@ -18,7 +20,13 @@ public record CourierOrderRequest(
     int weightGrams,
     long goodsValueFen,
     String note,
-    String quoteToken) {
+    String quoteToken,
+    String account) {
+
+  public CourierOrderRequest(String orderId, String cityName, CourierPlace shop, CourierPlace customer,
+                             int weightGrams, long goodsValueFen, String note, String quoteToken) {
+    this(orderId, cityName, shop, customer, weightGrams, goodsValueFen, note, quoteToken, null);
+  }
 
   public CourierOrderRequest {
     Objects.requireNonNull(orderId, "orderId");
@@ -30,6 +38,11 @@ public record CourierOrderRequest(
   }
 
   public CourierOrderRequest withQuoteToken(String token) {
-    return new CourierOrderRequest(orderId, cityName, shop, customer, weightGrams, goodsValueFen, note, token);
+    return new CourierOrderRequest(orderId, cityName, shop, customer, weightGrams, goodsValueFen, note, token, account);
+  }
+
+  /** The account to send, {@code fallback} (the wire's default) when the order names none. */
+  public String accountOr(String fallback) {
+    return account == null || account.isBlank() ? fallback : account;
   }
 }

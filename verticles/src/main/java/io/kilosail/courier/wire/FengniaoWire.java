@@ -187,7 +187,7 @@ public final class FengniaoWire implements CourierWire {
     long goodsFen = order.goodsValueFen();
     return new JsonObject()
         .put("partner_order_code", order.orderId())
-        .put("out_shop_code", credentials.storeCode())
+        .put("out_shop_code", order.accountOr(credentials.storeCode()))
         .put("order_type", ORDER_TYPE)
         .put("position_source", POSITION_SOURCE_GCJ02)
         .put("receiver_name", order.customer().name())

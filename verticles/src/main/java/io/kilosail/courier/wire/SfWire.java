@@ -129,7 +129,7 @@ public final class SfWire implements CourierWire {
 
   @Override
   public CourierHttpRequest quote(CourierOrderRequest order) {
-    return signed(QUOTE_PATH, envelope(VERSION)
+    return signed(QUOTE_PATH, envelope(VERSION).put("shop_id", order.accountOr(credentials.shopId()))
         .put("shop_order_id", order.orderId())
         .put("city_name", order.cityName())
         .put("lbs_type", LBS_TYPE_GCJ02)
@@ -147,7 +147,8 @@ public final class SfWire implements CourierWire {
 
   @Override
   public CourierHttpRequest createOrder(CourierOrderRequest order) {
-    JsonObject body = envelope(CREATE_VERSION);
+    // A shop's own SF store (a virtual shop under our developer id) replaces the default one.
+    JsonObject body = envelope(CREATE_VERSION).put("shop_id", order.accountOr(credentials.shopId()));
     return signed(CREATE_PATH, body
         .put("shop_order_id", order.orderId())
         .put("order_source", "kilosail")

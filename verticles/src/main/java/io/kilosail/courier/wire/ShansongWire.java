@@ -121,7 +121,7 @@ public final class ShansongWire implements CourierWire {
         .put("appointType", 0)
         .put("sender", sender)
         .put("receiverList", new JsonArray().add(receiver));
-    return signed(QUOTE_PATH, data);
+    return signed(QUOTE_PATH, order.accountOr(credentials.shopId()), data);
   }
 
   /** Six decimals (about 0.1 m), as text: what Shansong's examples send. */
@@ -134,7 +134,7 @@ public final class ShansongWire implements CourierWire {
     if (order.quoteToken() == null) {
       throw new IllegalArgumentException("Shansong places an order by the order number of its quote; quoteToken is null");
     }
-    return signed(CREATE_PATH, new JsonObject().put("issOrderNo", PricedToken.parse(order.quoteToken()).token()));
+    return signed(CREATE_PATH, order.accountOr(credentials.shopId()), new JsonObject().put("issOrderNo", PricedToken.parse(order.quoteToken()).token()));
   }
 
   @Override
@@ -159,14 +159,19 @@ public final class ShansongWire implements CourierWire {
   }
 
   private CourierHttpRequest signed(String path, JsonObject data) {
+    return signed(path, credentials.shopId(), data);
+  }
+
+  /** {@code shopId}: the store the request is for (a shop's own Shansong store, or the default one); it is signed. */
+  private CourierHttpRequest signed(String path, String shopId, JsonObject data) {
     String json = data.encode();
     String timestamp = Long.toString(clock.millis());
     Map<String, String> form = new LinkedHashMap<>();
     form.put("clientId", credentials.clientId());
-    form.put("shopId", credentials.shopId());
+    form.put("shopId", shopId);
     form.put("timestamp", timestamp);
     form.put("data", json);
-    form.put("sign", sign(json, timestamp));
+    form.put("sign", sign(credentials.appSecret(), credentials.clientId(), shopId, json, timestamp));
     return new CourierHttpRequest(path, CourierHttpRequest.FORM, WireCodec.formEncode(form));
   }
 

@@ -104,7 +104,7 @@ public final class UuWire implements CourierWire {
 
   @Override
   public CourierHttpRequest quote(CourierOrderRequest order) {
-    return signed(QUOTE_PATH, biz()
+    return signed(QUOTE_PATH, order.accountOr(credentials.openId()), biz()
         .put("fromAddress", order.shop().address())
         .put("toAddress", order.customer().address())
         .put("sendType", SEND_TYPE)
@@ -118,7 +118,7 @@ public final class UuWire implements CourierWire {
     if (order.quoteToken() == null) {
       throw new IllegalArgumentException("UU places an order by the price token of its quote; quoteToken is null");
     }
-    return signed(CREATE_PATH, biz()
+    return signed(CREATE_PATH, order.accountOr(credentials.openId()), biz()
         .put("priceToken", PricedToken.parse(order.quoteToken()).token())
         .put("receiver_phone", order.customer().phone())
         .put("pushType", PUSH_TYPE)
@@ -157,10 +157,15 @@ public final class UuWire implements CourierWire {
   }
 
   private CourierHttpRequest signed(String path, JsonObject biz) {
+    return signed(path, credentials.openId(), biz);
+  }
+
+  /** {@code openId}: the merchant's (a shop's own, or the default) authorisation of our app. */
+  private CourierHttpRequest signed(String path, String openId, JsonObject biz) {
     String bizJson = biz.encode();
     long timestamp = clock.instant().getEpochSecond();
     JsonObject envelope = new JsonObject()
-        .put("openId", credentials.openId())
+        .put("openId", openId)
         .put("timestamp", timestamp)
         .put("biz", bizJson)
         .put("sign", sign(bizJson, timestamp));
