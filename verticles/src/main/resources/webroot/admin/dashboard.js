@@ -103,6 +103,13 @@
         cell(row, c.failedPerSec);
         cell(row, number(c.failedTotal));
       });
+      // Prepaid courier accounts under their threshold: dispatch skips them once they cannot pay an order.
+      var low = m.lowBalances || [];
+      var warning = $('low-balances');
+      warning.hidden = !low.length;
+      warning.textContent = low.length ? 'Low courier balance: ' + low.map(function (a) {
+        return a.platform + ' ' + a.account + ' ' + fen(a.balanceFen) + ' (under ' + fen(a.lowThresholdFen) + ')';
+      }).join(' · ') + ' — top up (POST /v1/admin/courier-accounts/…/top-ups)' : '';
     },
     'dashboard.quotes': function (m) {
       text('quotes-rate', m.perSec);

@@ -30,6 +30,13 @@ public final class AccessRules {
     if (path.startsWith("/v1/admin/receivables")) {
       return Role.FINANCE;
     }
+    // Shops (names, hours, which courier account serves them) are operations; balances and top-ups are money.
+    if (path.startsWith("/v1/admin/shops")) {
+      return Role.OPS;
+    }
+    if (path.startsWith("/v1/admin/courier-accounts")) {
+      return Role.FINANCE;
+    }
     return null;
   }
 

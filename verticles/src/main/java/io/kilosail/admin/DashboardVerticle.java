@@ -76,6 +76,9 @@ public class DashboardVerticle extends VerticleBase {
   private long previousTickNanos;
   private boolean ordersQueryRunning;
   private boolean stopped;
+  private io.kilosail.shop.CourierBalanceGauges balances;
+  private long balanceTimer;
+  private MessageConsumer<Object> balanceChanges;
 
   @Override
   public Future<?> start() {
@@ -93,6 +96,10 @@ public class DashboardVerticle extends VerticleBase {
         }
       }
     });
+    io.kilosail.shop.ShopSettings shopSettings = io.kilosail.shop.ShopSettings.fromJson(config());
+    balances = new io.kilosail.shop.CourierBalanceGauges(registry, shopSettings.lowThresholdFen());
+    balanceTimer = vertx.setPeriodic(0, shopSettings.refreshMs(), id -> refreshBalances());
+    balanceChanges = vertx.eventBus().consumer(io.kilosail.shop.CourierBalanceGauges.CHANGED, m -> refreshBalances());
     previousTickNanos = System.nanoTime();
     scheduleTick();
     log.info("dashboard publishing every {} ms on dashboard.*", intervalMs);
@@ -114,6 +121,10 @@ public class DashboardVerticle extends VerticleBase {
         scheduleTick();
       }
     });
+  }
+
+  private void refreshBalances() {
+    balances.refresh(mysql).onFailure(err -> log.warn("courier balances not refreshed: {}", err.toString()));
   }
 
   private void tick() {
@@ -163,7 +174,9 @@ public class DashboardVerticle extends VerticleBase {
           .put("failedPerSec", rate("courier.failed." + platform, failed, seconds))
           .put("callsTotal", (long) calls).put("failedTotal", (long) failed);
     });
-    return new JsonObject().put("couriers", new JsonArray(byPlatform.values().stream().toList()));
+    // Courier accounts whose prepaid balance is under its threshold: the dashboard warns until they are topped up.
+    return new JsonObject().put("couriers", new JsonArray(byPlatform.values().stream().toList()))
+        .put("lowBalances", balances.low().copy());
   }
 
   private JsonObject quotes(double seconds) {
@@ -306,6 +319,7 @@ public class DashboardVerticle extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    return Future.join(failures.unregister(), mysql.close());
+    vertx.cancelTimer(balanceTimer);
+    return Future.join(failures.unregister(), balanceChanges.unregister(), mysql.close());
   }
 }

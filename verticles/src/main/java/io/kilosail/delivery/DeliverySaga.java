@@ -109,8 +109,22 @@ public final class DeliverySaga {
             .noDurableEffect()
             // No courier within the margin: the order goes back to its food platform with the reason (a compensation).
             .onFailure(QuoteService.NO_COURIER_WITHIN_MARGIN, (d, refusal) -> d.handBackReason = refusal.getMessage())
-            .onReply(QuoteSet.class, (d, set) -> d.offers = set.getOffers().stream()
-                .map(o -> o.toJson().getMap()).toList())
+            .onReply(QuoteSet.class, (d, set) -> {
+              d.offers = set.getOffers().stream().map(o -> o.toJson().getMap()).toList();
+              // The shop's own courier accounts the offers were quoted under: dispatch places under the same ones.
+              boolean accounts = set.getCourierAccounts() != null && !set.getCourierAccounts().isEmpty();
+              boolean prepaid = set.getPrepaidPlatforms() != null && !set.getPrepaidPlatforms().isEmpty();
+              if (accounts || prepaid) {
+                Map<String, Object> delivery = new java.util.LinkedHashMap<>(d.delivery);
+                if (accounts) {
+                  delivery.put("courierAccounts", set.getCourierAccounts().getMap());
+                }
+                if (prepaid) {
+                  delivery.put("prepaidPlatforms", set.getPrepaidPlatforms().getList());
+                }
+                d.delivery = delivery;
+              }
+            })
             .timeout(Duration.ofSeconds(5))
             // Nobody answering is worth a few more tries; no eligible courier is final.
             .retry(new RetryPolicy(3, Duration.ofSeconds(1), 2, Duration.ofSeconds(5),
@@ -155,7 +169,8 @@ public final class DeliverySaga {
         .setWeightGrams(order.getInteger("weightGrams"))
         // The push may omit the goods value (JSON null): couriers then insure nothing.
         .setGoodsValueFen(order.getValue("goodsValueFen") instanceof Number value ? value.longValue() : 0L)
-        .setNote(order.getString("remark"));
+        .setNote(order.getString("remark"))
+        .setShopId(order.getJsonObject("shop") == null ? null : order.getJsonObject("shop").getString("id"));
     return new JsonObject()
         .put("orderId", order.getString("orderId"))
         .put("foodPlatform", order.getString("platform"))

@@ -68,7 +68,8 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     InfraSettings infra = InfraSettings.fromJson(config());
     pool = Clients.mysqlPool(vertx, infra.mysql());
     dispatcher = new Dispatcher(vertx, pool, Proxies.courierGateway(vertx, config()), settings,
-        CancellationPolicy.fromJson(config()), Meters.registry(node));
+        CancellationPolicy.fromJson(config()), Meters.registry(node))
+        .chargingBalances(io.kilosail.shop.ShopSettings.fromJson(config()));
     binding = new ServiceBinder(vertx).setAddress(ADDRESS).register(DispatchService.class, this);
     // Courier callbacks move the dispatch in the webhook's own transaction (Dispatcher.courierCallback): only the
     // dispatch's timers arrive here.

@@ -25,6 +25,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.serviceproxy.ServiceException;
 import io.vertx.sqlclient.Pool;
@@ -81,6 +82,15 @@ public final class Dispatcher {
     this.settings = settings;
     this.cancellation = cancellation;
     this.registry = registry;
+  }
+
+  /** The couriers' default accounts, for charging a placement to its prepaid balance; none: nothing is charged. */
+  private io.kilosail.shop.ShopSettings accounts;
+
+  /** Charges each first placement to its courier account's prepaid balance (see {@link #place}). */
+  public Dispatcher chargingBalances(io.kilosail.shop.ShopSettings accounts) {
+    this.accounts = accounts;
+    return this;
   }
 
   DispatchSettings settings() {
@@ -322,12 +332,23 @@ public final class Dispatcher {
     Future<CourierPlacement> answer = place.again() ? lookUpThenPlace(orderId, place, request)
         : gateway.placeOrder(place.platform(), request);
     answer.onComplete(ar -> {
+      // The price the placement's first answer charged, when it is to be taken from a prepaid balance (else -1).
+      long[] charge = {-1};
       Function<Dispatch, List<DispatchCommand>> decide;
       if (ar.succeeded()) {
         count("place-succeeded", place.platform());
         log.debug("dispatch placed orderId={} platform={} platformOrderId={} chargedFen={}", orderId,
             place.platform(), ar.result().getPlatformOrderId(), ar.result().getPriceFen());
-        decide = d -> d.placed(place.platform(), ar.result().getPlatformOrderId(), ar.result().getPriceFen());
+        decide = d -> {
+          List<DispatchCommand> commands = d.placed(place.platform(), ar.result().getPlatformOrderId(),
+              ar.result().getPriceFen());
+          // The platform holds the order (whether its answer or a callback told first): charged once (journalled).
+          Dispatch.Candidate after = candidate(d, place.platform());
+          if (after != null && after.platformOrderId() != null) {
+            charge[0] = after.feeFen();
+          }
+          return commands;
+        };
       } else if (!place.again() && CourierCallOutcome.certainlyFailed(ar.cause())) {
         count("place-failed", place.platform());
         log.info("dispatch placing failed orderId={} platform={} error={}", orderId, place.platform(),
@@ -358,13 +379,71 @@ public final class Dispatcher {
               })
               // Answered: its placement checks have nothing left to find (one UPDATE each, instead of a firing).
               .compose(done -> ar.succeeded() && done != null ? disarmPlacementChecks(conn, orderId, place.platform())
-                  : Future.succeededFuture()))
+                  : Future.succeededFuture())
+              .compose(x -> charge(conn, orderId, delivery, place.platform(), charge[0])))
           .onSuccess(x -> send(orderId, delivery, next))
           .onComplete(x -> effectsInFlight--)
           // The placement's outcome is lost; the acceptance timeout moves the dispatch on.
           .onFailure(err -> log.warn("dispatch placement outcome not stored orderId={} platform={} error={}", orderId,
               place.platform(), err.toString()));
     });
+  }
+
+  private static Dispatch.Candidate candidate(Dispatch d, String platform) {
+    for (Dispatch.Candidate c : d.candidates()) {
+      if (c.platform().equals(platform)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The platform took the order and charges its prepaid balance: the account's balance goes down by the charged
+   * price in the placement's own transaction (a journal row, whose unique reference makes it once per placement, and
+   * one UPDATE), and only for an account quoting found tracked (the delivery's {@code prepaidPlatforms}), so orders of
+   * untracked accounts write nothing more.
+   */
+  private Future<Void> charge(io.vertx.sqlclient.SqlConnection conn, String orderId, JsonObject delivery,
+                              String platform, long priceFen) {
+    String account = priceFen < 0 ? null : prepaidAccount(delivery, platform);
+    return account == null ? Future.succeededFuture()
+        : io.kilosail.shop.CourierAccountRepository.charge(conn, platform, account, orderId, priceFen, Instant.now())
+            .mapEmpty();
+  }
+
+  /**
+   * The platform cancelled a placement it had charged to a prepaid balance: it gives back the charged price less its
+   * penalty (a free cancel: all of it), so the balance gets it back, once per order and platform.
+   */
+  private Future<Void> refund(String orderId, String platform, long penaltyFen) {
+    if (accounts == null) {
+      return Future.succeededFuture();
+    }
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT delivery FROM courier_dispatch WHERE order_id = ?")
+        .execute(io.vertx.sqlclient.Tuple.of(orderId))
+        .compose(rows -> {
+          String account = rows.size() == 0 ? null : prepaidAccount(new JsonObject(rows.iterator().next().getString(0)),
+              platform);
+          return account == null ? Future.succeededFuture()
+              : io.kilosail.shop.CourierAccountRepository.refund(conn, platform, account, orderId, penaltyFen,
+                  Instant.now()).onSuccess(credited -> {
+                    if (credited) {
+                      log.info("courier balance credited back orderId={} platform={} account={} penaltyFen={}",
+                          orderId, platform, account, penaltyFen);
+                    }
+                  }).mapEmpty();
+        }));
+  }
+
+  /** The account a placement on {@code platform} is charged to; null when its balance is not tracked. */
+  private String prepaidAccount(JsonObject delivery, String platform) {
+    if (accounts == null || !(delivery.getValue("prepaidPlatforms") instanceof JsonArray prepaid)
+        || !prepaid.contains(platform)) {
+      return null;
+    }
+    return accounts.accountFor(io.kilosail.contracts.courier.CourierPlatform.fromId(platform),
+        delivery.getJsonObject("courierAccounts"));
   }
 
   /**
@@ -402,7 +481,10 @@ public final class Dispatcher {
                 cancel.reason(), p.courierState(), p.penaltyFen(), p.stated() ? "stated by the platform" : "table"))
             // The platform has cancelled; only our record of its charge is missing, and the log says how much.
             .onFailure(err -> log.error("courier penalty not recorded orderId={} platform={} statedPenaltyFen={}"
-                + " error={}", orderId, cancel.platform(), ar.result().getPenaltyFen(), err.toString()));
+                + " error={}", orderId, cancel.platform(), ar.result().getPenaltyFen(), err.toString()))
+            .compose(p -> refund(orderId, cancel.platform(), p.penaltyFen()))
+            .onFailure(err -> log.warn("courier balance not credited back orderId={} platform={} error={}", orderId,
+                cancel.platform(), err.toString()));
         return;
       }
       boolean refused = ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.REJECTED;

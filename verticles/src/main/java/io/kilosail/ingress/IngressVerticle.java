@@ -96,6 +96,7 @@ public class IngressVerticle extends VerticleBase {
     AuditLog.mount(router, mysql);
     SettlementRoutes.mount(router, mysql, readers);
     ReceivablesRoutes.mount(router, mysql, readers);
+    io.kilosail.shop.ShopRoutes.mount(vertx, router, mysql, config());
     if (node.roles().contains("admin")) {
       mountAdminDashboard(router);
     }

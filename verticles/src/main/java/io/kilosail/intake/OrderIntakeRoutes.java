@@ -64,6 +64,8 @@ public final class OrderIntakeRoutes {
   private final OrderCancellations cancellations;
   private final IntakeAdmission admission;
   private final IntakeBatcher batcher;
+  /** Stores each shop the first time this node sees it (after the order's commit); null in tests without shops. */
+  private io.kilosail.shop.ShopDirectory shops;
   private final RateLimiter limiter;
 
   private OrderIntakeRoutes(PlatformSignature signature, OrderRepository orders, IntakeBatcher batcher,
@@ -112,6 +114,8 @@ public final class OrderIntakeRoutes {
           settings.batchMaxInFlight());
       routes = new OrderIntakeRoutes(signature, orders, batcher, new CheckoutRepository(pool), cancellations, admission,
           limiter);
+      routes.shops = new io.kilosail.shop.ShopDirectory(vertx, pool,
+          io.kilosail.shop.ShopSettings.fromJson(config).cacheTtlMs());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -165,6 +169,10 @@ public final class OrderIntakeRoutes {
     }
     batcher.receive(order)
         .onSuccess(intake -> {
+          if (intake.created() && shops != null) {
+            // After the commit and beside the answer: the shop's write never holds up or loses the order.
+            shops.seen(order);
+          }
           if (log.isDebugEnabled()) {
             log.debug("intake push orderId={} platform={} created={}", intake.orderId(), platform, intake.created());
           }

@@ -73,6 +73,9 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
   private ConfigRetriever retriever;
   private MessageConsumer<JsonObject> consumer;
   private volatile QuoteRules rules = QuoteRules.none();
+  private io.kilosail.shop.ShopSettings shopSettings;
+  private io.vertx.sqlclient.Pool pool;
+  private io.kilosail.shop.ShopDirectory shops;
   private String rulesSource = "none";
 
   @Override
@@ -82,6 +85,9 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
     redisClient = Clients.redis(vertx, InfraSettings.fromJson(config()).redisUrl());
     redis = RedisAPI.api(redisClient);
     gateway = Proxies.courierGateway(vertx, settings.callTimeoutMs());
+    shopSettings = io.kilosail.shop.ShopSettings.fromJson(config());
+    pool = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
+    shops = new io.kilosail.shop.ShopDirectory(vertx, pool, shopSettings.cacheTtlMs());
     return loadRules().compose(x -> {
       consumer = new ServiceBinder(vertx).setAddress(ADDRESS).register(QuoteService.class, this);
       return consumer.completion();
@@ -93,6 +99,9 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
   public Future<?> stop() {
     if (retriever != null) {
       retriever.close();
+    }
+    if (shops != null) {
+      shops.close();
     }
     Future<Void> unregistered = consumer != null ? consumer.unregister() : Future.succeededFuture();
     return unregistered.onComplete(x -> redisClient.close());
@@ -200,6 +209,35 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
     } catch (DateTimeParseException e) {
       return ServiceException.fail(INVALID_REQUEST, "at must be an ISO-8601 instant, got '" + request.getAt() + "'");
     }
+    Instant when = at;
+    return shopOf(request, d).compose(shop -> quoteForShop(request, d, when, shop));
+  }
+
+  /** The order's shop (cached), or null when unknown or unreadable: then the default accounts apply. */
+  private Future<io.kilosail.shop.Shop> shopOf(QuoteRequest request, DeliveryRequest d) {
+    return shops.shop(request.getFoodPlatform(), d.getShopId()).transform(ar -> {
+      if (ar.failed()) {
+        log.warn("quote order={} shop {} unreadable, quoting under the default accounts: {}", d.getOrderId(),
+            d.getShopId(), ar.cause().toString());
+        return Future.succeededFuture(null);
+      }
+      return Future.succeededFuture(ar.result());
+    });
+  }
+
+  private Future<QuoteSet> quoteForShop(QuoteRequest request, DeliveryRequest d, Instant at,
+                                        io.kilosail.shop.Shop shop) {
+    if (shop != null) {
+      d.setCourierAccounts(shop.accounts().isEmpty() ? null : shop.accountsJson());
+      if (shop.hours() != null && !shop.hours().isOpen(at, shopSettings.timeZone())) {
+        // Quoted all the same: the food platform pushed the order, and a shop's hours in our records may be stale.
+        Counter.builder("kilosail.shop.orders.outside.hours").tag("foodPlatform", String.valueOf(shop.foodPlatform()))
+            .description("orders received while their shop is closed by its recorded hours (quoted all the same)")
+            .register(registry).increment();
+        log.info("quote order={} shop={} outside its hours {}-{}: quoted all the same", d.getOrderId(), shop.key(),
+            shop.hours().opensText(), shop.hours().closesText());
+      }
+    }
     QuoteRules current = rules;
     QuoteRules.Trip trip = new QuoteRules.Trip(d.getCityName(), request.getFoodPlatform(), d.getShop().getLat(),
         d.getShop().getLng(), d.getCustomer().getLat(), d.getCustomer().getLng(), d.getWeightGrams(), at);
@@ -217,8 +255,10 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
     String city = current.normalizeCity(d.getCityName());
     Map<CourierPlatform, String> keys = new EnumMap<>(CourierPlatform.class);
     for (CourierPlatform p : eligible) {
+      String own = shop == null ? null : shop.accountFor(p);
+      // A shop's own account may be priced differently: its prices are cached apart from the default account's.
       keys.put(p, QuoteCacheKeys.key(p, city, d.getShop().getLat(), d.getShop().getLng(), d.getCustomer().getLat(),
-          d.getCustomer().getLng(), d.getWeightGrams()));
+          d.getCustomer().getLng(), d.getWeightGrams()) + (own == null ? "" : "@" + own));
     }
     Route route = new Route(d, city, keys);
     long started = System.nanoTime();
@@ -240,7 +280,65 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
         })
         .compose(answers -> store(route, answers).map(answers))
         .compose(answers -> answer(d.getOrderId(), answers, started))
-        .compose(set -> withinMargin(current.margins(), request, city, set));
+        .compose(set -> withinMargin(current.margins(), request, city, set))
+        .compose(set -> withinBalance(d, set))
+        .map(set -> set.setCourierAccounts(d.getCourierAccounts()).setPrepaidPlatforms(d.getPrepaidPlatforms()));
+  }
+
+  /**
+   * Keeps the offers whose courier account can pay for them ({@link io.kilosail.shop.CourierBalances}): a courier whose
+   * prepaid balance cannot is skipped, whatever the strategy, and counted. None left: the order goes back to its food
+   * platform as when no courier fits the margin, with the reason.
+   */
+  private Future<QuoteSet> withinBalance(DeliveryRequest d, QuoteSet set) {
+    Map<String, String> accounts = new java.util.HashMap<>();
+    for (CourierQuoteResult offer : set.getOffers()) {
+      CourierPlatform p = CourierPlatform.fromId(offer.getPlatform());
+      String account = shopSettings.accountFor(p, d.getCourierAccounts());
+      if (account != null) {
+        accounts.put(p.id(), account);
+      }
+    }
+    return io.kilosail.shop.CourierAccountRepository.byPlatform(pool, accounts).transform(ar -> {
+      if (ar.failed()) {
+        // Unknown balances skip nobody: the platform itself refuses a placement it cannot charge.
+        log.warn("quote order={} balances unreadable, no courier skipped: {}", d.getOrderId(), ar.cause().toString());
+        return Future.succeededFuture(set);
+      }
+      Map<String, io.kilosail.shop.CourierAccountRepository.Stored> tracked = ar.result();
+      if (!tracked.isEmpty()) {
+        d.setPrepaidPlatforms(new JsonArray(new ArrayList<>(tracked.keySet())));
+      }
+      long threshold = shopSettings.lowThresholdFen();
+      io.kilosail.shop.CourierBalances.Split<CourierQuoteResult> split = io.kilosail.shop.CourierBalances.split(
+          set.getOffers(), o -> tracked.get(o.getPlatform()) == null ? null
+              : tracked.get(o.getPlatform()).account(threshold), CourierQuoteResult::getPriceFen,
+          shopSettings.floorFen());
+      if (split.skipped().isEmpty()) {
+        return Future.succeededFuture(set);
+      }
+      List<String> why = new ArrayList<>();
+      List<String> brief = new ArrayList<>();
+      for (CourierQuoteResult skipped : split.skipped()) {
+        io.kilosail.shop.CourierAccountRepository.Stored account = tracked.get(skipped.getPlatform());
+        Counter.builder("kilosail.dispatch.skipped.low.balance").tag("platform", skipped.getPlatform())
+            .description("courier offers skipped because the courier account's prepaid balance cannot pay them")
+            .register(registry).increment();
+        String reason = skipped.getPlatform() + " account " + account.accountId() + " balance "
+            + account.balanceFen() + " fen cannot pay " + skipped.getPriceFen() + " fen";
+        why.add(reason);
+        // Short, without the account ids: it becomes the order's cancel reason (255 characters at most).
+        brief.add(skipped.getPlatform() + " balance " + account.balanceFen() + " < " + skipped.getPriceFen() + " fen");
+        set.getSkipped().add(new JsonObject().put("platform", skipped.getPlatform()).put("code", "LOW_BALANCE")
+            .put("reason", reason));
+      }
+      log.info("quote order={} skipped for their balance: {}", d.getOrderId(), why);
+      if (split.payable().isEmpty()) {
+        return ServiceException.fail(NO_COURIER_WITHIN_MARGIN, "no courier account can pay: "
+            + String.join(", ", brief), new JsonObject().put("orderId", d.getOrderId()).put("skipped", why.toString()));
+      }
+      return Future.succeededFuture(set.setOffers(split.payable()));
+    });
   }
 
   /** Keeps the offers the order's margin allows (every dispatch strategy then chooses among them only). */

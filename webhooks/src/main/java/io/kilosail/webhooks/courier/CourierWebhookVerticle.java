@@ -97,8 +97,9 @@ public class CourierWebhookVerticle extends VerticleBase {
     NodeConfig node = NodeConfig.fromJson(config());
     metrics = new CourierWebhookMetrics(Meters.registry(node));
     mysql = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
+    // A callback's next placement or cancel is sent from here too: it charges and credits the prepaid balances alike.
     dispatcher = new Dispatcher(vertx, mysql, Proxies.courierGateway(vertx, config()), dispatchSettings, cancellation,
-        Meters.registry(node));
+        Meters.registry(node)).chargingBalances(io.kilosail.shop.ShopSettings.fromJson(config()));
     store = new CourierCallbackStore(mysql, dispatcher, checkout);
 
     Router router = Problems.withProblemErrors(Router.router(vertx));
