@@ -76,6 +76,14 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
   private io.kilosail.shop.ShopSettings shopSettings;
   private io.vertx.sqlclient.Pool pool;
   private io.kilosail.shop.ShopDirectory shops;
+  /**
+   * The accounts with a tracked balance ({@code platform/account}): only those are read per quote, so while nobody tops
+   * an account up quoting reads nothing more. Refreshed every {@code balances.refreshMs} and at once when an operator
+   * changes an account anywhere in the cluster ({@link io.kilosail.shop.CourierBalanceGauges#CHANGED}).
+   */
+  private volatile java.util.Set<String> trackedAccounts = java.util.Set.of();
+  private long trackedTimer;
+  private MessageConsumer<Object> accountChanges;
   private String rulesSource = "none";
 
   @Override
@@ -88,6 +96,17 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
     shopSettings = io.kilosail.shop.ShopSettings.fromJson(config());
     pool = Clients.mysqlPool(vertx, InfraSettings.fromJson(config()).mysql());
     shops = new io.kilosail.shop.ShopDirectory(vertx, pool, shopSettings.cacheTtlMs());
+    trackedTimer = vertx.setPeriodic(shopSettings.refreshMs(), id -> refreshTracked());
+    accountChanges = vertx.eventBus().consumer(io.kilosail.shop.CourierBalanceGauges.CHANGED, m -> {
+      // The changed account counts at once (a top-up is followed by orders right away); the read confirms the rest.
+      if (m.body() instanceof String key && !key.isEmpty() && !trackedAccounts.contains(key)) {
+        java.util.Set<String> now = new java.util.HashSet<>(trackedAccounts);
+        now.add(key);
+        trackedAccounts = java.util.Set.copyOf(now);
+      }
+      refreshTracked();
+    });
+    refreshTracked();
     return loadRules().compose(x -> {
       consumer = new ServiceBinder(vertx).setAddress(ADDRESS).register(QuoteService.class, this);
       return consumer.completion();
@@ -102,6 +121,10 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
     }
     if (shops != null) {
       shops.close();
+    }
+    vertx.cancelTimer(trackedTimer);
+    if (accountChanges != null) {
+      accountChanges.unregister();
     }
     Future<Void> unregistered = consumer != null ? consumer.unregister() : Future.succeededFuture();
     return unregistered.onComplete(x -> redisClient.close());
@@ -290,14 +313,28 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
    * prepaid balance cannot is skipped, whatever the strategy, and counted. None left: the order goes back to its food
    * platform as when no courier fits the margin, with the reason.
    */
+  private void refreshTracked() {
+    pool.query("SELECT platform, account_id FROM courier_account").execute()
+        .onSuccess(rows -> {
+          java.util.Set<String> now = new java.util.HashSet<>();
+          rows.forEach(r -> now.add(r.getString(0) + "/" + r.getString(1)));
+          trackedAccounts = java.util.Set.copyOf(now);
+        })
+        .onFailure(err -> log.warn("quoting: tracked courier accounts not refreshed: {}", err.toString()));
+  }
+
   private Future<QuoteSet> withinBalance(DeliveryRequest d, QuoteSet set) {
     Map<String, String> accounts = new java.util.HashMap<>();
+    java.util.Set<String> tracked = trackedAccounts;
     for (CourierQuoteResult offer : set.getOffers()) {
       CourierPlatform p = CourierPlatform.fromId(offer.getPlatform());
       String account = shopSettings.accountFor(p, d.getCourierAccounts());
-      if (account != null) {
+      if (account != null && tracked.contains(p.id() + "/" + account)) {
         accounts.put(p.id(), account);
       }
+    }
+    if (accounts.isEmpty()) {
+      return Future.succeededFuture(set);
     }
     return io.kilosail.shop.CourierAccountRepository.byPlatform(pool, accounts).transform(ar -> {
       if (ar.failed()) {
@@ -305,14 +342,14 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
         log.warn("quote order={} balances unreadable, no courier skipped: {}", d.getOrderId(), ar.cause().toString());
         return Future.succeededFuture(set);
       }
-      Map<String, io.kilosail.shop.CourierAccountRepository.Stored> tracked = ar.result();
-      if (!tracked.isEmpty()) {
-        d.setPrepaidPlatforms(new JsonArray(new ArrayList<>(tracked.keySet())));
+      Map<String, io.kilosail.shop.CourierAccountRepository.Stored> balances = ar.result();
+      if (!balances.isEmpty()) {
+        d.setPrepaidPlatforms(new JsonArray(new ArrayList<>(balances.keySet())));
       }
       long threshold = shopSettings.lowThresholdFen();
       io.kilosail.shop.CourierBalances.Split<CourierQuoteResult> split = io.kilosail.shop.CourierBalances.split(
-          set.getOffers(), o -> tracked.get(o.getPlatform()) == null ? null
-              : tracked.get(o.getPlatform()).account(threshold), CourierQuoteResult::getPriceFen,
+          set.getOffers(), o -> balances.get(o.getPlatform()) == null ? null
+              : balances.get(o.getPlatform()).account(threshold), CourierQuoteResult::getPriceFen,
           shopSettings.floorFen());
       if (split.skipped().isEmpty()) {
         return Future.succeededFuture(set);
@@ -320,7 +357,7 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
       List<String> why = new ArrayList<>();
       List<String> brief = new ArrayList<>();
       for (CourierQuoteResult skipped : split.skipped()) {
-        io.kilosail.shop.CourierAccountRepository.Stored account = tracked.get(skipped.getPlatform());
+        io.kilosail.shop.CourierAccountRepository.Stored account = balances.get(skipped.getPlatform());
         Counter.builder("kilosail.dispatch.skipped.low.balance").tag("platform", skipped.getPlatform())
             .description("courier offers skipped because the courier account's prepaid balance cannot pay them")
             .register(registry).increment();

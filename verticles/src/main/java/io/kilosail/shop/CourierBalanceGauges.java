@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CourierBalanceGauges {
 
-  /** Published when a top-up or a threshold changed an account. */
+  /** Published with the account's key ({@code platform/account}) when a top-up or a threshold changed it. */
   public static final String CHANGED = "kilosail.courier-accounts.changed";
 
   private final MeterRegistry registry;
@@ -35,8 +35,8 @@ public final class CourierBalanceGauges {
     this.defaultThresholdFen = defaultThresholdFen;
   }
 
-  public static void publishChanged(Vertx vertx) {
-    vertx.eventBus().publish(CHANGED, "");
+  public static void publishChanged(Vertx vertx, String platform, String accountId) {
+    vertx.eventBus().publish(CHANGED, platform + "/" + accountId);
   }
 
   /** Reads every account and updates the gauges and the low list. */

@@ -48,7 +48,7 @@ public final class ShopRepository {
         .map(rows -> rows.size() == 0 ? null : shop(rows.iterator().next()));
   }
 
-  /** Shops by platform and id, {@code afterKey} exclusive (keyset pages). */
+  /** The first {@code limit} shops by platform and id, of one food platform or (null) all. */
   public static Future<List<Shop>> list(SqlClient client, String foodPlatform, int limit) {
     String sql = "SELECT " + COLUMNS + " FROM shop" + (foodPlatform == null ? "" : " WHERE food_platform = ?")
         + " ORDER BY food_platform, shop_id LIMIT " + limit;

@@ -195,7 +195,7 @@ public final class ShopRoutes {
           if (recorded.created()) {
             log.info("courier account topped up platform={} account={} amountFen={} balanceFen={} operator={}",
                 topUp.platform(), topUp.accountId(), topUp.amountFen(), recorded.balanceFen(), operator);
-            CourierBalanceGauges.publishChanged(vertx);
+            CourierBalanceGauges.publishChanged(vertx, topUp.platform(), topUp.accountId());
           }
           ctx.response().setStatusCode(recorded.created() ? 201 : 200).putHeader("Content-Type", "application/json")
               .end(json.encode());
@@ -233,7 +233,7 @@ public final class ShopRoutes {
                 "courier-account.threshold", platform + "/" + accountId, AuditLog.OK,
                 "lowThresholdFen=" + threshold))))
         .onSuccess(x -> {
-          CourierBalanceGauges.publishChanged(vertx);
+          CourierBalanceGauges.publishChanged(vertx, platform, accountId);
           ctx.json(new JsonObject().put("platform", platform).put("accountId", accountId)
               .put("lowThresholdFen", threshold));
         })
