@@ -72,6 +72,9 @@ class ShopFlowTest {
     JsonObject shop = awaitShop(shopId);
     assertThat(shop.getString("name")).isEqualTo("Noodles " + shopId);
     assertThat(shop.getJsonObject("courierAccounts")).isEmpty();
+    HttpResponse<String> list = node.send("GET", node.api("/v1/admin/shops?platform=meituan&limit=1000"), null);
+    assertThat(list.statusCode()).isEqualTo(200);
+    assertThat(new JsonArray(list.body()).stream().map(s -> ((JsonObject) s).getString("shopId"))).contains(shopId);
     node.assertDeliveredBy(first, "uu", 500);
     assertThat(node.simulatorOrders("uu", first).getJsonObject(0).getString("account"))
         .as("no account of its own yet: the default one").isEqualTo("dev-uu-open-id");
@@ -119,6 +122,8 @@ class ShopFlowTest {
         .isEqualTo(9_500L);
     assertThat(account(accounts, "uu", uuAccount).getBoolean("low")).isTrue();
     assertThat(accounts.getJsonArray("low")).contains("uu/" + uuAccount);
+    // The gauges the dashboard's warning reads: the low UU account says 1.
+    awaitMetric("kilosail_courier_balance_low\\{account=\"" + uuAccount + "\",platform=\"uu\"} 1.0");
   }
 
   @Test
@@ -280,6 +285,17 @@ class ShopFlowTest {
     return accounts.getJsonArray("accounts").stream().map(JsonObject.class::cast)
         .filter(a -> platform.equals(a.getString("platform")) && accountId.equals(a.getString("accountId")))
         .findFirst().orElseThrow(() -> new AssertionError(platform + "/" + accountId + " not in " + accounts));
+  }
+
+  private static void awaitMetric(String pattern) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    java.util.regex.Pattern wanted = java.util.regex.Pattern.compile(pattern);
+    while (!wanted.matcher(metrics()).find()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no " + pattern + " in /metrics");
+      }
+      Thread.sleep(100);
+    }
   }
 
   private static String metrics() throws Exception {
