@@ -163,6 +163,8 @@ class ShopFlowTest {
     HttpResponse<String> cancel = node.cancel(orderId, "customer changed their mind");
     assertThat(cancel.statusCode()).as(cancel.body()).isBetween(200, 299);
     awaitBalance("uu", uuAccount, 10_000);
+    // Cancelled under the account it was placed with (the simulator refuses a cancel under another one).
+    node.awaitSimulatorEvent("uu", node.placement(orderId, "uu"), "CANCELLED_BY_MERCHANT");
   }
 
   @Test

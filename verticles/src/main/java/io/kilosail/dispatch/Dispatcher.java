@@ -321,7 +321,7 @@ public final class Dispatcher {
       if (command instanceof Place place) {
         place(orderId, delivery, place);
       } else if (command instanceof Cancel cancel) {
-        cancel(orderId, cancel, 1);
+        cancel(orderId, ownAccount(delivery, cancel.platform()), cancel, 1);
       }
     }
   }
@@ -469,9 +469,15 @@ public final class Dispatcher {
   }
 
   /** Cancelling is retried a few times while the platform is down; a refusal means it has already ended there. */
-  private void cancel(String orderId, Cancel cancel, int attempt) {
+  /** The shop's own account on {@code platform} the order was placed under; null for the default account. */
+  private static String ownAccount(JsonObject delivery, String platform) {
+    JsonObject own = delivery == null ? null : delivery.getJsonObject("courierAccounts");
+    return own != null && own.getValue(platform) instanceof String account ? account : null;
+  }
+
+  private void cancel(String orderId, String account, Cancel cancel, int attempt) {
     effectsInFlight++;
-    gateway.cancel(cancel.platform(), orderId, cancel.platformOrderId(), cancel.reason()).onComplete(ar -> {
+    gateway.cancelUnder(cancel.platform(), account, orderId, cancel.platformOrderId(), cancel.reason()).onComplete(ar -> {
       effectsInFlight--;
       if (ar.succeeded()) {
         count("cancel-succeeded", cancel.platform());
@@ -495,7 +501,7 @@ public final class Dispatcher {
             ar.cause().getMessage());
         return;
       }
-      vertx.setTimer(500L << attempt, t -> cancel(orderId, cancel, attempt + 1));
+      vertx.setTimer(500L << attempt, t -> cancel(orderId, account, cancel, attempt + 1));
     });
   }
 

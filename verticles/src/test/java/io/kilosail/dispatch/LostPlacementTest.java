@@ -185,5 +185,11 @@ class LostPlacementTest {
                                               String reason) {
       return Future.failedFuture("not used");
     }
+
+    @Override
+    public Future<CourierCancellation> cancelUnder(String platform, String account, String orderId,
+                                                   String platformOrderId, String reason) {
+      return Future.failedFuture("not used");
+    }
   }
 }

@@ -71,4 +71,11 @@ public interface CourierGateway {
 
   /** Cancels an order the platform holds; the penalty is in the answer when the platform states one. */
   Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason);
+
+  /**
+   * As {@link #cancel}, under the account the order was placed with ({@code account}: a shop's own, see
+   * {@code DeliveryRequest#getCourierAccounts}; null for the default account).
+   */
+  Future<CourierCancellation> cancelUnder(String platform, String account, String orderId, String platformOrderId,
+                                          String reason);
 }

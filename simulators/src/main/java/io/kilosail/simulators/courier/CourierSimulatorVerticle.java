@@ -319,6 +319,12 @@ public class CourierSimulatorVerticle extends VerticleBase {
     if (order == null) {
       throw dialect.refusal(404, "no order " + platformOrderId);
     }
+    // An order belongs to the account (merchant, store) it was placed under: another account does not see it. What
+    // each platform answers then is unconfirmed; "no such order" is the simulator's choice.
+    String account = dialect.accountOf(payload);
+    if (order.account != null && account != null && !order.account.equals(account)) {
+      throw dialect.refusal(404, "no order " + platformOrderId + " under account " + account);
+    }
     if (order.finished) {
       if (order.lastEvent == SimEvent.CANCELLED_BY_MERCHANT) {
         return dialect.cancelAnswer(order, order.penaltyFen);

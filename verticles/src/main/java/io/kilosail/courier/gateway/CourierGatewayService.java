@@ -86,10 +86,16 @@ public final class CourierGatewayService implements CourierGateway {
 
   @Override
   public Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason) {
+    return cancelUnder(platform, null, orderId, platformOrderId, reason);
+  }
+
+  @Override
+  public Future<CourierCancellation> cancelUnder(String platform, String account, String orderId,
+                                                 String platformOrderId, String reason) {
     if (orderId == null || platformOrderId == null) {
       return ServiceException.fail(INVALID_REQUEST, "orderId and platformOrderId are required");
     }
-    return tracked(() -> client(platform).compose(client -> client.cancel(new CourierCancelRequest(orderId, platformOrderId, reason))
+    return tracked(() -> client(platform).compose(client -> client.cancel(new CourierCancelRequest(orderId, platformOrderId, reason, account))
         .map(cancelled -> new CourierCancellation().setPlatform(platform).setOrderId(orderId)
             .setPlatformOrderId(cancelled.platformOrderId() != null ? cancelled.platformOrderId() : platformOrderId)
             .setPenaltyFen(cancelled.penaltyFen()))));

@@ -185,7 +185,7 @@ public final class SfWire implements CourierWire {
 
   @Override
   public CourierHttpRequest cancel(CourierCancelRequest cancel) {
-    return signed(CANCEL_PATH, envelope(VERSION)
+    return signed(CANCEL_PATH, envelope(VERSION).put("shop_id", cancel.accountOr(credentials.shopId()))
         .put("order_id", cancel.platformOrderId())
         .put("order_type", BY_SF_ORDER_ID)
         .put("cancel_code", CANCEL_CODE)

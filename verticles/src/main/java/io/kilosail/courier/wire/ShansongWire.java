@@ -144,7 +144,7 @@ public final class ShansongWire implements CourierWire {
 
   @Override
   public CourierHttpRequest cancel(CourierCancelRequest cancel) {
-    return signed(CANCEL_PATH, new JsonObject()
+    return signed(CANCEL_PATH, cancel.accountOr(credentials.shopId()), new JsonObject()
         .put("issOrderNo", cancel.platformOrderId())
         .put("deductFlag", false));
   }

@@ -138,7 +138,7 @@ public final class UuWire implements CourierWire {
     if (cancel.reason() != null && !cancel.reason().isBlank()) {
       biz.put("reason", cancel.reason());
     }
-    return signed(CANCEL_PATH, biz);
+    return signed(CANCEL_PATH, cancel.accountOr(credentials.openId()), biz);
   }
 
   /** UU's detail query takes only its own {@code order_code}: without it there is nothing to ask. */

@@ -23,6 +23,10 @@ class ShopAccountWireTest {
     assertThat(new JsonObject(wire.quote(OWN).body()).getString("openId")).isEqualTo("shop-own-account");
     assertThat(new JsonObject(wire.createOrder(OWN).body()).getString("openId")).isEqualTo("shop-own-account");
     assertThat(new JsonObject(wire.quote(DEFAULT).body()).getString("openId")).isEqualTo("default-open");
+    assertThat(new JsonObject(wire.cancel(new CourierCancelRequest("o-1", "UU1", "r", "shop-own-account")).body())
+        .getString("openId")).as("cancelled under the account it was placed with").isEqualTo("shop-own-account");
+    assertThat(new JsonObject(wire.cancel(new CourierCancelRequest("o-1", "UU1", "r")).body()).getString("openId"))
+        .isEqualTo("default-open");
   }
 
   @Test
@@ -36,6 +40,8 @@ class ShopAccountWireTest {
     String timestamp = form.replaceAll(".*timestamp=([^&]*).*", "$1");
     assertThat(form).contains("sign=" + ShansongWire.sign("secret", "client", "shop-own-account", data, timestamp));
     assertThat(wire.quote(DEFAULT).body()).contains("shopId=default-store");
+    assertThat(wire.cancel(new CourierCancelRequest("o-1", "SS1", "r", "shop-own-account")).body())
+        .contains("shopId=shop-own-account");
   }
 
   @Test
@@ -44,6 +50,8 @@ class ShopAccountWireTest {
     assertThat(new JsonObject(sf.quote(OWN).body()).getString("shop_id")).isEqualTo("shop-own-account");
     assertThat(new JsonObject(sf.createOrder(OWN).body()).getString("shop_id")).isEqualTo("shop-own-account");
     assertThat(new JsonObject(sf.quote(DEFAULT).body()).getString("shop_id")).isEqualTo("sf-default");
+    assertThat(new JsonObject(sf.cancel(new CourierCancelRequest("o-1", "SF1", "r", "shop-own-account")).body())
+        .getString("shop_id")).isEqualTo("shop-own-account");
     FengniaoWire fengniao = new FengniaoWire(new FengniaoWire.Credentials("app", "secret", "m-1", "store-default",
         FengniaoWire.TokenGrant.authorizationCode("code")), WireVectors.CLOCK).withAccessToken("tok");
     assertThat(fengniao.createOrder(OWN).body()).contains("shop-own-account").doesNotContain("store-default");
