@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * node's HTTP exchanges and MariaDB's counters per paid checkout. Durability is as shipped.
  *
  * <pre>
- * mvn -B -o -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
+ * mvn -B -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
  *     -Dverticles.exec.skip=true -Dexec.mainClass=io.kilosail.launcher.bench.CheckoutBenchmark \
  *     -Dbench.rate=200 -Dbench.duration=30
  * </pre>

@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * shipped (InnoDB flush on every commit, outbox, inbox, sagas).
  *
  * <pre>
- * mvn -B -o -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
+ * mvn -B -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
  *     -Dverticles.exec.skip=true -Dexec.mainClass=io.kilosail.launcher.bench.DeliveryBenchmark \
  *     -Dbench.mode=lifecycle -Dbench.rate=200 -Dbench.duration=60
  * </pre>
