@@ -246,18 +246,22 @@ public final class Reconciliation {
 
   /** The differences as CSV (CRLF), a TOTAL row summing the differences' columns. */
   public static String csv(List<Difference> differences) {
-    StringBuilder csv = new StringBuilder(String.join(",", CSV_HEADER)).append("\r\n");
+    StringBuilder csv = new StringBuilder();
+    row(csv, CSV_HEADER);
     for (Difference d : differences) {
-      csv.append(String.join(",", d.cells().stream().map(o -> Settlements.cell(String.valueOf(o))).toList())).append("\r\n");
+      row(csv, d.cells());
     }
-    csv.append(String.join(",", List.<Object>of("TOTAL", "", "", "",
+    row(csv, List.of("TOTAL", "", "", "",
         differences.stream().mapToLong(d -> nz(d.billFeeFen())).sum(),
         differences.stream().mapToLong(d -> nz(d.billPenaltyFen())).sum(),
         differences.stream().mapToLong(d -> nz(d.ledgerFeeFen())).sum(),
         differences.stream().mapToLong(d -> nz(d.ledgerPenaltyFen())).sum(),
-        differences.stream().mapToLong(Difference::differenceFen).sum()).stream().map(o -> Settlements.cell(String.valueOf(o))).toList()))
-        .append("\r\n");
+        differences.stream().mapToLong(Difference::differenceFen).sum()));
     return csv.toString();
+  }
+
+  private static void row(StringBuilder csv, List<?> cells) {
+    csv.append(String.join(",", cells.stream().map(o -> Settlements.cell(String.valueOf(o))).toList())).append("\r\n");
   }
 
   /** A digest of the bill as read (period and lines), so a retried import can be told from another bill. */
