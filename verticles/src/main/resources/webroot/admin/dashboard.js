@@ -148,6 +148,29 @@
         list.appendChild(li);
       });
     },
+    'dashboard.margins': function (m) {
+      text('below-floor-total', number(m.belowFloorTotal) + ' since start');
+      text('handed-back-total', number(m.handedBackTotal));
+      var warning = $('below-floor-warning');
+      warning.hidden = !m.belowFloorTotal;
+      warning.textContent = m.belowFloorTotal ? number(m.belowFloorTotal)
+        + ' order(s) taken below the margin floor (an allowed loss) since this node started' : '';
+      var list = $('below-floor-orders');
+      clear(list);
+      if (!m.latestBelowFloor.length) {
+        var none = document.createElement('li');
+        none.className = 'hint';
+        none.textContent = 'none since this node started';
+        list.appendChild(none);
+      }
+      m.latestBelowFloor.forEach(function (o) {
+        var li = document.createElement('li');
+        li.className = 'below-floor';
+        li.textContent = time(o.at) + ' ' + o.orderId + ' ' + o.foodPlatform + '/' + o.city + ': fee '
+          + fen(o.deliveryFeeFen) + ', cheapest courier ' + fen(o.cheapestFen) + ' (rule ' + o.rule + ')';
+        list.appendChild(li);
+      });
+    },
     'dashboard.messaging': function (m) {
       text('outbox-backlog', number(m.outboxBacklog));
       text('outbox-oldest', m.outboxOldestUnsentSeconds ? m.outboxOldestUnsentSeconds + ' s' : 'none');

@@ -65,6 +65,11 @@ public record CpuSample(double jvm, double mysqld, double machineBusy, double ma
         100 * (totalS - busyS) / seconds);
   }
 
+  /** CPU seconds used so far by process {@code pid} (another JVM, a child server); 0 where /proc cannot tell. */
+  public static double processSeconds(long pid) {
+    return procTicks("/proc/" + pid + "/stat") / 100.0;
+  }
+
   private static long procTicks(String stat) {
     try {
       String s = Files.readString(Path.of(stat));

@@ -300,29 +300,10 @@ public final class KilosailNode {
                                                      List<IngressVerticle> ingress,
                                                      List<CourierWebhookVerticle> webhooks,
                                                      Deployments deployments) {
-    JsonObject couriers = settings.verticleSections().getJsonObject("couriers", new JsonObject());
-    JsonObject platforms = new JsonObject();
-    // Read only with a webhook server here, which has already started with these settings.
-    Map<CourierPlatform, CourierWire> wires = webhooks.isEmpty() ? Map.of()
-        : CourierSettings.fromJson(settings.verticleSections(), Clock.systemUTC()).wires();
-    for (CourierPlatform platform : CourierPlatform.values()) {
-      JsonObject behaviour = new JsonObject();
-      if (!webhooks.isEmpty()) {
-        // The URL a merchant registers with the platform: with its callback token where the platform does not sign.
-        CourierWire wire = wires.get(platform);
-        behaviour.put("webhookBaseUrl", "http://127.0.0.1:" + webhooks.get(0).actualPort() + "/webhooks/couriers/"
-            + platform.id() + (wire == null ? "" : wire.callbackQuery()));
-      }
-      platforms.put(platform.id(), new JsonObject()
-          .put("credentials", couriers.getJsonObject(platform.id(), new JsonObject()))
-          .put("behaviour", behaviour));
-    }
-    CourierSimulatorVerticle simulator = new CourierSimulatorVerticle();
-    return deployments.track(StopPhase.THIRD_PARTIES, vertx.deployVerticle(simulator, new DeploymentOptions()
-            .setConfig(new JsonObject()
-                .put("host", "127.0.0.1").put("port", settings.simulatorCourierPort()).put("platforms", platforms)
-                .put("food", foodSimulatorSection(settings, ingress))
-                .put("stripe", stripeSimulatorSection(settings, webhooks)))))
+    JsonObject config = courierSimulatorConfig(settings, settings.simulatorCourierPort(),
+        ingress.isEmpty() ? -1 : ingress.get(0).actualPort(), webhooks.isEmpty() ? -1 : webhooks.get(0).actualPort());
+    return deployments.track(StopPhase.THIRD_PARTIES, vertx.deployVerticle(new CourierSimulatorVerticle(),
+            new DeploymentOptions().setConfig(config)))
         .<Void>mapEmpty()
         .recover(err -> Future.failedFuture(new SettingException(Setting.SIMULATOR_COURIER_PORT.label(),
             "cannot start the courier simulator on port " + settings.simulatorCourierPort() + ": "
@@ -330,22 +311,53 @@ public final class KilosailNode {
   }
 
   /**
-   * The simulator's {@code stripe} section: the API key and webhook secrets the Stripe channel and webhook use, and
-   * this node's webhook server as the endpoint (none without the {@code webhooks} role: events are then only kept).
+   * The courier simulator's configuration for a node of {@code settings}: listening on {@code port}, playing the four
+   * courier platforms with the {@code couriers} credentials and calling back the node's webhook server on
+   * {@code webhooksPort}, the food platforms pushing to its intake on {@code intakePort}, Stripe with its webhook
+   * (a port below 0: that server does not run, so nothing is sent there). Public for the benchmarks, which run the
+   * simulator in a JVM apart from the node's.
    */
-  private static JsonObject stripeSimulatorSection(KilosailSettings settings,
-                                                   List<CourierWebhookVerticle> webhooks) {
+  public static JsonObject courierSimulatorConfig(KilosailSettings settings, int port, int intakePort,
+                                                  int webhooksPort) {
+    JsonObject couriers = settings.verticleSections().getJsonObject("couriers", new JsonObject());
+    JsonObject platforms = new JsonObject();
+    // Read only with a webhook server there, which has then started with these settings.
+    Map<CourierPlatform, CourierWire> wires = webhooksPort < 0 ? Map.of()
+        : CourierSettings.fromJson(settings.verticleSections(), Clock.systemUTC()).wires();
+    for (CourierPlatform platform : CourierPlatform.values()) {
+      JsonObject behaviour = new JsonObject();
+      if (webhooksPort >= 0) {
+        // The URL a merchant registers with the platform: with its callback token where the platform does not sign.
+        CourierWire wire = wires.get(platform);
+        behaviour.put("webhookBaseUrl", "http://127.0.0.1:" + webhooksPort + "/webhooks/couriers/"
+            + platform.id() + (wire == null ? "" : wire.callbackQuery()));
+      }
+      platforms.put(platform.id(), new JsonObject()
+          .put("credentials", couriers.getJsonObject(platform.id(), new JsonObject()))
+          .put("behaviour", behaviour));
+    }
+    return new JsonObject()
+        .put("host", "127.0.0.1").put("port", port).put("platforms", platforms)
+        .put("food", foodSimulatorSection(settings, intakePort))
+        .put("stripe", stripeSimulatorSection(settings, webhooksPort));
+  }
+
+  /**
+   * The simulator's {@code stripe} section: the API key and webhook secrets the Stripe channel and webhook use, and
+   * the node's webhook server as the endpoint (none without the {@code webhooks} role: events are then only kept).
+   */
+  private static JsonObject stripeSimulatorSection(KilosailSettings settings, int webhooksPort) {
     StripeSettings stripe = StripeSettings.fromJson(settings.verticleSections());
     JsonObject section = new JsonObject().put("secretKey", stripe.secretKey())
         .put("webhookSecrets", new JsonArray(stripe.webhookSecrets()));
-    if (!webhooks.isEmpty()) {
-      section.put("webhookUrl", "http://127.0.0.1:" + webhooks.get(0).actualPort() + StripeWebhook.PATH);
+    if (webhooksPort >= 0) {
+      section.put("webhookUrl", "http://127.0.0.1:" + webhooksPort + StripeWebhook.PATH);
     }
     return section;
   }
 
-  /** The simulator's {@code food} section: this node's intake URL and the platforms' secrets, as intake knows them. */
-  private static JsonObject foodSimulatorSection(KilosailSettings settings, List<IngressVerticle> ingress) {
+  /** The simulator's {@code food} section: the node's intake URL and the platforms' secrets, as intake knows them. */
+  private static JsonObject foodSimulatorSection(KilosailSettings settings, int intakePort) {
     JsonObject platforms = new JsonObject();
     settings.verticleSections().getJsonObject("platforms", new JsonObject()).forEach(entry -> {
       if (!entry.getKey().startsWith("_") && entry.getValue() instanceof JsonObject platform) {
@@ -353,11 +365,11 @@ public final class KilosailNode {
       }
     });
     JsonObject food = new JsonObject().put("platforms", platforms);
-    if (!ingress.isEmpty()) {
+    if (intakePort >= 0) {
       // A wildcard listen address is not one to call: the simulator is on this machine, so loopback reaches it.
       String host = settings.httpHost().equals("0.0.0.0") || settings.httpHost().equals("::")
           ? "127.0.0.1" : settings.httpHost().contains(":") ? "[" + settings.httpHost() + "]" : settings.httpHost();
-      food.put("intakeUrl", "http://" + host + ":" + ingress.get(0).actualPort() + "/v1/orders");
+      food.put("intakeUrl", "http://" + host + ":" + intakePort + "/v1/orders");
     }
     return food;
   }

@@ -106,7 +106,7 @@ class DashboardBridgeTest {
     // Every topic the page listens to arrives, each with the fields the page reads.
     Map<String, String> fieldByTopic = Map.of("dashboard.throughput", "pushedTotal", "dashboard.orders", "byState",
         "dashboard.couriers", "couriers", "dashboard.quotes", "perSec", "dashboard.sagas", "latestFailures",
-        "dashboard.messaging", "outboxBacklog");
+        "dashboard.messaging", "outboxBacklog", "dashboard.margins", "latestBelowFloor");
     fieldByTopic.keySet().forEach(topic -> socket.writeTextMessage(new JsonObject().put("type", "register")
         .put("address", topic).encode()));
     for (Map.Entry<String, String> topic : fieldByTopic.entrySet()) {

@@ -131,6 +131,8 @@ class DashboardBrowserTest {
     waitFor(LIVE, "the couriers table is filled", () -> browser.findElements(By.cssSelector("#couriers tbody tr"))
         .size() == LiveNode.PLATFORMS.size());
     assertThat(text("couriers")).contains("CLOSED");
+    // The margin panel is fed (its warning is MarginFlowTest's, on a node whose rule allows a loss).
+    waitFor(LIVE, "the margin panel is fed", () -> text("below-floor-total").endsWith("since start"));
     screenshot();
   }
 

@@ -2,6 +2,9 @@ package io.kilosail.launcher;
 
 import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -11,7 +14,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
+import static io.kilosail.launcher.TestNodes.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -91,12 +98,72 @@ class MarginFlowTest {
   }
 
   @Test
-  void anAllowedLossIsTakenWithinItsBoundAndCounted() throws Exception {
-    prices(1300, 1100, 1200, 1250);
-    String orderId = node.push("chengdu");
+  void anAllowedLossIsTakenWithinItsBoundAndCountedAndTheDashboardWarnsOfIt() throws Exception {
+    // The dashboard's page listens on dashboard.margins over the bridge, as a browser would (raw SockJS frames).
+    Vertx client = Vertx.vertx();
+    BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    try {
+      WebSocket socket = await(client.createWebSocketClient().connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(node.node().httpPort()).setURI("/eventbus/websocket")));
+      socket.handler(data -> frames.add(new JsonObject(data)));
+      socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "dashboard.margins").encode());
 
-    node.assertDeliveredBy(orderId, "shansong", 1100);
-    assertThat(metrics()).contains("kilosail_margin_below_floor_total");
+      prices(1300, 1100, 1200, 1250);
+      String orderId = node.push("chengdu");
+
+      node.assertDeliveredBy(orderId, "shansong", 1100);
+      assertThat(metrics()).contains("kilosail_margin_below_floor_total");
+      JsonObject margins = awaitFrame(frames, body -> body.getJsonArray("latestBelowFloor").stream()
+          .anyMatch(o -> orderId.equals(((JsonObject) o).getString("orderId"))));
+      assertThat(margins.getLong("belowFloorTotal")).isGreaterThanOrEqualTo(1);
+      JsonObject latest = margins.getJsonArray("latestBelowFloor").stream().map(JsonObject.class::cast)
+          .filter(o -> orderId.equals(o.getString("orderId"))).findFirst().orElseThrow();
+      assertThat(latest.getString("rule")).isEqualTo("chengdu-small-loss");
+      assertThat(latest.getLong("deliveryFeeFen")).isEqualTo(850);
+      assertThat(latest.getLong("cheapestFen")).isEqualTo(1100);
+      await(socket.close());
+    } finally {
+      await(client.close());
+    }
+  }
+
+  @Test
+  void anOrderWithinItsMarginIsNoWarningOnTheDashboard() throws Exception {
+    Vertx client = Vertx.vertx();
+    BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    try {
+      WebSocket socket = await(client.createWebSocketClient().connect(new WebSocketConnectOptions()
+          .setHost("127.0.0.1").setPort(node.node().httpPort()).setURI("/eventbus/websocket")));
+      socket.handler(data -> frames.add(new JsonObject(data)));
+      socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "dashboard.margins").encode());
+      prices(800, 900, 900, 700);
+      String orderId = node.push("shanghai");
+      node.assertDeliveredBy(orderId, "fengniao", 700);
+      // Two publications after the delivery: the quote was long done, so a warning would be in them.
+      awaitFrame(frames, body -> true);
+      JsonObject margins = awaitFrame(frames, body -> true);
+      assertThat(margins.getJsonArray("latestBelowFloor").encode()).doesNotContain(orderId);
+      await(socket.close());
+    } finally {
+      await(client.close());
+    }
+  }
+
+  /** The body of the next dashboard.margins frame that satisfies {@code wanted}; fails after 10 s. */
+  private static JsonObject awaitFrame(BlockingQueue<JsonObject> frames,
+                                       java.util.function.Predicate<JsonObject> wanted) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    JsonObject last = null;
+    while (System.nanoTime() < deadline) {
+      JsonObject frame = frames.poll(100, TimeUnit.MILLISECONDS);
+      if (frame != null && "dashboard.margins".equals(frame.getString("address"))) {
+        last = frame.getJsonObject("body");
+        if (wanted.test(last)) {
+          return last;
+        }
+      }
+    }
+    throw new AssertionError("no such dashboard.margins update within 10 s; last: " + last);
   }
 
   private static String metrics() throws Exception {

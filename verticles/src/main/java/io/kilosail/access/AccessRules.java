@@ -27,7 +27,7 @@ public final class AccessRules {
     if (path.startsWith("/v1/admin/skus")) {
       return Role.CATALOG;
     }
-    if (path.startsWith("/v1/admin/receivables")) {
+    if (path.startsWith("/v1/admin/receivables") || path.startsWith("/v1/admin/reconciliations")) {
       return Role.FINANCE;
     }
     // Shops (names, hours, which courier account serves them) are operations; balances and top-ups are money.

@@ -18,6 +18,7 @@ public final class AdminAddresses {
   public static final String QUOTES = "dashboard.quotes";
   public static final String SAGAS = "dashboard.sagas";
   public static final String MESSAGING = "dashboard.messaging";
+  public static final String MARGINS = "dashboard.margins";
 
   /** Resume a FAILED saga: body {@code {"sagaId": "..."}}. */
   public static final String RETRY_SAGA = "admin.sagas.retry";
@@ -36,6 +37,12 @@ public final class AdminAddresses {
 
   /** Where the saga coordinator tells that a saga ended FAILED; cluster-wide, not bridged. */
   public static final String SAGA_FAILED = "kilosail.saga.failed";
+
+  /**
+   * Where the quote verticle tells that an order was offered to couriers below the margin's floor (an allowed loss):
+   * {@code {orderId, foodPlatform, city, deliveryFeeFen, cheapestFen, rule, at}}; cluster-wide, not bridged.
+   */
+  public static final String MARGIN_BELOW_FLOOR = "kilosail.margin.below-floor";
 
   private AdminAddresses() {
   }

@@ -34,7 +34,7 @@ import java.util.function.Predicate;
 /**
  * Feeds the admin dashboard: every {@code admin.dashboard.publishIntervalMs} (1 s) it publishes one compact JSON
  * message on each {@code dashboard.*} topic, so what the bridge sends a browser is bounded by the number of topics
- * and the interval, whatever the load (6 topics: at most 6 messages per second per browser by default; a late
+ * and the interval, whatever the load (7 topics: at most 7 messages per second per browser by default; a late
  * in-progress count may land in the next second, never more than one behind).
  * <p>
  * The figures are cheap on purpose: Micrometer meters of this node (counter deltas over the interval give the rates)
@@ -48,7 +48,10 @@ import java.util.function.Predicate;
  *   <li>{@code dashboard.couriers}: each courier platform's circuit and calls per second, failures included;</li>
  *   <li>{@code dashboard.quotes}: quotes per second, their mean and max latency, the share that found a price;</li>
  *   <li>{@code dashboard.sagas}: started, completed, compensated, failed by type; running; the latest failures;</li>
- *   <li>{@code dashboard.messaging}: outbox backlog and oldest unsent age, consumer lag per group, push-back backlog.</li>
+ *   <li>{@code dashboard.messaging}: outbox backlog and oldest unsent age, consumer lag per group, push-back backlog;</li>
+ *   <li>{@code dashboard.margins}: orders taken below the margin's floor (an allowed loss) since this node started, in
+ *   the whole cluster (the quote verticles publish each one), and the latest of them; orders handed back (this
+ *   node's meter).</li>
  * </ul>
  */
 public class DashboardVerticle extends VerticleBase {
@@ -71,6 +74,9 @@ public class DashboardVerticle extends VerticleBase {
   private long intervalMs;
   private MessageConsumer<Object> failures;
   private final Deque<JsonObject> latestFailures = new ArrayDeque<>();
+  private MessageConsumer<Object> belowFloor;
+  private final Deque<JsonObject> latestBelowFloor = new ArrayDeque<>();
+  private long belowFloorSeen;
   /** Each counter's total at the previous tick, to publish rates rather than ever-growing totals. */
   private final Map<String, Double> previous = new HashMap<>();
   private long previousTickNanos;
@@ -100,10 +106,19 @@ public class DashboardVerticle extends VerticleBase {
     balances = new io.kilosail.shop.CourierBalanceGauges(registry, shopSettings.lowThresholdFen());
     balanceTimer = vertx.setPeriodic(0, shopSettings.refreshMs(), id -> refreshBalances());
     balanceChanges = vertx.eventBus().consumer(io.kilosail.shop.CourierBalanceGauges.CHANGED, m -> refreshBalances());
+    belowFloor = vertx.eventBus().consumer(AdminAddresses.MARGIN_BELOW_FLOOR, message -> {
+      if (message.body() instanceof JsonObject order) {
+        belowFloorSeen++;
+        latestBelowFloor.addFirst(order);
+        while (latestBelowFloor.size() > FAILURES_KEPT) {
+          latestBelowFloor.removeLast();
+        }
+      }
+    });
     previousTickNanos = System.nanoTime();
     scheduleTick();
     log.info("dashboard publishing every {} ms on dashboard.*", intervalMs);
-    return failures.completion();
+    return Future.all(failures.completion(), belowFloor.completion());
   }
 
   /**
@@ -137,6 +152,7 @@ public class DashboardVerticle extends VerticleBase {
     publish(AdminAddresses.QUOTES, quotes(seconds).put("at", at));
     publish(AdminAddresses.SAGAS, sagas().put("at", at));
     publish(AdminAddresses.MESSAGING, messaging().put("at", at));
+    publish(AdminAddresses.MARGINS, margins().put("at", at));
     publishLiveOrders(at);
   }
 
@@ -235,6 +251,13 @@ public class DashboardVerticle extends VerticleBase {
         .put("consumerLag", lag);
   }
 
+  private JsonObject margins() {
+    return new JsonObject()
+        .put("belowFloorTotal", belowFloorSeen)
+        .put("latestBelowFloor", new JsonArray(latestBelowFloor.stream().toList()))
+        .put("handedBackTotal", (long) sum("kilosail.margin.handed.back", m -> true));
+  }
+
   private void publishLiveOrders(String at) {
     if (ordersQueryRunning) {
       // MySQL is slower than the interval right now: skip a beat rather than queue queries behind each other.
@@ -320,6 +343,6 @@ public class DashboardVerticle extends VerticleBase {
     stopped = true;
     vertx.cancelTimer(timer);
     vertx.cancelTimer(balanceTimer);
-    return Future.join(failures.unregister(), balanceChanges.unregister(), mysql.close());
+    return Future.join(failures.unregister(), belowFloor.unregister(), balanceChanges.unregister(), mysql.close());
   }
 }

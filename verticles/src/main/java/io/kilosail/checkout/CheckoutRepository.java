@@ -1,10 +1,7 @@
 package io.kilosail.checkout;
 
-import io.kilosail.contracts.events.Topics;
 
 import io.kilosail.infra.Times;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.Outbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,8 +14,8 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 
 /**
- * The {@code checkout_order} table. A state only moves forward ({@link CheckoutState#canMoveTo}), under the row lock,
- * and each move writes a {@code checkout.state-changed} event on {@link Topics#CHECKOUT_EVENTS} in the same transaction.
+ * The {@code checkout_order} table. A state only moves forward ({@link CheckoutState#canMoveTo}), under the row lock.
+ * A move publishes no event: nothing outside the checkout saga, which makes the moves, listens for them.
  */
 public final class CheckoutRepository {
 
@@ -91,10 +88,6 @@ public final class CheckoutRepository {
                   + " payment_expires_at = COALESCE(?, payment_expires_at), end_reason = COALESCE(?, end_reason),"
                   + " updated_at = ?, version = version + 1 WHERE id = ?")
               .execute(Tuple.of(next.name(), paymentUrl, Times.toDb(paymentExpiresAt), endReason, Times.toDb(now), id))
-              .compose(x -> Outbox.add(conn, Topics.CHECKOUT_EVENTS, Envelope.create(Topics.CHECKOUT_STATE_CHANGED,
-                  "checkout", id, new JsonObject()
-                  .put("orderId", id).put("from", current.name()).put("to", next.name())
-                  .put("endReason", endReason).put("at", now.toString()))))
               .map(true);
         });
   }

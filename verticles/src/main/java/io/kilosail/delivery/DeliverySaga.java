@@ -126,8 +126,10 @@ public final class DeliverySaga {
               }
             })
             .timeout(Duration.ofSeconds(5))
-            // Nobody answering is worth a few more tries; no eligible courier is final.
-            .retry(new RetryPolicy(3, Duration.ofSeconds(1), 2, Duration.ofSeconds(5),
+            // Nobody answering is worth more tries, spread past a courier circuit's reset (10 s by default: retries at
+            // 1, 3, 7 and 12 s) so a short overload or outage delays the order instead of handing it back; no eligible
+            // courier is final.
+            .retry(new RetryPolicy(5, Duration.ofSeconds(1), 2, Duration.ofSeconds(5),
                 java.util.Set.of(QuoteService.NO_ELIGIBLE_COURIER, QuoteService.INVALID_REQUEST,
                 QuoteService.NO_COURIER_WITHIN_MARGIN)))
         .step("dispatch").invokeParticipant((d, step) -> dispatch.dispatch(step, new DispatchRequest()

@@ -16,6 +16,7 @@ import io.kilosail.infra.Proxies;
 import io.kilosail.intake.OrderIntakeRoutes;
 import io.kilosail.intake.PlatformSignature;
 import io.kilosail.ledger.ReceivablesRoutes;
+import io.kilosail.ledger.ReconciliationRoutes;
 import io.kilosail.ledger.SettlementRoutes;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.saga.SagaAdminRoutes;
@@ -91,12 +92,14 @@ public class IngressVerticle extends VerticleBase {
             ctx::next));
     router.route("/v1/stock/*").handler(ctx -> limiter.guard(ctx, RateLimiter.Kind.ADDRESS,
         ctx.request().remoteAddress().hostAddress(), ctx::next));
+    ReconciliationRoutes.mountBodyLimit(router);
     AdminAuthentication.mount(router, tokens, "admin.jwt.publicKey", limiter, mysql);
     SagaAdminRoutes.mount(router, Proxies.sagaCoordinator(vertx));
     AuditLog.mount(router, mysql);
     SettlementRoutes.mount(router, mysql, readers);
     ReceivablesRoutes.mount(router, mysql, readers);
     io.kilosail.shop.ShopRoutes.mount(vertx, router, mysql, config());
+    ReconciliationRoutes.mount(router, mysql);
     if (node.roles().contains("admin")) {
       mountAdminDashboard(router);
     }

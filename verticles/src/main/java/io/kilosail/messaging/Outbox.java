@@ -21,9 +21,8 @@ import java.util.TreeSet;
  * The transactional outbox, used by domain code inside its own transaction:
  *
  * <pre>{@code
- * pool.withTransaction(conn -> checkouts.move(conn, id, next)
- *     .compose(x -> Outbox.add(conn, Topics.CHECKOUT_EVENTS, Envelope.create(Topics.CHECKOUT_STATE_CHANGED,
- *         "checkout", id, payload))));
+ * // a durable timer firing: its event leaves through the outbox in the transaction that marks it fired
+ * Outbox.add(conn, timer.topic(), timer.envelope()).compose(x -> markFired(conn, timer.id(), now));
  * }</pre>
  *
  * <p>The row commits or rolls back with the business rows: no event without its commit, no commit without its event.

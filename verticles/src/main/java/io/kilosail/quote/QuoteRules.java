@@ -48,7 +48,7 @@ public final class QuoteRules {
   private static final double EARTH_RADIUS_METERS = 6_371_008.8;
   private static final Set<String> RULE_FIELDS = Set.of("name", "couriers", "cities", "foodPlatforms",
       "maxDistanceMeters", "maxWeightGrams", "hours");
-  private static final Set<String> TOP_FIELDS = Set.of("timeZone", "cityAliases", "rules", "margins", "_comment");
+  private static final Set<String> TOP_FIELDS = Set.of("timeZone", "cityAliases", "rules", "margins", "tips", "_comment");
 
   /** One delivery as the rules see it; {@code at} is when the time-of-day windows are judged. */
   public record Trip(String city, String foodPlatform, double shopLat, double shopLng, double customerLat,
@@ -96,22 +96,30 @@ public final class QuoteRules {
   private final Map<String, String> cityAliases;
   private final List<Rule> rules;
   private final MarginPolicy margins;
+  private final TipPolicy tips;
 
-  private QuoteRules(ZoneId zone, Map<String, String> cityAliases, List<Rule> rules, MarginPolicy margins) {
+  private QuoteRules(ZoneId zone, Map<String, String> cityAliases, List<Rule> rules, MarginPolicy margins,
+                     TipPolicy tips) {
     this.zone = zone;
     this.cityAliases = Map.copyOf(cityAliases);
     this.rules = List.copyOf(rules);
     this.margins = margins;
+    this.tips = tips;
   }
 
   /** No rules at all: nothing is eligible. */
   public static QuoteRules none() {
-    return new QuoteRules(ZoneId.of(DEFAULT_TIME_ZONE), Map.of(), List.of(), MarginPolicy.none());
+    return new QuoteRules(ZoneId.of(DEFAULT_TIME_ZONE), Map.of(), List.of(), MarginPolicy.none(), TipPolicy.none());
   }
 
   /** The margin kept on each order (the document's {@code margins}); no rules when the document has none. */
   public MarginPolicy margins() {
     return margins;
+  }
+
+  /** The tips added when nobody accepts an order (the document's {@code tips}); none when the document has none. */
+  public TipPolicy tips() {
+    return tips;
   }
 
   public ZoneId zone() {
@@ -170,7 +178,8 @@ public final class QuoteRules {
       rules.add(rule);
     }
     return new QuoteRules(zone, aliases, rules,
-        MarginPolicy.fromJson(json.getValue("margins"), city -> normalize(city, aliases)));
+        MarginPolicy.fromJson(json.getValue("margins"), city -> normalize(city, aliases)),
+        TipPolicy.fromJson(json.getValue("tips"), city -> normalize(city, aliases)));
   }
 
   private static Rule rule(String path, JsonObject r, Map<String, String> aliases) {

@@ -1,5 +1,6 @@
 package io.kilosail.quote;
 
+import io.kilosail.admin.AdminAddresses;
 import io.kilosail.contracts.courier.CourierGateway;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierQuoteResult;
@@ -397,6 +398,13 @@ public class QuoteVerticle extends VerticleBase implements QuoteService {
           .register(registry).increment();
       log.info("quote order={} below the margin floor (rule '{}'): fee {} fen, offers {}", orderId,
           verdict.rule().name(), request.getDeliveryFeeFen(), verdict.within().size());
+      // The dashboard's live warning; a publish, so a dashboard on another node of the cluster hears it too.
+      vertx.eventBus().publish(AdminAddresses.MARGIN_BELOW_FLOOR, new JsonObject().put("orderId", orderId)
+          .put("foodPlatform", request.getFoodPlatform()).put("city", city)
+          .put("deliveryFeeFen", request.getDeliveryFeeFen())
+          .put("cheapestFen", verdict.within().stream().mapToLong(CourierQuoteResult::getPriceFen).min().orElse(0))
+          .put("maxLossFen", verdict.rule().maxLossFen()).put("rule", verdict.rule().name())
+          .put("at", Instant.now().toString()));
     }
     return Future.succeededFuture(set.setOffers(verdict.within()));
   }

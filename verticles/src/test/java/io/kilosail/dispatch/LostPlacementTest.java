@@ -191,5 +191,11 @@ class LostPlacementTest {
                                                    String platformOrderId, String reason) {
       return Future.failedFuture("not used");
     }
+
+    @Override
+    public Future<io.kilosail.contracts.courier.CourierTip> addTip(String platform, String orderId,
+                                                                   String platformOrderId, long tipFen, String key) {
+      return Future.failedFuture("not used");
+    }
   }
 }

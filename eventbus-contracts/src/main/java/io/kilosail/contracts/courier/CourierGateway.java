@@ -69,6 +69,15 @@ public interface CourierGateway {
    */
   Future<CourierOrderLookup> orderDetail(String platform, String orderId, String platformOrderId);
 
+  /**
+   * Adds a tip (加小费) of {@code tipFen} to an order the platform holds and no courier took yet. {@code key} names this
+   * one tip (our order and tip round): a call repeated after an unknown outcome ({@link #TIMEOUT},
+   * {@link #CONNECTION_LOST}) goes with the same key and is not a second tip where the platform takes a request id.
+   * Fails with {@link #NOT_SUPPORTED}, sending nothing, where the platform's wire has no tip call yet; with
+   * {@link #REJECTED} when the platform refuses (a courier took the order meanwhile).
+   */
+  Future<CourierTip> addTip(String platform, String orderId, String platformOrderId, long tipFen, String key);
+
   /** Cancels an order the platform holds; the penalty is in the answer when the platform states one. */
   Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason);
 

@@ -9,13 +9,6 @@ public final class Topics {
 
   /** Dispatch's durable timers (acceptance timeouts, placement checks), consumed by dispatch (group {@code dispatch}). */
   public static final String DISPATCH_TIMERS = "kilosail.dispatch-timers";
-  /**
-   * A checkout order's state changes ({@link #CHECKOUT_STATE_CHANGED}), for systems downstream of the shop (the
-   * checkout benchmark measures payment confirmation with it).
-   */
-  public static final String CHECKOUT_EVENTS = "kilosail.checkout-events";
-  public static final String CHECKOUT_STATE_CHANGED = "checkout.state-changed";
-
   private Topics() {
   }
 }

@@ -1,18 +1,14 @@
 package io.kilosail.launcher.bench;
 
-import io.kilosail.contracts.events.Topics;
-
 import ch.qos.logback.classic.Level;
-import io.kilosail.admin.AdminTokens;
+import io.kilosail.access.Role;
 import io.kilosail.checkout.CheckoutRepository;
 import io.kilosail.embedded.EmbeddedInfrastructure;
-import io.kilosail.embedded.FreePort;
-import io.kilosail.launcher.KilosailNode;
-import io.kilosail.launcher.SettingsLoader;
-import io.kilosail.messaging.Envelope;
-import io.kilosail.messaging.EnvelopeCodec;
+import io.kilosail.infra.Clients;
+import io.kilosail.infra.Times;
+import io.kilosail.launcher.TestCredentials;
 import io.kilosail.platform.settings.InfraSettings;
-import io.kilosail.testing.CpuSample;
+import io.kilosail.platform.settings.MySqlSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -24,15 +20,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
 import org.slf4j.LoggerFactory;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
+import java.util.HashMap;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -43,16 +37,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The checkout benchmark: one in-process node with every role on fresh embedded MariaDB, Kafka and Redis, the Stripe
- * simulator and the courier simulator, and an open-loop load of customers: each checks out one SKU
- * ({@code POST /v1/checkout}), and as soon as the payment page is there, pays it (the simulator then sends its signed
- * {@code checkout.session.completed} webhook). A Kafka consumer of {@code kilosail.checkout-events} sees each order
- * become PAID (the instant of that commit). Printed every 5 s and for the measured window: checkouts answered,
- * checkouts confirmed paid per second, the checkout answer's p50/p99 (stock reserved and payment page open), the
- * payment confirmation's p50/p99 (from paying to PAID committed), heap and CPU. Durability is as shipped.
+ * The checkout benchmark: one node with every role in a JVM of its own ({@link BenchNode}) on fresh embedded MariaDB,
+ * Kafka and Redis; in this JVM the broker, the Stripe and courier simulators and an open-loop load of customers: each
+ * checks out one SKU ({@code POST /v1/checkout}), and as soon as the payment page is there, pays it (the simulator then
+ * sends its signed {@code checkout.session.completed} webhook). The monitor reads each payment's PAID commit from the
+ * {@code payment} table (the webhook moves it there and signals the saga in one transaction; its {@code updated_at} is
+ * that instant). Printed every 5 s and for the measured window: checkouts answered, checkouts confirmed paid per
+ * second, the checkout answer's p50/p99 (stock reserved and payment page open), the payment confirmation's p50/p99
+ * (from paying to PAID committed), the node's heap and CPU; then CPU milliseconds per paid checkout by component, the
+ * node's HTTP exchanges and MariaDB's counters per paid checkout. Durability is as shipped.
  *
  * <pre>
- * mvn -B -o -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
+ * mvn -B -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
  *     -Dverticles.exec.skip=true -Dexec.mainClass=io.kilosail.launcher.bench.CheckoutBenchmark \
  *     -Dbench.rate=200 -Dbench.duration=30
  * </pre>
@@ -93,18 +89,15 @@ public final class CheckoutBenchmark {
 
   private static void run(InfraSettings infra) throws Exception {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.kilosail")).setLevel(Level.toLevel(LOG_LEVEL));
-    Vertx bootstrap = Vertx.vertx();
-    int httpPort = FreePort.pick();
-    int simulatorPort = FreePort.pick();
-    KilosailNode node = startNode(bootstrap, infra, httpPort, simulatorPort);
+    BenchNode node = BenchNode.start(infra, nodeConf(), "all", MYSQL_POOL, LOG_LEVEL);
     Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    Customers customers = new Customers(load, httpPort, simulatorPort);
-    await(customers.putSku(AdminTokens.fromJson(node.vertx(), node.settings().verticleSections())
-        .issue("benchmark", Duration.ofHours(1), io.kilosail.access.Role.CATALOG, io.kilosail.access.Role.OPS)));
-    Confirmations confirmations = new Confirmations(infra.kafkaBootstrapServers(), customers);
-    Thread consumer = new Thread(confirmations, "bench-confirmations");
-    consumer.setDaemon(true);
-    consumer.start();
+    long loadThread = await(Future.<Long>future(p -> load.runOnContext(x -> p.complete(Thread.currentThread().getId()))));
+    Customers customers = new Customers(load, node.httpPort, node.simulatorPort);
+    await(customers.putSku(TestCredentials.operatorToken("benchmark", Role.CATALOG, Role.OPS)));
+    MySqlSettings db = infra.mysql();
+    Pool monitorPool = Clients.mysqlPool(load, new MySqlSettings(db.host(), db.port(), db.database(), db.user(),
+        db.password(), 2));
+    Confirmations confirmations = new Confirmations(load, monitorPool, customers);
 
     System.out.printf("%nkilosail checkout benchmark: %d cores, max heap %d MB; target %,d checkouts/s, warm-up %d s,"
             + " measured %d s, at most %d checkouts in flight, MySQL pool %d%n",
@@ -113,7 +106,7 @@ public final class CheckoutBenchmark {
     System.out.println("each customer: POST /v1/checkout (1 SKU) -> pays at once on the Stripe simulator -> webhook"
         + " -> saga -> order PAID; couriers then deliver (fast)");
     System.out.printf("%6s %-8s %9s %9s %9s %9s %9s %9s %9s %9s %7s %7s %7s%n", "t s", "phase", "sent", "201",
-        "paid", "answer/s", "paid/s", "ans p99", "conf p50", "conf p99", "heap MB", "jvm %", "mysqld%");
+        "paid", "answer/s", "paid/s", "ans p99", "conf p50", "conf p99", "heap MB", "node %", "mysqld%");
 
     Histogram answerMeasured = new Histogram(MAX_MICROS, 3);
     Histogram confirmMeasured = new Histogram(MAX_MICROS, 3);
@@ -122,9 +115,11 @@ public final class CheckoutBenchmark {
     long startNanos = System.nanoTime();
     int stopAt = WARMUP_SECONDS + MEASURED_SECONDS;
     long[] previous = {0, 0, 0};
-    CpuSample previousCpu = CpuSample.now();
-    CpuSample windowStartCpu = null;
-    CpuSample windowEndCpu = null;
+    BenchNode.Cpu previousCpu = node.cpu(loadThread);
+    BenchNode.Cpu windowStartCpu = null;
+    BenchNode.Cpu windowEndCpu = null;
+    long[] exchanges = new long[2];
+    List<Map<String, Long>> sql = new java.util.ArrayList<>(List.of(Map.of(), Map.of()));
     long paidAtStart = 0;
     long paidAtEnd = 0;
     long answeredAtStart = 0;
@@ -140,23 +135,28 @@ public final class CheckoutBenchmark {
       if (second == stopAt) {
         customers.stop();
       }
-      long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+      boolean report = second % REPORT_EVERY_SECONDS == 0 || second == WARMUP_SECONDS || second == stopAt;
+      long heap = report ? node.scrape().heapUsed() : 0;
       maxHeap = Math.max(maxHeap, heap);
       long paid = confirmations.paid.get();
       long answered = customers.checkedOut.get();
       if (second == WARMUP_SECONDS) {
         paidAtStart = paid;
         answeredAtStart = answered;
-        windowStartCpu = CpuSample.now();
+        windowStartCpu = node.cpu(loadThread);
+        exchanges[0] = node.scrape().httpExchanges();
+        sql.set(0, sqlCounters(monitorPool));
       }
       if (second == stopAt) {
         paidAtEnd = paid;
         answeredAtEnd = answered;
-        windowEndCpu = CpuSample.now();
+        windowEndCpu = node.cpu(loadThread);
+        exchanges[1] = node.scrape().httpExchanges();
+        sql.set(1, sqlCounters(monitorPool));
       }
       boolean draining = second > stopAt;
       boolean drained = draining && (paid >= answered || second >= stopAt + DRAIN_SECONDS);
-      if (second % REPORT_EVERY_SECONDS == 0 || second == WARMUP_SECONDS || second == stopAt || drained) {
+      if (report || drained) {
         Histogram answers = customers.answerTime.getIntervalHistogram();
         Histogram confirms = confirmations.confirmTime.getIntervalHistogram();
         Histogram totals = confirmations.totalTime.getIntervalHistogram();
@@ -165,12 +165,12 @@ public final class CheckoutBenchmark {
           confirmMeasured.add(confirms);
           totalMeasured.add(totals);
         }
-        CpuSample cpu = CpuSample.now();
+        BenchNode.Cpu cpu = node.cpu(loadThread);
         double seconds = second - previous[0];
         System.out.printf("%6d %-8s %,9d %,9d %,9d %,9.0f %,9.0f %9.1f %9.1f %9.1f %7d %7.0f %7.0f%n", second,
             second <= WARMUP_SECONDS ? "warm-up" : draining ? "drain" : "measured", customers.sent.get(), answered,
             paid, (answered - previous[1]) / seconds, (paid - previous[2]) / seconds, p(answers, 99), p(confirms, 50),
-            p(confirms, 99), heap >> 20, 100 * (cpu.jvm() - previousCpu.jvm()) / seconds,
+            p(confirms, 99), heap >> 20, 100 * (cpu.node() - previousCpu.node()) / seconds,
             100 * (cpu.mysqld() - previousCpu.mysqld()) / seconds);
         previous = new long[] {second, answered, paid};
         previousCpu = cpu;
@@ -191,24 +191,36 @@ public final class CheckoutBenchmark {
         + " -> saga -> order PAID committed)%n", p(confirmMeasured, 50), p(confirmMeasured, 99),
         confirmMeasured.getMaxValue() / 1e3);
     System.out.printf("checkout to paid         p50 %.1f ms, p99 %.1f ms%n", p(totalMeasured, 50), p(totalMeasured, 99));
-    System.out.printf("heap in use              max %,d MB (same JVM: node, simulators, Kafka broker, load)%n",
-        maxHeap >> 20);
+    System.out.printf("node heap in use         max %,d MB (the node's jvm_memory_used_bytes every %d s)%n",
+        maxHeap >> 20, REPORT_EVERY_SECONDS);
+    long paidInWindow = paidAtEnd - paidAtStart;
     if (windowStartCpu != null && windowEndCpu != null) {
-      System.out.printf("CPU over the window (2 cores = 200 %%): %s%n", windowEndCpu.split(windowStartCpu, seconds));
+      System.out.printf("CPU over the window (2 cores = 200 %%): %s%n", windowEndCpu.share(windowStartCpu, seconds));
+      System.out.printf("CPU ms per paid checkout: %s (%,d paid)%n", windowEndCpu.perOrder(windowStartCpu, paidInWindow),
+          paidInWindow);
+      System.out.printf("HTTP per paid checkout: %.1f exchanges (the node's requests sent and answered over the window)%n",
+          (exchanges[1] - exchanges[0]) / (double) Math.max(1, paidInWindow));
+      System.out.printf("SQL per paid checkout:  %s (MariaDB's counters over the window; statements include the"
+          + " monitor's)%n", BenchNode.sqlPerOrder(sql.get(0), sql.get(1), paidInWindow));
     }
     confirmations.stop();
-    await(node.stop());
+    node.close();
     await(load.close());
-    await(bootstrap.close());
+  }
+
+  private static Map<String, Long> sqlCounters(Pool pool) {
+    Map<String, Long> counters = new HashMap<>();
+    await(pool.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('" + String.join("','", BenchNode.SQL_COUNTERS)
+        + "')").execute()).forEach(r -> counters.put(r.getString(0), Long.parseLong(r.getString(1))));
+    return counters;
   }
 
   private static double p(Histogram h, double percentile) {
     return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1e3;
   }
 
-  private static KilosailNode startNode(Vertx bootstrap, InfraSettings infra, int httpPort, int simulatorPort)
-      throws Exception {
-    JsonObject conf = new JsonObject()
+  private static JsonObject nodeConf() {
+    return new JsonObject()
         .put("checkout", new JsonObject().put("answerWaitMs", 30_000))
         .put("quoting", new JsonObject()
             .put("rulesFile", "does-not-exist.json")
@@ -217,22 +229,6 @@ public final class CheckoutBenchmark {
                     .put("couriers", new JsonArray(List.of("uu", "shansong", "sf", "fengniao")))))))
         .put("relay", new JsonObject().put("workers", 8).put("batchSize", 1000).put("idlePollMs", 10)
             .put("lingerMs", 5));
-    Path confFile = Files.createTempFile("checkout-bench", ".json");
-    Files.writeString(confFile, conf.encodePrettily());
-    JsonObject flat = new JsonObject()
-        .put("kilosail.node.id", "bench")
-        .put("kilosail.infra.mode", "external")
-        .put("kilosail.mysql.url", infra.mysql().url())
-        .put("kilosail.mysql.poolSize", String.valueOf(MYSQL_POOL))
-        .put("kilosail.kafka.bootstrapServers", infra.kafkaBootstrapServers())
-        .put("kilosail.redis.url", infra.redisUrl())
-        .put("kilosail.http.port", String.valueOf(httpPort))
-        .put("kilosail.http.instances", String.valueOf(Runtime.getRuntime().availableProcessors()))
-        .put("kilosail.webhooks.port", "0")
-        .put("kilosail.simulators.enabled", "true")
-        .put("kilosail.simulators.courierPort", String.valueOf(simulatorPort));
-    return await(SettingsLoader.load(bootstrap, confFile.toString(), flat)
-        .compose(settings -> KilosailNode.start(bootstrap, settings)));
   }
 
   /** Open loop: checkout n is due at start + n / rate, sent while fewer than maxInFlight await their answer. */
@@ -357,45 +353,59 @@ public final class CheckoutBenchmark {
   }
 
   /** Reads every order's PAID transition from Kafka; its commit instant minus the customer's instants. */
-  private static final class Confirmations implements Runnable {
+  /**
+   * Every 100 ms, the payments that became PAID since the last look ({@code updated_at} is the webhook's commit):
+   * each one of this run's checkouts counts once, timed from paying at the simulator and from sending the checkout.
+   */
+  private static final class Confirmations {
     final Recorder confirmTime = new Recorder(MAX_MICROS, 3);
     final Recorder totalTime = new Recorder(MAX_MICROS, 3);
     final AtomicLong paid = new AtomicLong();
-    private final KafkaConsumer<String, String> consumer;
+    private final Vertx vertx;
+    private final Pool pool;
     private final Customers customers;
-    private volatile boolean stopped;
+    private final long timer;
+    private java.time.Instant since = java.time.Instant.now().minusSeconds(60);
+    private boolean polling;
 
-    Confirmations(String bootstrap, Customers customers) {
+    Confirmations(Vertx vertx, Pool pool, Customers customers) {
+      this.vertx = vertx;
+      this.pool = pool;
       this.customers = customers;
-      this.consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "checkout-bench",
-          "auto.offset.reset", "earliest", "enable.auto.commit", "false"), new StringDeserializer(),
-          new StringDeserializer());
+      this.timer = vertx.setPeriodic(100, t -> poll());
     }
 
-    @Override
-    public void run() {
-      consumer.subscribe(List.of(Topics.CHECKOUT_EVENTS));
-      while (!stopped) {
-        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-          Envelope event = EnvelopeCodec.decode(record.value());
-          if (!"PAID".equals(event.payload().getString("to"))) {
-            continue;
-          }
-          long[] times = customers.times.remove(event.aggregateId());
-          if (times == null) {
-            continue;
-          }
-          long at = Instant.parse(event.payload().getString("at")).toEpochMilli();
-          confirmTime.recordValue(Math.max(0, Math.min((at - times[1]) * 1_000, MAX_MICROS)));
-          totalTime.recordValue(Math.max(0, Math.min((at - times[0]) * 1_000, MAX_MICROS)));
-          paid.incrementAndGet();
-        }
+    private void poll() {
+      if (polling) {
+        return;
       }
-      consumer.close();
+      polling = true;
+      // A commit can land a little after its updated_at was taken: look back a second, count each order once.
+      Instant from = since.minusSeconds(1);
+      pool.preparedQuery("SELECT order_id, updated_at FROM payment WHERE state = 'PAID' AND updated_at >= ?")
+          .execute(Tuple.of(Times.toDb(from)))
+          .onComplete(result -> {
+            polling = false;
+            if (result.failed()) {
+              return;
+            }
+            for (Row row : result.result()) {
+              long[] times = customers.times.remove(row.getString(0));
+              if (times == null) {
+                continue;
+              }
+              Instant at = Times.fromDb(row.getLocalDateTime(1));
+              since = at.isAfter(since) ? at : since;
+              long atMs = at.toEpochMilli();
+              confirmTime.recordValue(Math.max(0, Math.min((atMs - times[1]) * 1_000, MAX_MICROS)));
+              totalTime.recordValue(Math.max(0, Math.min((atMs - times[0]) * 1_000, MAX_MICROS)));
+              paid.incrementAndGet();
+            }
+          });
     }
 
     void stop() {
-      stopped = true;
+      vertx.cancelTimer(timer);
     }
   }
 

@@ -2,15 +2,11 @@ package io.kilosail.launcher.bench;
 
 import ch.qos.logback.classic.Level;
 import io.kilosail.embedded.EmbeddedInfrastructure;
-import io.kilosail.embedded.FreePort;
 import io.kilosail.infra.Clients;
 import io.kilosail.intake.PlatformSignature;
-import io.kilosail.launcher.KilosailNode;
-import io.kilosail.launcher.SettingsLoader;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.platform.settings.MySqlSettings;
-import io.kilosail.testing.CpuSample;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -26,13 +22,11 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.slf4j.LoggerFactory;
 
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,15 +39,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The end-to-end delivery benchmark: one in-process node with every role on fresh embedded MariaDB, Kafka (8
- * partitions) and Redis, the courier simulator answering fast (every courier step 1–20 ms, no network latency),
- * and an open-loop load generator pushing signed orders at a fixed rate over many HTTP connections. It prints, every
- * 5 s, pushed / accepted / delivered / cancelled orders, the backlog, the outbox and open sagas, heap in use and CPU;
- * then a summary of the measured window: accepted orders/s, the intake answer's p50/p99/max, delivered orders/s,
- * cancelled orders, max heap in use. Durability is as shipped (InnoDB flush on every commit, outbox, inbox, sagas).
+ * The end-to-end delivery benchmark: one node with every role in a JVM of its own ({@link BenchNode}) on fresh embedded
+ * MariaDB, Kafka (8 partitions) and Redis; in this JVM the Kafka broker, the simulators (the courier platforms answering
+ * fast: every courier step 1–20 ms, no network latency) and an open-loop load generator pushing signed orders at a
+ * fixed rate over many HTTP connections. It prints, every 5 s, pushed / accepted / delivered / cancelled orders, the
+ * backlog, the outbox and open sagas, the node's heap in use and CPU; then a summary of the measured window: accepted
+ * orders/s, the intake answer's p50/p99/max, delivered orders/s, cancelled orders, the node's max heap in use, CPU
+ * milliseconds per order for the node, mysqld, the broker, the simulators and the load generator, the node's HTTP
+ * exchanges per order and MariaDB's own counters per order (writes, statements, commits, fsyncs). Durability is as
+ * shipped (InnoDB flush on every commit, outbox, inbox, sagas).
  *
  * <pre>
- * mvn -B -o -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
+ * mvn -B -q -pl launcher -am test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.skip=true \
  *     -Dverticles.exec.skip=true -Dexec.mainClass=io.kilosail.launcher.bench.DeliveryBenchmark \
  *     -Dbench.mode=lifecycle -Dbench.rate=200 -Dbench.duration=60
  * </pre>
@@ -122,12 +119,10 @@ public final class DeliveryBenchmark {
   private static void run(InfraSettings infra) throws Exception {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.kilosail")).setLevel(Level.toLevel(LOG_LEVEL));
     boolean lifecycle = MODE.equals("lifecycle");
-    Vertx bootstrap = Vertx.vertx();
-    int httpPort = FreePort.pick();
-    int simulatorPort = FreePort.pick();
-    KilosailNode node = startNode(bootstrap, infra, lifecycle, httpPort, simulatorPort);
+    BenchNode node = BenchNode.start(infra, nodeConf(lifecycle), lifecycle ? "all" : "ingress", MYSQL_POOL, LOG_LEVEL);
+    int httpPort = node.httpPort;
     if (lifecycle) {
-      fastCouriers(simulatorPort);
+      fastCouriers(node.simulatorPort);
     }
 
     // The load generator and the monitor share one event loop of their own, apart from the node's.
@@ -138,11 +133,13 @@ public final class DeliveryBenchmark {
     printHeader(monitorPool, lifecycle);
 
     LoadGenerator generator = new LoadGenerator(load, httpPort, RATE, MAX_IN_FLIGHT);
+    long loadThread = BenchNode.await(Future.<Long>future(p -> load.runOnContext(x ->
+        p.complete(Thread.currentThread().getId()))));
     // Its own event loop: on the load generator's, frames would be read in bursts and the busiest second overstated.
     Vertx browser = lifecycle && BRIDGE ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)) : null;
     BridgeListener bridge = browser != null ? await(BridgeListener.connect(browser, httpPort)) : null;
     long[] bridgeWindow = new long[4];
-    Monitor monitor = new Monitor(monitorPool, lifecycle);
+    Monitor monitor = new Monitor(monitorPool, lifecycle, node, loadThread);
     Histogram intakeMeasured = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     Histogram intakeFromScheduleMeasured = new Histogram(TimeUnit.SECONDS.toMicros(600), 3);
     Instant benchStart = Instant.now();
@@ -165,6 +162,7 @@ public final class DeliveryBenchmark {
       Sample now = monitor.sample(generator, second);
       maxHeap = Math.max(maxHeap, now.heapUsed);
       if (second == WARMUP_SECONDS) {
+        now.window = monitor.windowEdge();
         atMeasureStart = now;
         if (bridge != null) {
           bridgeWindow[0] = bridge.received();
@@ -172,6 +170,7 @@ public final class DeliveryBenchmark {
         }
       }
       if (second == stopAt) {
+        now.window = monitor.windowEdge();
         atMeasureEnd = now;
         if (bridge != null) {
           bridgeWindow[2] = bridge.received();
@@ -213,22 +212,20 @@ public final class DeliveryBenchmark {
       System.out.printf("cancel requests    %s%n", generator.cancels);
       reconcile(monitorPool, httpPort, benchStart);
     }
-    await(node.stop());
+    node.close();
     if (browser != null) {
       await(browser.close());
     }
     await(load.close());
-    await(bootstrap.close());
   }
 
-  private static KilosailNode startNode(Vertx bootstrap, InfraSettings infra, boolean lifecycle, int httpPort,
-                                        int simulatorPort) throws Exception {
-    JsonObject conf = new JsonObject()
+  private static JsonObject nodeConf(boolean lifecycle) {
+    return new JsonObject()
         // Intake alone dispatches nothing, so every order would count as waiting: no load shedding there.
         .put("intake", new JsonObject().put("admission", new JsonObject().put("enabled", lifecycle)
                 .put("maxLateOrders", MAX_LATE_ORDERS))
-            .put("batch", new JsonObject().put("maxInFlight", Integer.getInteger("bench.intakeInFlight", 32))
-                .put("maxOrders", Integer.getInteger("bench.intakeGroup", 1))))
+            .put("batch", new JsonObject().put("maxInFlight", Integer.getInteger("bench.intakeInFlight", 8))
+                .put("maxOrders", Integer.getInteger("bench.intakeGroup", 32))))
         .put("dispatch", new JsonObject()
             .put("defaultStrategy", "CHEAPEST")
             .put("rules", new JsonArray()))
@@ -244,23 +241,6 @@ public final class DeliveryBenchmark {
             .put("batchSize", 1000)
             .put("idlePollMs", 10)
             .put("lingerMs", 5));
-    Path confFile = Files.createTempFile("delivery-bench", ".json");
-    Files.writeString(confFile, conf.encodePrettily());
-    JsonObject flat = new JsonObject()
-        .put("kilosail.node.id", "bench")
-        .put("kilosail.node.roles", lifecycle ? "all" : "ingress")
-        .put("kilosail.infra.mode", "external")
-        .put("kilosail.mysql.url", infra.mysql().url())
-        .put("kilosail.mysql.poolSize", String.valueOf(MYSQL_POOL))
-        .put("kilosail.kafka.bootstrapServers", infra.kafkaBootstrapServers())
-        .put("kilosail.redis.url", infra.redisUrl())
-        .put("kilosail.http.port", String.valueOf(httpPort))
-        .put("kilosail.http.instances", String.valueOf(Runtime.getRuntime().availableProcessors()))
-        .put("kilosail.webhooks.port", "0")
-        .put("kilosail.simulators.enabled", String.valueOf(lifecycle))
-        .put("kilosail.simulators.courierPort", String.valueOf(simulatorPort));
-    return await(SettingsLoader.load(bootstrap, confFile.toString(), flat)
-        .compose(settings -> KilosailNode.start(bootstrap, settings)));
   }
 
   /** Every courier platform takes each order and moves it on within 1–20 ms a step; prices differ, so CHEAPEST picks UU. */
@@ -436,7 +416,9 @@ public final class DeliveryBenchmark {
     long delivered;
     Map<String, Long> otherStates = new TreeMap<>();
     long heapUsed;
-    CpuSample cpu;
+    BenchNode.Cpu cpu;
+    /** At the window's two edges only: what the per-order figures are computed from. */
+    WindowEdge window;
     long outboxUnsent = -1;
     long sagasOpen = -1;
     double countMs;
@@ -450,13 +432,28 @@ public final class DeliveryBenchmark {
     }
   }
 
+  /** The node's HTTP exchanges and MariaDB's counters at one edge of the measured window. */
+  private record WindowEdge(long httpExchanges, Map<String, Long> sql) {
+  }
+
   private static final class Monitor {
     private final Pool pool;
     private final boolean lifecycle;
+    private final BenchNode node;
+    private final long loadThread;
 
-    Monitor(Pool pool, boolean lifecycle) {
+    Monitor(Pool pool, boolean lifecycle, BenchNode node, long loadThread) {
       this.pool = pool;
       this.lifecycle = lifecycle;
+      this.node = node;
+      this.loadThread = loadThread;
+    }
+
+    WindowEdge windowEdge() {
+      Map<String, Long> sql = new HashMap<>();
+      await(pool.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('" + String.join("','", BenchNode.SQL_COUNTERS)
+          + "')").execute()).forEach(r -> sql.put(r.getString(0), Long.parseLong(r.getString(1))));
+      return new WindowEdge(node.scrape().httpExchanges(), sql);
     }
 
     /** Every second: orders by state. DELIVERED is counted on its own (the state index makes every count a range). */
@@ -465,8 +462,8 @@ public final class DeliveryBenchmark {
       s.second = second;
       s.pushed = generator.pushed.get();
       s.accepted = generator.accepted.get();
-      s.heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-      s.cpu = CpuSample.now();
+      s.heapUsed = second % REPORT_EVERY_SECONDS == 0 ? node.scrape().heapUsed() : 0;
+      s.cpu = node.cpu(loadThread);
       long started = System.nanoTime();
       if (lifecycle) {
         s.delivered = await(pool.query("SELECT COUNT(*) FROM delivery_order WHERE state = 'DELIVERED'").execute())
@@ -507,12 +504,12 @@ public final class DeliveryBenchmark {
         : "node: ingress role only (orders are stored with their outbox event; nothing consumes them)");
     System.out.printf("%6s %-8s %9s %9s %9s %6s %8s %8s %9s %8s %8s %7s %5s %7s %7s %7s%n", "t s", "phase", "pushed",
         "accepted", "delivered", "cancel", "backlog", "accept/s", "deliver/s", "p50 ms", "p99 ms", "outbox",
-        "sagas", "heap MB", "jvm %", "mysqld%");
+        "sagas", "heap MB", "node %", "mysqld%");
   }
 
   private static void printLine(String phase, Sample now, Sample before, Histogram interval) {
     double seconds = now.second - before.second;
-    double jvm = 100 * (now.cpu.jvm() - before.cpu.jvm()) / seconds;
+    double jvm = 100 * (now.cpu.node() - before.cpu.node()) / seconds;
     double mysqld = 100 * (now.cpu.mysqld() - before.cpu.mysqld()) / seconds;
     long backlog = now.accepted - now.delivered - now.cancelled();
     System.out.printf("%6d %-8s %,9d %,9d %,9d %6d %,8d %,8.0f %,9.0f %8.1f %8.1f %,7d %,5d %7d %7.0f %7.0f%n",
@@ -566,10 +563,16 @@ public final class DeliveryBenchmark {
       System.out.printf("stored             %,d orders CREATED, %,d unsent outbox rows (no relay in this mode)%n",
           last.otherStates.getOrDefault("CREATED", 0L), last.outboxUnsent);
     }
-    System.out.printf("heap in use        max %,d MB (sampled every second, no forced GC; JVM max heap %,d MB;"
-        + " the same JVM runs the node, the Kafka broker and the load generator)%n", maxHeap >> 20,
-        Runtime.getRuntime().maxMemory() >> 20);
-    reportCpu(end.cpu, start.cpu, seconds);
+    System.out.printf("node heap in use   max %,d MB (the node's jvm_memory_used_bytes, read every %d s, no forced GC)%n",
+        maxHeap >> 20, REPORT_EVERY_SECONDS);
+    long orders = lifecycle ? end.delivered - start.delivered : end.accepted - start.accepted;
+    String per = lifecycle ? "delivered" : "accepted";
+    System.out.printf("CPU over the window (2 cores = 200 %%): %s%n", end.cpu.share(start.cpu, seconds));
+    System.out.printf("CPU ms per %s order: %s (%,d orders)%n", per, end.cpu.perOrder(start.cpu, orders), orders);
+    System.out.printf("HTTP per %s order: %.1f exchanges (the node's requests sent and answered over the window)%n",
+        per, (end.window.httpExchanges() - start.window.httpExchanges()) / (double) Math.max(1, orders));
+    System.out.printf("SQL per %s order:  %s (MariaDB's counters over the window; statements include the"
+        + " monitor's few per second)%n", per, BenchNode.sqlPerOrder(start.window.sql(), end.window.sql(), orders));
     System.out.printf("monitor's state counts took %.1f ms at the end of the window%n", end.countMs);
   }
 
@@ -647,15 +650,6 @@ public final class DeliveryBenchmark {
     Map<String, Long> open = new TreeMap<>(s.otherStates);
     open.remove("CANCELLED");
     return open.toString();
-  }
-
-  private static void reportCpu(CpuSample end, CpuSample start, double seconds) {
-    System.out.printf("CPU over the window (2 cores = 200 %%): %s%n", end.split(start, seconds));
-    StringBuilder top = new StringBuilder();
-    CpuSample.withThreads().threads().entrySet().stream()
-        .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
-        .forEach(e -> top.append(String.format(" %s=%.0fs", e.getKey(), e.getValue())));
-    System.out.printf("JVM threads by CPU seconds over the whole run:%s%n", top);
   }
 
   // ---------------------------------------------------------------- helpers

@@ -219,6 +219,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
         case PRE_CANCEL -> preCancel(state, payload);
         case DETAIL -> detail(state, payload);
         case TOKEN -> dialect.tokenAnswer(payload);
+        case TIP -> tip(state, payload);
       };
     } catch (SimRefusal refusal) {
       log.info("courier simulator refused platform={} operation={} status={} reason={}",
@@ -338,6 +339,38 @@ public class CourierSimulatorVerticle extends VerticleBase {
     return dialect.cancelAnswer(order, order.penaltyFen);
   }
 
+  /**
+   * A tip on an order still waiting for a courier: added once per caller's key (a repeat answers the same total); an
+   * order held for a tip is looked at again by the riders once its tips reach the behaviour's threshold.
+   */
+  private String tip(PlatformState state, JsonObject payload) {
+    PlatformDialect dialect = state.dialect;
+    String platformOrderId = dialect.platformOrderIdOfTip(payload);
+    long tipFen = dialect.tipFenOf(payload);
+    String key = dialect.tipKeyOf(payload);
+    SimOrder order = state.orders.get(platformOrderId);
+    if (order == null) {
+      throw dialect.refusal(404, "no order " + platformOrderId);
+    }
+    if (key != null && order.tips.stream().anyMatch(t -> key.equals(((JsonObject) t).getString("key")))) {
+      return dialect.tipAnswer(order);
+    }
+    if (order.finished || order.lastEvent != null && order.lastEvent != SimEvent.COURIER_GAVE_UP) {
+      throw dialect.refusal(409, "order " + platformOrderId + " is " + (order.finished ? "already " : "")
+          + order.lastEvent + ": a tip is for an order no courier took");
+    }
+    order.tipsFen += tipFen;
+    order.tips.add(new JsonObject().put("tipFen", tipFen).put("key", key)
+        .put("at", java.time.Instant.now().toString()));
+    log.info("courier simulator tip platform={} platformOrderId={} tipFen={} totalFen={}", dialect.platform().id(),
+        platformOrderId, tipFen, order.tipsFen);
+    if (order.waitingForTip && order.tipsFen >= state.behaviour.acceptOnlyWithTipFen()) {
+      order.waitingForTip = false;
+      awaitCourier(state, order);
+    }
+    return dialect.tipAnswer(order);
+  }
+
   /** What cancelling the order now would cost, by how far its courier got. */
   private static long penaltyNow(PlatformState state, SimOrder order) {
     SimBehaviour behaviour = state.behaviour;
@@ -372,6 +405,11 @@ public class CourierSimulatorVerticle extends VerticleBase {
   private void awaitCourier(PlatformState state, SimOrder order) {
     later(state.behaviour.acceptDelayMs(), () -> {
       if (order.finished) {
+        return;
+      }
+      if (order.tipsFen < state.behaviour.acceptOnlyWithTipFen()) {
+        // Riders pass it by: it waits (without a callback, as a real one does) until a tip makes it worth their while.
+        order.waitingForTip = true;
         return;
       }
       if (random.nextDouble() < state.behaviour.noCourierProbability()) {

@@ -107,6 +107,26 @@ abstract class PlatformDialect {
     throw refusal(404, platform().id() + " has no token endpoint");
   }
 
+  /** The platform's order id a tip names. */
+  String platformOrderIdOfTip(JsonObject payload) {
+    throw refusal(404, platform().id() + " has no simulated tip call");
+  }
+
+  /** The tip's amount in fen (more than 0). */
+  long tipFenOf(JsonObject payload) {
+    throw refusal(404, platform().id() + " has no simulated tip call");
+  }
+
+  /** The caller's name for this tip, when the platform takes one: a repeat is answered as the first, added once. */
+  String tipKeyOf(JsonObject payload) {
+    return null;
+  }
+
+  /** The answer to a tip the order now carries ({@code order.tipsFen} in total). */
+  String tipAnswer(SimOrder order) {
+    throw refusal(404, platform().id() + " has no simulated tip call");
+  }
+
   /** Forgets what the dialect itself keeps (Fengniao's issued tokens), with the control reset. */
   void reset() {
   }

@@ -31,6 +31,8 @@ final class SimBehaviour {
     // A platform slow to answer an order's creation after it has created it: the caller's timeout loses the answer.
     field("createLatencyMs", Kind.NON_NEGATIVE, 0L);
     field("acceptDelayMs", Kind.NON_NEGATIVE, 200L);
+    // Riders ignore an order until the merchant's tips on it reach this many fen (加小费 when nobody accepts); 0: off.
+    field("acceptOnlyWithTipFen", Kind.NON_NEGATIVE, 0L);
     field("arriveDelayMs", Kind.NON_NEGATIVE, 200L);
     field("pickupDelayMs", Kind.NON_NEGATIVE, 200L);
     field("deliverDelayMs", Kind.NON_NEGATIVE, 200L);
@@ -124,6 +126,7 @@ final class SimBehaviour {
 
   long createLatencyMs() { return values.getLong("createLatencyMs"); }
   long acceptDelayMs() { return values.getLong("acceptDelayMs"); }
+  long acceptOnlyWithTipFen() { return values.getLong("acceptOnlyWithTipFen"); }
   long arriveDelayMs() { return values.getLong("arriveDelayMs"); }
   long pickupDelayMs() { return values.getLong("pickupDelayMs"); }
   long deliverDelayMs() { return values.getLong("deliverDelayMs"); }

@@ -2,7 +2,7 @@ package io.kilosail.simulators.courier;
 
 /**
  * The calls kilosail makes to a courier platform: quote, create, cancel; an order-detail query; Fengniao's pre-cancel
- * (which states the cost) and its token endpoint.
+ * (which states the cost) and its token endpoint; a tip.
  */
 enum SimOperation {
   QUOTE, CREATE, CANCEL,
@@ -11,5 +11,7 @@ enum SimOperation {
   /** The platform's order-detail query (what it knows of one order). */
   DETAIL,
   /** Fengniao's OAuth token endpoint. */
-  TOKEN
+  TOKEN,
+  /** A tip (加小费) on an order no courier took yet. */
+  TIP
 }

@@ -22,6 +22,11 @@ final class SimOrder {
   long penaltyFen;
   /** The courier brought the goods back to the merchant instead of delivering them (SF reports it; see SimBehaviour). */
   boolean returnedToMerchant;
+  /** The tips added to the order, in total, and each one with the caller's key (null when it gave none). */
+  long tipsFen;
+  final JsonArray tips = new JsonArray();
+  /** No courier takes the order until its tips reach the behaviour's acceptOnlyWithTipFen. */
+  boolean waitingForTip;
   /** A callback held back to be sent after the next one, when out-of-order delivery is on. */
   SimCallback heldBack;
   final JsonArray sent = new JsonArray();
@@ -46,6 +51,8 @@ final class SimOrder {
         .put("finished", finished)
         .put("penaltyFen", penaltyFen)
         .put("returnedToMerchant", returnedToMerchant)
+        .put("tipsFen", tipsFen)
+        .put("tips", tips.copy())
         .put("callbacks", sent.copy());
   }
 }

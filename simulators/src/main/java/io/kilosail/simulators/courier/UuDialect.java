@@ -25,6 +25,11 @@ import java.util.TreeMap;
  * (callbacks must echo it as {@code origin_id}); refusals are {@code {"code": <non-zero>, "msg"}} with HTTP 400/401/
  * 404/409; {@code totalMoney} is the price before a simulated 200-fen coupon, {@code needPayMoney} the behaviour's
  * price; a courier giving an order up sends it back to state 1; "no courier", a courier's and our cancellation are 11.
+ *
+ * <p>{@code order/addGratuity} (the tip; named by the reference, its fields by none): {@code order_code}, the tip in
+ * fen as {@code gratuityFee} (UU's v3 amounts are fen), an optional {@code requestId} naming the tip so a repeat is not
+ * a second one; answers {@code {orderCode, gratuityFee}} with the order's tips in total; refused with 409 once a
+ * courier took the order or it ended, 400 for a tip of 0 or less. orderDetail shows {@code gratuityFee} too.
  */
 final class UuDialect extends PlatformDialect {
 
@@ -53,7 +58,8 @@ final class UuDialect extends PlatformDialect {
         "/openapi/v3/order/orderPrice", SimOperation.QUOTE,
         "/openapi/v3/order/addOrder", SimOperation.CREATE,
         "/openapi/v3/order/cancelOrder", SimOperation.CANCEL,
-        "/openapi/v3/order/orderDetail", SimOperation.DETAIL);
+        "/openapi/v3/order/orderDetail", SimOperation.DETAIL,
+        "/openapi/v3/order/addGratuity", SimOperation.TIP);
   }
 
   @Override
@@ -122,6 +128,31 @@ final class UuDialect extends PlatformDialect {
   }
 
   @Override
+  String platformOrderIdOfTip(JsonObject payload) {
+    return requireText(payload, "order_code");
+  }
+
+  @Override
+  long tipFenOf(JsonObject payload) {
+    if (!(payload.getValue("gratuityFee") instanceof Number fee) || fee.doubleValue() != Math.floor(fee.doubleValue())
+        || fee.longValue() <= 0) {
+      throw refusal(400, "gratuityFee must be a whole number of fen above 0");
+    }
+    return fee.longValue();
+  }
+
+  @Override
+  String tipKeyOf(JsonObject payload) {
+    Object key = payload.getValue("requestId");
+    return key == null || key.toString().isBlank() ? null : key.toString();
+  }
+
+  @Override
+  String tipAnswer(SimOrder order) {
+    return ok(new JsonObject().put("orderCode", order.platformOrderId).put("gratuityFee", order.tipsFen));
+  }
+
+  @Override
   String newId(String kind, long sequence) {
     return ("quote".equals(kind) ? "uu-pt-" : "UU") + sequence;
   }
@@ -153,6 +184,7 @@ final class UuDialect extends PlatformDialect {
         .put("orderCode", order.platformOrderId)
         .put("state", Integer.parseInt(state == null ? "1" : state))
         .put("orderPrice", order.priceFen)
+        .put("gratuityFee", order.tipsFen)
         .put("driverName", orEmpty(order.courierName))
         .put("driverMobile", orEmpty(order.courierPhone)));
   }

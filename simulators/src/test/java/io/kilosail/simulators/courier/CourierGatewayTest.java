@@ -248,6 +248,42 @@ class CourierGatewayTest {
   }
 
   @Test
+  void aTipReachesUuOnceUnderItsKeyAndAPlatformWithoutATipCallIsNotAsked(Vertx vertx, VertxTestContext testContext) {
+    String orderId = "ord-tip-uu";
+    String[] code = new String[1];
+    gateway.placeOrder("uu", delivery(orderId))
+        .compose(placed -> {
+          code[0] = placed.getPlatformOrderId();
+          return gateway.addTip("uu", orderId, code[0], 150, orderId + ":uu:tip-1");
+        })
+        .compose(tip -> {
+          testContext.verify(() -> {
+            assertThat(tip.getTipFen()).isEqualTo(150);
+            assertThat(tip.getTotalTipFen()).isEqualTo(150);
+            assertThat(tip.getPlatformOrderId()).isEqualTo(code[0]);
+          });
+          // The same tip again (its answer lost, say): the platform counts it once.
+          return gateway.addTip("uu", orderId, code[0], 150, orderId + ":uu:tip-1");
+        })
+        .compose(again -> {
+          testContext.verify(() -> assertThat(again.getTotalTipFen()).isEqualTo(150));
+          return requests(CourierPlatform.SF);
+        })
+        .compose(sfBefore -> gateway.addTip("sf", "ord-tip-sf", "SF-1", 150, "ord-tip-sf:sf:tip-1")
+            .<Long>transform(result -> {
+              testContext.verify(() -> {
+                assertThat(result.failed()).isTrue();
+                assertThat(code(result.cause())).isEqualTo(CourierGateway.NOT_SUPPORTED);
+              });
+              return requests(CourierPlatform.SF).map(after -> after - sfBefore);
+            }))
+        .onComplete(testContext.succeeding(sent -> testContext.verify(() -> {
+          assertThat(sent).as("requests sent to SF for a tip it has no call for").isZero();
+          testContext.completeNow();
+        })));
+  }
+
+  @Test
   void placingWithoutAQuoteTokenQuotesFirstWhereThePlatformNeedsOne(Vertx vertx, VertxTestContext testContext) {
     // A cached price has no token. UU and Shansong place by a token: the gateway asks them for a quote, then places
     // (two requests); SF and Fengniao need none (one request).

@@ -325,6 +325,63 @@ class CourierSimulatorVerticleTest {
   }
 
   @Test
+  void aUuOrderWaitsForItsTipsAndATipRepeatedUnderItsKeyIsAddedOnce(Vertx vertx, VertxTestContext testContext) {
+    CourierWire uu = wires.get(CourierPlatform.UU);
+    String[] code = new String[1];
+    control("/uu", new JsonObject().put("acceptOnlyWithTipFen", 300).put("acceptDelayMs", 20))
+        .compose(v -> quoteAndPlace(CourierPlatform.UU, "ks-tip"))
+        .compose(placed -> {
+          code[0] = placed.platformOrderId();
+          return pause(vertx, 300);
+        })
+        .map(v -> {
+          assertThat(statesFor("ks-tip")).as("no rider for an order without its tip").isEmpty();
+          return null;
+        })
+        .compose(v -> send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 200, "ks-tip:uu:tip-1")))
+        .map(r -> uu.readAddTip(r.bodyAsString()))
+        .compose(first -> {
+          assertThat(first.totalTipFen()).isEqualTo(200);
+          // The answer was lost, say: the same tip again under its key is not a second tip.
+          return send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 200, "ks-tip:uu:tip-1"));
+        })
+        .map(r -> uu.readAddTip(r.bodyAsString()))
+        .compose(again -> {
+          assertThat(again.totalTipFen()).isEqualTo(200);
+          return pause(vertx, 300);
+        })
+        .compose(v -> {
+          assertThat(statesFor("ks-tip")).as("200 fen is not yet enough").isEmpty();
+          return send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 100, "ks-tip:uu:tip-2"));
+        })
+        .map(r -> uu.readAddTip(r.bodyAsString()))
+        .compose(second -> {
+          assertThat(second.totalTipFen()).isEqualTo(300);
+          return eventually(vertx, () -> statesFor("ks-tip").contains(ACCEPTED), "a rider takes the tipped order");
+        })
+        .compose(v -> send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 100, "ks-tip:uu:tip-3")))
+        .map(r -> {
+          assertThat(r.statusCode()).as("no tip once a rider took the order").isEqualTo(409);
+          assertThatThrownBy(() -> uu.readAddTip(r.bodyAsString())).isInstanceOf(CourierRejectedException.class);
+          return null;
+        })
+        .compose(v -> client.get(simulatorPort, "127.0.0.1", "/_control/uu/orders/" + code[0]).send())
+        .map(r -> {
+          JsonObject order = r.bodyAsJsonObject();
+          assertThat(order.getLong("tipsFen")).isEqualTo(300);
+          assertThat(order.getJsonArray("tips")).hasSize(2);
+          return null;
+        })
+        .onComplete(testContext.succeedingThenComplete());
+  }
+
+  private static Future<Void> pause(Vertx vertx, long ms) {
+    Promise<Void> done = Promise.promise();
+    vertx.setTimer(ms, id -> done.complete());
+    return done.future();
+  }
+
+  @Test
   void aCourierGivingUpAndNoCourierBeforeTimeout(Vertx vertx, VertxTestContext testContext) {
     control("/uu", new JsonObject().put("giveUpProbability", 1.0))
         .compose(v -> control("/fengniao", new JsonObject().put("noCourierProbability", 1.0)))

@@ -6,6 +6,7 @@ import io.kilosail.contracts.courier.CourierOrderLookup;
 import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierQuoteResult;
+import io.kilosail.contracts.courier.CourierTip;
 import io.kilosail.contracts.courier.DeliveryPlace;
 import io.kilosail.contracts.courier.DeliveryRequest;
 import io.kilosail.courier.wire.CityNames;
@@ -99,6 +100,17 @@ public final class CourierGatewayService implements CourierGateway {
         .map(cancelled -> new CourierCancellation().setPlatform(platform).setOrderId(orderId)
             .setPlatformOrderId(cancelled.platformOrderId() != null ? cancelled.platformOrderId() : platformOrderId)
             .setPenaltyFen(cancelled.penaltyFen()))));
+  }
+
+  @Override
+  public Future<CourierTip> addTip(String platform, String orderId, String platformOrderId, long tipFen, String key) {
+    if (orderId == null || platformOrderId == null || key == null || tipFen <= 0) {
+      return ServiceException.fail(INVALID_REQUEST, "orderId, platformOrderId, key and a tip above 0 fen are required");
+    }
+    return tracked(() -> client(platform).compose(client -> client.addTip(orderId, platformOrderId, tipFen, key))
+        .map(added -> new CourierTip().setPlatform(platform).setOrderId(orderId)
+            .setPlatformOrderId(added.platformOrderId() != null ? added.platformOrderId() : platformOrderId)
+            .setTipFen(tipFen).setKey(key).setTotalTipFen(added.totalTipFen())));
   }
 
   /** Calls whose answer has not come yet (all on the gateway verticle's event loop). */

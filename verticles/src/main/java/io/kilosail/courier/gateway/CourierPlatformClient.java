@@ -11,6 +11,7 @@ import io.kilosail.courier.wire.CourierOrderPlaced;
 import io.kilosail.courier.wire.CourierOrderRequest;
 import io.kilosail.courier.wire.CourierQuote;
 import io.kilosail.courier.wire.CourierRejectedException;
+import io.kilosail.courier.wire.CourierTipAdded;
 import io.kilosail.courier.wire.CourierWire;
 import io.kilosail.courier.wire.CourierWireException;
 import io.kilosail.courier.wire.FengniaoWire;
@@ -146,6 +147,17 @@ public final class CourierPlatformClient {
         return settings.wire().readOrderDetail(body);
       } catch (UnsupportedOperationException e) {
         // A wire that builds the query but cannot read its answer is as good as none: the caller falls back.
+        throw new CourierWireException(e.getMessage());
+      }
+    });
+  }
+
+  /** Adds a tip; fails with {@link CourierGateway#NOT_SUPPORTED}, sending nothing, where the wire has no tip call. */
+  public Future<CourierTipAdded> addTip(String orderId, String platformOrderId, long tipFen, String key) {
+    return call("tip", wire -> wire.addTip(orderId, platformOrderId, tipFen, key), body -> {
+      try {
+        return settings.wire().readAddTip(body);
+      } catch (UnsupportedOperationException e) {
         throw new CourierWireException(e.getMessage());
       }
     });

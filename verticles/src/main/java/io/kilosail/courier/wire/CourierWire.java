@@ -58,6 +58,19 @@ public interface CourierWire {
     throw new UnsupportedOperationException(platform().id() + " has no order-detail query yet");
   }
 
+  /**
+   * The request adding a tip (加小费) of {@code tipFen} to an order the platform holds and no courier took yet.
+   * {@code key} names this one tip (our order and tip round): where the platform takes a request id it is sent, so a
+   * repeated call after an unknown outcome is not a second tip. Until a wire implements it nothing is sent.
+   */
+  default CourierHttpRequest addTip(String orderId, String platformOrderId, long tipFen, String key) {
+    throw new UnsupportedOperationException(platform().id() + " has no tip call yet");
+  }
+
+  default CourierTipAdded readAddTip(String responseBody) {
+    throw new UnsupportedOperationException(platform().id() + " has no tip call yet");
+  }
+
   /** True only when the callback carries this platform's valid signature over exactly these bytes. */
   boolean verifyCallback(CourierInbound inbound);
 

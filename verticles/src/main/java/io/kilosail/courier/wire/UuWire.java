@@ -29,6 +29,16 @@ public final class UuWire implements CourierWire {
   static final String CREATE_PATH = "/openapi/v3/order/addOrder";
   static final String CANCEL_PATH = "/openapi/v3/order/cancelOrder";
   static final String DETAIL_PATH = "/openapi/v3/order/orderDetail";
+  /** {@code order/addGratuity}: named by third-parties.md; no source shows its fields (see {@link #addTip}). */
+  static final String TIP_PATH = "/openapi/v3/order/addGratuity";
+  /**
+   * (unconfirmed) addGratuity's fields: the order as {@code order_code} (as cancelOrder and orderDetail name it), the
+   * tip as {@code gratuityFee} in fen (UU's v3 money fields are fen: {@code needPayMoney}, {@code orderPrice}), and
+   * our key for the tip as {@code requestId} so a repeated call is recognised; the answer's {@code gratuityFee}, when
+   * present, is the order's tips in total.
+   */
+  static final String TIP_FIELD = "gratuityFee";
+  static final String TIP_KEY_FIELD = "requestId";
   static final int OK_CODE = 0;
   static final String SEND_TYPE = "SEND";
   static final String PUSH_TYPE = "OPEN_ORDER";
@@ -149,6 +159,24 @@ public final class UuWire implements CourierWire {
           + orderId);
     }
     return signed(DETAIL_PATH, biz().put("order_code", platformOrderId));
+  }
+
+  /** Adds a tip by UU's own order code; without it (the create's answer never came) there is nothing to tip. */
+  @Override
+  public CourierHttpRequest addTip(String orderId, String platformOrderId, long tipFen, String key) {
+    if (platformOrderId == null) {
+      throw new UnsupportedOperationException("UU's tip names its order_code, and none is known for " + orderId);
+    }
+    if (tipFen <= 0) {
+      throw new IllegalArgumentException("a tip must be more than 0 fen, was " + tipFen);
+    }
+    return signed(TIP_PATH, biz().put("order_code", platformOrderId).put(TIP_FIELD, tipFen).put(TIP_KEY_FIELD, key));
+  }
+
+  @Override
+  public CourierTipAdded readAddTip(String responseBody) {
+    JsonObject body = okBody(responseBody, "tip");
+    return new CourierTipAdded(WireCodec.optText(body, "orderCode"), WireCodec.optLong(body, TIP_FIELD, "UU tip"));
   }
 
   /** Keys in sorted order, as UU's CLI encodes them (the signature covers whatever order is sent). */

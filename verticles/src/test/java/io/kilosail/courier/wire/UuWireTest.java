@@ -86,6 +86,24 @@ class UuWireTest {
   }
 
   @Test
+  void aTipIsAddedByUusOrderCodeInFenWithOurKey() throws Exception {
+    CourierHttpRequest tip = wire.addTip("ks-0001", "UU77", 150, "ks-0001:uu:tip-1");
+    assertThat(tip.pathAndQuery()).isEqualTo("/openapi/v3/order/addGratuity");
+    assertThat(tip.headers()).isEqualTo(Map.of("X-App-Id", "uu-app"));
+    String biz = new JsonObject(tip.body()).getString("biz");
+    assertThat(biz).isEqualTo("{\"gratuityFee\":150,\"order_code\":\"UU77\",\"requestId\":\"ks-0001:uu:tip-1\"}");
+    assertThat(new JsonObject(tip.body()).getString("sign"))
+        .isEqualTo(WireVectors.md5LowerHex(biz + "uu-secret" + "1700000000").toUpperCase());
+    assertThatThrownBy(() -> wire.addTip("ks-0001", null, 150, "k")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> wire.addTip("ks-0001", "UU77", 0, "k")).isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(wire.readAddTip("{\"code\":0,\"msg\":\"success\",\"body\":{\"orderCode\":\"UU77\",\"gratuityFee\":250}}"))
+        .isEqualTo(new CourierTipAdded("UU77", 250L));
+    assertThatThrownBy(() -> wire.readAddTip("{\"code\":88100109,\"msg\":\"order already accepted\"}"))
+        .isInstanceOf(CourierRejectedException.class);
+  }
+
+  @Test
   void theQuotedPriceIsWhatUuChargesAndComesBackAtPlacement() {
     CourierQuote quote = wire.readQuote("{\"code\":0,\"msg\":\"success\",\"body\":{\"priceToken\":\"pt-1\","
         + "\"totalMoney\":1080,\"needPayMoney\":880,\"distance\":2600}}");
