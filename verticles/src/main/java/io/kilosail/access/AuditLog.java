@@ -1,5 +1,6 @@
 package io.kilosail.access;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.infra.Times;
 import io.kilosail.web.Problems;
 import io.vertx.core.Future;
@@ -110,6 +111,6 @@ public final class AuditLog {
   }
 
   private static String clip(String text, int max) {
-    return text == null || text.length() <= max ? text : text.substring(0, max);
+    return Texts.clip(text, max);
   }
 }

@@ -1,5 +1,6 @@
 package io.kilosail.cancel;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.cancel.CancellationPolicy.By;
 import io.kilosail.checkout.CheckoutDeliveries;
 import io.kilosail.checkout.CheckoutSettings;
@@ -56,6 +57,9 @@ public final class OrderCancellations {
   private static final String LOCK = "SELECT platform, state FROM delivery_order WHERE id = ? FOR UPDATE";
   private static final String EXISTING = "SELECT cancelled_by, reason, state_at_cancel, platform_penalty_fen,"
       + " cancelled_at FROM order_cancellation WHERE order_id = ?";
+
+  /** The column {@code order_cancellation.reason}. */
+  static final int REASON_MAX = 255;
 
   private final Pool pool;
   private final CancellationPolicy policy;
@@ -117,8 +121,11 @@ public final class OrderCancellations {
     });
   }
 
-  private Future<Cancellation> record(SqlConnection conn, String orderId, String platform, By by, String reason,
+  private Future<Cancellation> record(SqlConnection conn, String orderId, String platform, By by, String anyReason,
                                       DeliveryOrder.State state, long penaltyFen, Instant now) {
+    // A reason composed at run time (a hand-back names every courier and why) must fit its column: a cancel that
+    // cannot be written would be retried, and refused, forever.
+    String reason = Texts.clip(anyReason, REASON_MAX);
     Cancellation c = new Cancellation(orderId, by, reason, state.name(), penaltyFen, now, false);
     JsonObject fact = c.toJson().put("platform", platform);
     return OrderRepository.cancelled(conn, orderId, now, by.name().toLowerCase(),

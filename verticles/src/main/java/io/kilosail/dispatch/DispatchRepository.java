@@ -1,5 +1,6 @@
 package io.kilosail.dispatch;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.dispatch.Dispatch.Candidate;
 import io.kilosail.dispatch.Dispatch.Offer;
 import io.kilosail.infra.Times;
@@ -137,6 +138,6 @@ final class DispatchRepository {
   }
 
   private static String truncate(String s) {
-    return s == null || s.length() <= 500 ? s : s.substring(0, 500);
+    return Texts.clip(s, 500);
   }
 }

@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.infra.Times;
 import io.kilosail.messaging.Transactions;
 import io.kilosail.pushback.Pushback;
@@ -297,7 +298,7 @@ public final class OrderPushback {
   }
 
   private static String abbreviate(String error) {
-    return error == null ? null : error.length() > 500 ? error.substring(0, 500) : error;
+    return Texts.clip(error, 500);
   }
 
   /** Where the holder's rider was last reported (GCJ-02, the system the food platforms push), or null. */

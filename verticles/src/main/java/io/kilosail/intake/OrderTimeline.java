@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.infra.Times;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -35,6 +36,9 @@ public final class OrderTimeline {
       + " FROM courier_callback WHERE order_id = ? AND outcome = 'APPLIED'"
       + " ORDER BY recorded_at, kind, id";
 
+  /** The column {@code delivery_order_timeline.detail}. */
+  private static final int DETAIL_MAX = 255;
+
   private OrderTimeline() {
   }
 
@@ -42,8 +46,7 @@ public final class OrderTimeline {
   public static Future<Void> add(SqlConnection conn, String orderId, String state, Instant at, String source,
                                  String detail) {
     return conn.preparedQuery(INSERT)
-        .execute(Tuple.of(orderId, state, Times.toDb(at), source, detail == null || detail.length() <= 255
-            ? detail : detail.substring(0, 255)))
+        .execute(Tuple.of(orderId, state, Times.toDb(at), source, Texts.clip(detail, DETAIL_MAX)))
         .mapEmpty();
   }
 

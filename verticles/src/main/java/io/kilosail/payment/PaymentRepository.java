@@ -1,5 +1,6 @@
 package io.kilosail.payment;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.checkout.CheckoutSaga;
 import io.kilosail.infra.Times;
 import io.kilosail.saga.SagaSignals;
@@ -135,6 +136,6 @@ public final class PaymentRepository {
   }
 
   private static String truncate(String reason) {
-    return reason == null || reason.length() <= 500 ? reason : reason.substring(0, 497) + "...";
+    return Texts.clip(reason, 500);
   }
 }

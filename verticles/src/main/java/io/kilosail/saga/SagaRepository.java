@@ -1,5 +1,6 @@
 package io.kilosail.saga;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.infra.Times;
 import io.kilosail.saga.SagaProgress.State;
 import io.vertx.core.Future;
@@ -305,6 +306,6 @@ final class SagaRepository {
   }
 
   private static String truncate(String s) {
-    return s == null || s.length() <= 2000 ? s : s.substring(0, 2000);
+    return Texts.clip(s, 2000);
   }
 }

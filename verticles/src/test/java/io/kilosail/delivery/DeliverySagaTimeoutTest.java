@@ -53,6 +53,7 @@ class DeliverySagaTimeoutTest {
   private static SagaCoordinatorService coordinator;
   /** Orders whose dispatch the saga withdrew (called every courier off). */
   private static final Set<String> withdrawn = ConcurrentHashMap.newKeySet();
+  private static OrderCancellations cancellations;
 
   @BeforeAll
   static void start(TestInfra infra) throws Exception {
@@ -78,8 +79,9 @@ class DeliverySagaTimeoutTest {
         return Future.succeededFuture();
       }
     });
-    DeliverySaga saga = new DeliverySaga(pool, new OrderCancellations(pool, CancellationPolicy.fromJson(config), CheckoutSettings.fromJson(config),
-        new SimpleMeterRegistry()), QuoteService.createProxy(vertx, QuoteService.ADDRESS),
+    cancellations = new OrderCancellations(pool, CancellationPolicy.fromJson(config), CheckoutSettings.fromJson(config),
+        new SimpleMeterRegistry());
+    DeliverySaga saga = new DeliverySaga(pool, cancellations, QuoteService.createProxy(vertx, QuoteService.ADDRESS),
         DispatchService.createProxy(vertx, DispatchService.ADDRESS), DispatchSettings.fromJson(config));
     await(vertx.deployVerticle(new SagaCoordinatorVerticle(List.of(saga.definition())),
         new DeploymentOptions().setConfig(config)));
@@ -133,6 +135,20 @@ class DeliverySagaTimeoutTest {
     assertThat(awaitTerminal(id).getState()).isEqualTo("COMPENSATED");
     assertThat(withdrawn).contains(orderId);
     assertThat(orderState(orderId)).isEqualTo("CANCELLED");
+  }
+
+  @Test
+  void aReasonLongerThanItsColumnIsCutAndTheOrderStillCancelled() throws Exception {
+    String orderId = newOrder();
+    String reason = "handed back: " + "no courier within the margin; ".repeat(20);
+
+    boolean cancelled = await(pool.withTransaction(conn -> cancellations.cancelBySystem(conn, orderId, reason)));
+
+    assertThat(cancelled).isTrue();
+    assertThat(orderState(orderId)).isEqualTo("CANCELLED");
+    String stored = await(pool.preparedQuery("SELECT reason FROM order_cancellation WHERE order_id = ?")
+        .execute(Tuple.of(orderId))).iterator().next().getString(0);
+    assertThat(stored).hasSize(255).startsWith("handed back: no courier within the margin").endsWith("…");
   }
 
   @Test

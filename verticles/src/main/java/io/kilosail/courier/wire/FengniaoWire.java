@@ -1,5 +1,6 @@
 package io.kilosail.courier.wire;
 
+import io.kilosail.infra.Texts;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierState;
 import io.vertx.core.json.JsonArray;
@@ -405,6 +406,6 @@ public final class FengniaoWire implements CourierWire {
   }
 
   private static String truncate(String text, int max) {
-    return text.length() <= max ? text : text.substring(0, max);
+    return Texts.clip(text, max);
   }
 }
