@@ -45,6 +45,9 @@ class TipFlowTest {
               .put("tips", new JsonArray()
                   .add(new JsonObject().put("name", "meituan-tips").put("foodPlatforms", new JsonArray().add("meituan"))
                       .put("afterSeconds", 1).put("stepFen", 100).put("maxRounds", 2)))))
+      // A slow UU answer is part of these tests: it times out after 800 ms, and its circuit must stay closed.
+      .put("couriers", new JsonObject().put("uu", new JsonObject().put("timeoutMs", 800)
+          .put("circuit", new JsonObject().put("maxFailures", 1000))))
       .put("relay", new JsonObject().put("idlePollMs", 20));
 
   private static LiveNode node;
@@ -89,6 +92,35 @@ class TipFlowTest {
     assertThat(ledger.encode()).contains("courier.tip");
     assertThat(metrics()).contains("kilosail_tips_total{platform=\"uu\"")
         .contains("kilosail_tips_fen_total{platform=\"uu\"");
+  }
+
+  @Test
+  void aTipWhoseAnswerIsLostIsAskedAgainUnderItsKeyCountedOnceAndBooked() throws Exception {
+    // UU's rider takes 3 s to reach the shop: the delivery is booked well after the tip's answer is stored.
+    node.behave("uu", new JsonObject().put("arriveDelayMs", 3000));
+    try {
+      String orderId = node.push("shanghai");
+      node.placement(orderId, "uu");
+      // UU takes the tip but answers after our 800 ms: an unknown outcome, asked again under the same key.
+      node.behave("uu", new JsonObject().put("latencyMs", 1500));
+      long deadline = System.nanoTime() + 15_000_000_000L;
+      while (node.simulatorOrders("uu", orderId).getJsonObject(0).getLong("tipsFen") == 0) {
+        assertThat(System.nanoTime()).as("UU never got the tip").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      node.behave("uu", new JsonObject().put("latencyMs", 0));
+
+      node.assertDeliveredBy(orderId, "uu", 600);
+      JsonObject placed = node.simulatorOrders("uu", orderId).getJsonObject(0);
+      assertThat(placed.getLong("tipsFen")).as(placed.encodePrettily()).isEqualTo(100);
+      assertThat(placed.getJsonArray("tips")).as("asked again, counted once").hasSize(1);
+      assertThat(placed.getJsonArray("tips").getJsonObject(0).getString("key")).isEqualTo(orderId + ":uu:tip-1");
+      JsonObject ledger = awaitPayable(orderId, 700);
+      assertThat(ledger.getBoolean("balanced")).isTrue();
+      assertThat(ledger.getLong("marginFen")).isEqualTo(150);
+    } finally {
+      node.behave("uu", new JsonObject().put("latencyMs", 0).put("arriveDelayMs", 200));
+    }
   }
 
   @Test

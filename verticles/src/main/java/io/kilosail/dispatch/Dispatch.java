@@ -288,6 +288,12 @@ public final class Dispatch {
     c.status = Candidate.Status.HOLDER;
     state = State.ASSIGNED;
     commands.add(new Assigned(platform, c.platformOrderId, c.feeFen()));
+    if (c.tipPendingFen != null && c.platformOrderId != null) {
+      // Its courier came (likely for the tip) while the tip's answer had not: the acceptance timeout that would have
+      // asked again is gone with the claim, so it is asked now, under the same key: counted once, then booked.
+      commands.add(new AddTip(platform, c.platformOrderId, c.tipRound, c.tipPendingFen,
+          tipKey(orderId, platform, c.tipRound)));
+    }
     for (Candidate other : candidates) {
       if (other != c && other.status.live()) {
         commands.addAll(withdrawCandidate(other, "another courier accepted the order"));

@@ -70,9 +70,19 @@ class DispatchTipTest {
   void aCourierTakingTheOrderAfterTheTipStillHasItsConfirmedTipOnThePlacement() {
     Dispatch d = placedWithUu();
     d.timedOut(1, TIPPING);
-    assertThat(d.claimed("uu", "UU-1")).containsExactly(new Assigned("uu", "UU-1", 600));
     assertThat(d.tipConfirmed("uu", 1, 100L)).containsExactly(new TipAdded("uu", 1, 100, 100));
+    assertThat(d.claimed("uu", "UU-1")).containsExactly(new Assigned("uu", "UU-1", 600));
     assertThat(d.holder().orElseThrow().tipFen()).isEqualTo(100);
+  }
+
+  @Test
+  void aCourierTakingTheOrderWhileTheTipsAnswerIsMissingHasTheTipAskedAgainUnderItsKey() {
+    Dispatch d = placedWithUu();
+    d.timedOut(1, TIPPING);
+    assertThat(d.claimed("uu", "UU-1")).containsExactly(new Assigned("uu", "UU-1", 600),
+        new AddTip("uu", "UU-1", 1, 100, "order-1:uu:tip-1"));
+    assertThat(d.tipConfirmed("uu", 1, 100L)).containsExactly(new TipAdded("uu", 1, 100, 100));
+    assertThat(d.claimed("uu", "UU-1")).as("claimed again: nothing pending").isEmpty();
   }
 
   @Test
