@@ -1,5 +1,6 @@
 package io.kilosail.dispatch;
 
+import io.kilosail.dispatch.DispatchCommand.AddTip;
 import io.kilosail.dispatch.DispatchCommand.ArmTimeout;
 import io.kilosail.dispatch.DispatchCommand.Assigned;
 import io.kilosail.dispatch.DispatchCommand.Cancel;
@@ -8,11 +9,14 @@ import io.kilosail.dispatch.DispatchCommand.NoCourier;
 import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
 import io.kilosail.dispatch.DispatchCommand.Returned;
+import io.kilosail.dispatch.DispatchCommand.TipAdded;
+import io.kilosail.quote.TipPolicy;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -50,6 +54,9 @@ public final class Dispatch {
     private String platformOrderId;
     private String lastError;
     private Long chargedFen;
+    private int tipRound;
+    private long tipFen;
+    private Long tipPendingFen;
 
     public Candidate(Offer offer, int position, Status status, String platformOrderId, String lastError) {
       this(offer, position, status, platformOrderId, lastError, null);
@@ -57,12 +64,35 @@ public final class Dispatch {
 
     public Candidate(Offer offer, int position, Status status, String platformOrderId, String lastError,
                      Long chargedFen) {
+      this(offer, position, status, platformOrderId, lastError, chargedFen, 0, 0, null);
+    }
+
+    public Candidate(Offer offer, int position, Status status, String platformOrderId, String lastError,
+                     Long chargedFen, int tipRound, long tipFen, Long tipPendingFen) {
       this.offer = Objects.requireNonNull(offer, "offer");
       this.position = position;
       this.status = status;
       this.platformOrderId = platformOrderId;
       this.lastError = lastError;
       this.chargedFen = chargedFen;
+      this.tipRound = tipRound;
+      this.tipFen = tipFen;
+      this.tipPendingFen = tipPendingFen;
+    }
+
+    /** The tip rounds decided for this placement (0: none). */
+    public int tipRound() {
+      return tipRound;
+    }
+
+    /** The tips the platform confirmed, in total: billed with its fee. */
+    public long tipFen() {
+      return tipFen;
+    }
+
+    /** The tip of round {@link #tipRound} while its answer has not come; null once confirmed or refused. */
+    public Long tipPendingFen() {
+      return tipPendingFen;
     }
 
     public Offer offer() {
@@ -258,6 +288,12 @@ public final class Dispatch {
     c.status = Candidate.Status.HOLDER;
     state = State.ASSIGNED;
     commands.add(new Assigned(platform, c.platformOrderId, c.feeFen()));
+    if (c.tipPendingFen != null && c.platformOrderId != null) {
+      // Its courier came (likely for the tip) while the tip's answer had not: the acceptance timeout that would have
+      // asked again is gone with the claim, so it is asked now, under the same key: counted once, then booked.
+      commands.add(new AddTip(platform, c.platformOrderId, c.tipRound, c.tipPendingFen,
+          tipKey(orderId, platform, c.tipRound)));
+    }
     for (Candidate other : candidates) {
       if (other != c && other.status.live()) {
         commands.addAll(withdrawCandidate(other, "another courier accepted the order"));
@@ -332,20 +368,105 @@ public final class Dispatch {
     return commands;
   }
 
+  /**
+   * How an acceptance timeout may tip the placement nobody accepted: the order's tip rule (null: no tips), the most
+   * kilosail pays that courier with its tips ({@link TipPolicy#ceilingFen}), and the platforms whose wire has a tip
+   * call.
+   */
+  public record Tipping(TipPolicy.Rule rule, long ceilingFen, Set<String> platforms) {
+
+    public static final Tipping NONE = new Tipping(null, Long.MAX_VALUE, Set.of());
+  }
+
   /** The acceptance timeout of {@code firedRound}: if it is still the current round, nobody accepted in time. */
   public List<DispatchCommand> timedOut(int firedRound) {
+    return timedOut(firedRound, Tipping.NONE);
+  }
+
+  /**
+   * The acceptance timeout of {@code firedRound}, where {@code tipping} may add a tip: the one live placement, taken
+   * by its platform (PLACED) and still without a courier, gets the next tip round {@link TipPolicy#next} allows and
+   * the order waits again ({@code afterSeconds}) instead of moving on. A round whose tip has no answer yet (unknown
+   * outcome) is sent again under its key, never as a new tip. With no round left or no room, it moves on as always.
+   */
+  public List<DispatchCommand> timedOut(int firedRound, Tipping tipping) {
     if (state != State.ACTIVE || firedRound != round) {
       return List.of();
+    }
+    List<DispatchCommand> tip = tipRound(tipping);
+    if (!tip.isEmpty()) {
+      return tip;
     }
     List<DispatchCommand> commands = new ArrayList<>();
     for (Candidate c : candidates) {
       if (c.status.live()) {
-        c.lastError = "no courier accepted within " + acceptanceTimeoutMs + " ms";
+        c.lastError = "no courier accepted within " + acceptanceTimeoutMs + " ms" + (c.tipRound == 0 ? ""
+            : " and " + c.tipRound + " tip round(s), " + c.tipFen + " fen tipped");
         commands.addAll(withdrawCandidate(c, "no courier accepted in time"));
       }
     }
     commands.addAll(advance());
     return commands;
+  }
+
+  private List<DispatchCommand> tipRound(Tipping tipping) {
+    List<Candidate> live = candidates.stream().filter(c -> c.status.live()).toList();
+    // Only a placement its platform took (PLACED, with its id there) and alone: a simultaneous offer is not tipped.
+    if (tipping.rule() == null || live.size() != 1) {
+      return List.of();
+    }
+    Candidate c = live.get(0);
+    if (c.status != Candidate.Status.PLACED || c.platformOrderId == null
+        || !tipping.platforms().contains(c.platform())) {
+      return List.of();
+    }
+    long waitMs = tipping.rule().afterSeconds() * 1000L;
+    if (c.tipPendingFen == null) {
+      TipPolicy.Decision next = TipPolicy.next(tipping.rule(), c.tipRound + 1, c.feeFen(), c.tipFen,
+          tipping.ceilingFen());
+      if (!next.tips()) {
+        c.lastError = next.why();
+        return List.of();
+      }
+      c.tipRound = next.round();
+      c.tipPendingFen = next.tipFen();
+    }
+    // A new round number: the timer of the round that fired is spent, and a late one of it changes nothing.
+    round++;
+    return List.of(new AddTip(c.platform(), c.platformOrderId, c.tipRound, c.tipPendingFen,
+        tipKey(orderId, c.platform(), c.tipRound)), new ArmTimeout(round, waitMs));
+  }
+
+  /** The key of one tip round: a repeat after an unknown outcome is sent under it and counted once by the platform. */
+  public static String tipKey(String orderId, String platform, int tipRound) {
+    return orderId + ":" + platform + ":tip-" + tipRound;
+  }
+
+  /**
+   * The platform took the tip of {@code tipRound}; {@code platformTotalFen} is the order's tips in total as it says
+   * (null when it does not), which wins over our sum. Applies whatever became of the candidate since (its courier may
+   * have accepted at once): the platform bills the tip. A repeated answer changes nothing.
+   */
+  public List<DispatchCommand> tipConfirmed(String platform, int tipRound, Long platformTotalFen) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.tipPendingFen == null || c.tipRound != tipRound) {
+      return List.of();
+    }
+    long tip = c.tipPendingFen;
+    c.tipFen = platformTotalFen != null ? platformTotalFen : c.tipFen + tip;
+    c.tipPendingFen = null;
+    return List.of(new TipAdded(platform, tipRound, tip, c.tipFen));
+  }
+
+  /** The platform refused the tip of {@code tipRound} (or has no tip call): nothing added; the next timeout decides. */
+  public List<DispatchCommand> tipRefused(String platform, int tipRound, String error) {
+    Candidate c = candidate(platform).orElse(null);
+    if (c == null || c.tipPendingFen == null || c.tipRound != tipRound) {
+      return List.of();
+    }
+    c.tipPendingFen = null;
+    c.lastError = "tip round " + tipRound + " refused: " + error;
+    return List.of();
   }
 
   /** The holder delivered the order. */

@@ -44,4 +44,16 @@ public sealed interface DispatchCommand {
   /** The holder's courier brought the order back to the shop: the delivery failed for good (a saga signal). */
   record Returned(String platform) implements DispatchCommand {
   }
+
+  /**
+   * Add a tip of {@code tipFen} as round {@code tipRound} to the order this platform holds (HTTP, after commit), under
+   * {@code key}: the same key for a repeat, so the platform counts it once.
+   */
+  record AddTip(String platform, String platformOrderId, int tipRound, long tipFen, String key)
+      implements DispatchCommand {
+  }
+
+  /** The platform confirmed a tip: logged and counted once the transition that stored it has committed. */
+  record TipAdded(String platform, int tipRound, long tipFen, long totalFen) implements DispatchCommand {
+  }
 }

@@ -39,14 +39,16 @@ final class DispatchRepository {
     }
 
     private static List<Object> columns(Candidate c) {
-      return Arrays.asList(c.status(), c.platformOrderId(), truncate(c.lastError()), c.chargedFen());
+      return Arrays.asList(c.status(), c.platformOrderId(), truncate(c.lastError()), c.chargedFen(), c.tipRound(),
+          c.tipFen(), c.tipPendingFen());
     }
   }
 
   private static final String LOCK = "SELECT strategy, state, round, acceptance_timeout_ms, delivery"
       + " FROM courier_dispatch WHERE order_id = ? FOR UPDATE";
   private static final String CANDIDATES = "SELECT platform, position, state, price_fen, eta_seconds, quote_token,"
-      + " platform_order_id, last_error, charged_fen FROM courier_placement WHERE order_id = ? ORDER BY position";
+      + " platform_order_id, last_error, charged_fen, tip_round, tip_fen, tip_pending_fen FROM courier_placement"
+      + " WHERE order_id = ? ORDER BY position";
   // INSERT IGNORE: the order's one dispatch row is also the saga step's barrier. A row already there is an earlier try
   // of the same step (done) or the tombstone of a withdraw that came first (the late dispatch must do nothing).
   private static final String INSERT = "INSERT IGNORE INTO courier_dispatch (order_id, saga_id, strategy, state, round,"
@@ -55,9 +57,11 @@ final class DispatchRepository {
       + " state, price_fen, eta_seconds, quote_token, platform_order_id, last_error, updated_at) VALUES";
   private static final String UPDATE = "UPDATE courier_dispatch SET state = ?, round = ?, updated_at = ?,"
       + " version = version + 1 WHERE order_id = ?";
-  // The charged price rides along in the UPDATE a placement's answer makes anyway (PLACING -> PLACED).
+  // The charged price rides along in the UPDATE a placement's answer makes anyway (PLACING -> PLACED), and so do the
+  // tip columns (V20): unchanged for an order that gets no tip, which writes nothing more for them.
   private static final String UPDATE_CANDIDATE = "UPDATE courier_placement SET state = ?, platform_order_id = ?,"
-      + " last_error = ?, charged_fen = ?, updated_at = ? WHERE order_id = ? AND platform = ?";
+      + " last_error = ?, charged_fen = ?, tip_round = ?, tip_fen = ?, tip_pending_fen = ?, updated_at = ?"
+      + " WHERE order_id = ? AND platform = ?";
 
   private DispatchRepository() {
   }
@@ -74,7 +78,8 @@ final class DispatchRepository {
         for (Row c : candidates) {
           list.add(new Candidate(new Offer(c.getString("platform"), c.getLong("price_fen"), c.getInteger("eta_seconds"),
               c.getString("quote_token")), c.getInteger("position"), Candidate.Status.valueOf(c.getString("state")),
-              c.getString("platform_order_id"), c.getString("last_error"), c.getLong("charged_fen")));
+              c.getString("platform_order_id"), c.getString("last_error"), c.getLong("charged_fen"),
+              c.getInteger("tip_round"), c.getLong("tip_fen"), c.getLong("tip_pending_fen")));
         }
         Dispatch dispatch = new Dispatch(orderId, DispatchStrategy.valueOf(d.getString("strategy")),
             d.getLong("acceptance_timeout_ms"), Dispatch.State.valueOf(d.getString("state")), d.getInteger("round"),
@@ -125,7 +130,8 @@ final class DispatchRepository {
     for (Candidate c : d.candidates()) {
       if (!RowImage.columns(c).equals(loaded.candidates().get(c.platform()))) {
         candidates.add(Tuple.tuple().addString(c.status().name()).addString(c.platformOrderId())
-            .addString(truncate(c.lastError())).addLong(c.chargedFen()).addValue(Times.toDb(now))
+            .addString(truncate(c.lastError())).addLong(c.chargedFen()).addInteger(c.tipRound())
+            .addLong(c.tipFen()).addLong(c.tipPendingFen()).addValue(Times.toDb(now))
             .addString(d.orderId()).addString(c.platform()));
       }
     }

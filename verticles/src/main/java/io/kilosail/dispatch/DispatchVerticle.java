@@ -18,6 +18,8 @@ import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
 import io.kilosail.platform.settings.InfraSettings;
+import io.kilosail.quote.QuoteRules;
+import io.kilosail.quote.QuotingSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -60,6 +62,10 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   private Dispatcher dispatcher;
   private MessageConsumer<JsonObject> binding;
   private IdempotentConsumer timers;
+  /** The quoting rules, for their tips and margins: read like the quote verticle reads them, file or inline. */
+  private volatile QuoteRules quoteRules = QuoteRules.none();
+  private String quoteRulesText;
+  private long rulesTimer = -1;
 
   @Override
   public Future<?> start() {
@@ -69,13 +75,14 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
     pool = Clients.mysqlPool(vertx, infra.mysql());
     dispatcher = new Dispatcher(vertx, pool, Proxies.courierGateway(vertx, config()), settings,
         CancellationPolicy.fromJson(config()), Meters.registry(node))
-        .chargingBalances(io.kilosail.shop.ShopSettings.fromJson(config()));
+        .chargingBalances(io.kilosail.shop.ShopSettings.fromJson(config()))
+        .tipsFrom(() -> quoteRules);
     binding = new ServiceBinder(vertx).setAddress(ADDRESS).register(DispatchService.class, this);
     // Courier callbacks move the dispatch in the webhook's own transaction (Dispatcher.courierCallback): only the
     // dispatch's timers arrive here.
     timers = IdempotentConsumer.create(vertx, pool, infra, node,
         ConsumerSettings.of("dispatch", Topics.DISPATCH_TIMERS).onlyTypes(ACCEPTANCE_TIMEOUT, PLACEMENT_CHECK), this::onTimer);
-    return binding.completion().compose(x -> timers.start())
+    return loadQuoteRules().compose(x -> binding.completion()).compose(x -> timers.start())
         .onSuccess(x -> log.info("dispatch started defaultStrategy={} priority={} acceptanceTimeoutMs={} rules={}",
             settings.defaultStrategy(), settings.priority(), settings.acceptanceTimeout().toMillis(),
             settings.rules().size()));
@@ -87,6 +94,9 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
    */
   @Override
   public Future<?> stop() {
+    if (rulesTimer >= 0) {
+      vertx.cancelTimer(rulesTimer);
+    }
     long deadline = System.currentTimeMillis() + EFFECTS_DRAIN_MS;
     return Future.join(binding.unregister(), timers.stop())
         .eventually(() -> dispatcher.drained(deadline))
@@ -95,6 +105,46 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
             log.warn("dispatch stopping with {} placements or cancels in flight", dispatcher.effectsInFlight());
           }
         });
+  }
+
+  /**
+   * The tip rounds follow the quoting rules (their {@code tips}, bounded by their {@code margins}): the rules file,
+   * re-read every {@code quoting.rulesScanMs} (a bad file is logged and the rules before it stay, as quoting does), else
+   * the inline {@code quoting.rules}, else none (no tips).
+   */
+  private Future<Void> loadQuoteRules() {
+    QuotingSettings quoting = QuotingSettings.fromJson(config());
+    String file = quoting.rulesFile();
+    Future<Boolean> exists = file == null ? Future.succeededFuture(false) : vertx.fileSystem().exists(file);
+    return exists.compose(present -> {
+      if (!present) {
+        if (quoting.inlineRules() != null) {
+          quoteRules = quoting.inlineRules();
+        }
+        return Future.succeededFuture();
+      }
+      rulesTimer = vertx.setPeriodic(quoting.rulesScanMs(), t -> readQuoteRules(file));
+      return readQuoteRules(file);
+    });
+  }
+
+  private Future<Void> readQuoteRules(String file) {
+    return vertx.fileSystem().readFile(file).map(buffer -> {
+      String text = buffer.toString();
+      if (!text.equals(quoteRulesText)) {
+        quoteRulesText = text;
+        try {
+          quoteRules = QuoteRules.fromJson(new JsonObject(text));
+        } catch (RuntimeException e) {
+          log.error("dispatch: quoting rules in {} rejected for tips, keeping the previous ones: {}", file,
+              e.getMessage());
+        }
+      }
+      return (Void) null;
+    }).recover(err -> {
+      log.warn("dispatch: quoting rules {} not read: {}", file, err.toString());
+      return Future.succeededFuture();
+    });
   }
 
   // ---------------------------------------------------------------- service
@@ -173,9 +223,10 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   private Future<Void> onTimer(SqlConnection conn, Envelope timer) {
     JsonObject p = timer.payload();
     String orderId = timer.aggregateId();
-    Function<Dispatch, List<DispatchCommand>> decide = switch (timer.type()) {
-      case ACCEPTANCE_TIMEOUT -> d -> d.timedOut(p.getInteger("round"));
-      case PLACEMENT_CHECK -> d -> d.placementCheck(p.getString("platform"), p.getInteger("round"));
+    Dispatcher.Decide decide = switch (timer.type()) {
+      case ACCEPTANCE_TIMEOUT -> (d, order, delivery) -> d.timedOut(p.getInteger("round"),
+          dispatcher.tipping(d, order, delivery));
+      case PLACEMENT_CHECK -> (d, order, delivery) -> d.placementCheck(p.getString("platform"), p.getInteger("round"));
       default -> null;
     };
     int checkAttempt = PLACEMENT_CHECK.equals(timer.type()) ? p.getInteger("attempt", 1) + 1 : 1;

@@ -9,6 +9,7 @@ import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.contracts.courier.DeliveryRequest;
 import io.kilosail.contracts.events.Topics;
+import io.kilosail.dispatch.DispatchCommand.AddTip;
 import io.kilosail.dispatch.DispatchCommand.ArmTimeout;
 import io.kilosail.dispatch.DispatchCommand.Assigned;
 import io.kilosail.dispatch.DispatchCommand.Cancel;
@@ -17,9 +18,13 @@ import io.kilosail.dispatch.DispatchCommand.NoCourier;
 import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
 import io.kilosail.dispatch.DispatchCommand.Returned;
+import io.kilosail.dispatch.DispatchCommand.TipAdded;
 import io.kilosail.intake.OrderRepository;
 import io.kilosail.messaging.DurableTimers;
 import io.kilosail.messaging.Envelope;
+import io.kilosail.quote.MarginPolicy;
+import io.kilosail.quote.QuoteRules;
+import io.kilosail.quote.TipPolicy;
 import io.kilosail.saga.SagaSignals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,7 +42,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Applies facts to an order's {@link Dispatch}, wherever the fact arrives: the courier webhook applies a callback in
@@ -63,6 +70,13 @@ public final class Dispatcher {
   public static final String RETURNED = "delivery.returned";
 
   private static final int CANCEL_ATTEMPTS = 5;
+  /** A tip whose answer never came is asked again at once this many times; after that the next timeout sends it. */
+  private static final int TIP_ATTEMPTS = 3;
+  /**
+   * The platforms whose wire has a tip call (UuWire.addTip); the gateway answers the others NOT_SUPPORTED, so they are
+   * not even tried: an order with them writes nothing for tips.
+   */
+  static final Set<String> TIP_PLATFORMS = Set.of("uu");
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Vertx vertx;
@@ -73,6 +87,8 @@ public final class Dispatcher {
   private final MeterRegistry registry;
   /** Placements and cancels sent whose outcome is not stored yet (on the owner's event loop). */
   private int effectsInFlight;
+  /** The quoting rules in force (their tips and margins bound a tip round); null: no tips. */
+  private Supplier<QuoteRules> tipRules;
 
   public Dispatcher(Vertx vertx, Pool pool, CourierGateway gateway, DispatchSettings settings,
                     CancellationPolicy cancellation, MeterRegistry registry) {
@@ -95,6 +111,12 @@ public final class Dispatcher {
 
   DispatchSettings settings() {
     return settings;
+  }
+
+  /** Lets the acceptance timeout add tips by the quoting rules {@code rules} supplies (their tips and margins). */
+  public Dispatcher tipsFrom(Supplier<QuoteRules> rules) {
+    this.tipRules = rules;
+    return this;
   }
 
   /** Placements and cancels sent whose answer is not stored yet; a stopping node waits for them (bounded). */
@@ -192,6 +214,15 @@ public final class Dispatcher {
   /** @param checkAttempt the number of the placement check armed for each placement this transition sends */
   Future<Done> transition(SqlConnection conn, String orderId, Function<Dispatch, List<DispatchCommand>> decide,
                           int checkAttempt) {
+    return transition(conn, orderId, decide == null ? null : (d, order, delivery) -> decide.apply(d), checkAttempt);
+  }
+
+  /** A decision that also reads the order's locked row and the stored delivery (a tip round needs both). */
+  interface Decide {
+    List<DispatchCommand> apply(Dispatch dispatch, OrderRepository.Holding order, JsonObject delivery);
+  }
+
+  Future<Done> transition(SqlConnection conn, String orderId, Decide decide, int checkAttempt) {
     if (decide == null) {
       return Future.succeededFuture();
     }
@@ -205,9 +236,34 @@ public final class Dispatcher {
           Dispatch dispatch = stored.dispatch();
           Dispatch.State before = dispatch.state();
           List<DispatchCommand> commands = new ArrayList<>(followOrder(dispatch, order));
-          commands.addAll(decide.apply(dispatch));
+          commands.addAll(decide.apply(dispatch, order, stored.delivery()));
           return store(conn, stored, before, commands, checkAttempt);
         }));
+  }
+
+  /**
+   * How this order's acceptance timeout may tip (see {@link Dispatch#timedOut(int, Dispatch.Tipping)}): the quoting
+   * rules' tip rule for its food platform and city, under the ceiling its margin rule sets for the one live
+   * placement's fee (the cap, or the fee plus the allowed loss when that courier was taken below the floor).
+   */
+  Dispatch.Tipping tipping(Dispatch d, OrderRepository.Holding order, JsonObject delivery) {
+    QuoteRules rules = tipRules == null ? null : tipRules.get();
+    if (rules == null || order == null || delivery == null) {
+      return Dispatch.Tipping.NONE;
+    }
+    String city = rules.normalizeCity(delivery.getString("cityName"));
+    TipPolicy.Rule rule = rules.tips().rule(order.foodPlatform(), city);
+    List<Dispatch.Candidate> live = d.candidates().stream().filter(c -> c.status().live()).toList();
+    if (rule == null || live.size() != 1) {
+      return Dispatch.Tipping.NONE;
+    }
+    // The margin rule as quoting found it: judged with a price of 0, which every rule lets through.
+    MarginPolicy.Rule margin = rules.margins().judge(order.foodPlatform(), city, order.deliveryFeeFen(),
+        List.of(0L), p -> p).rule();
+    Long fee = order.deliveryFeeFen();
+    boolean belowFloor = margin != null && fee != null && live.get(0).feeFen() > margin.capFen(fee)
+        && margin.whenNoCourierFits() == MarginPolicy.WhenNoCourierFits.ALLOW_LOSS;
+    return new Dispatch.Tipping(rule, TipPolicy.ceilingFen(margin, fee, belowFloor), TIP_PLATFORMS);
   }
 
   /**
@@ -254,7 +310,7 @@ public final class Dispatcher {
         if (checkAttempt <= settings.placementChecks()) {
           timers.add(placementCheck(orderId, place.platform(), d.round(), checkAttempt, now));
         }
-      } else if (command instanceof Cancel) {
+      } else if (command instanceof Cancel || command instanceof AddTip || command instanceof TipAdded) {
         afterCommit.add(command);
       } else if (command instanceof ArmTimeout arm) {
         timers.add(new DurableTimers.Timer(timerKeyPrefix(orderId) + arm.round(), now.plusMillis(arm.afterMs()),
@@ -322,8 +378,59 @@ public final class Dispatcher {
         place(orderId, delivery, place);
       } else if (command instanceof Cancel cancel) {
         cancel(orderId, ownAccount(delivery, cancel.platform()), cancel, 1);
+      } else if (command instanceof AddTip tip) {
+        tip(orderId, delivery, tip, 1);
+      } else if (command instanceof TipAdded added) {
+        Counter.builder("kilosail.tips").description("Tips the courier platforms confirmed")
+            .tag("platform", added.platform()).register(registry).increment();
+        Counter.builder("kilosail.tips.fen").description("Fen of tips the courier platforms confirmed")
+            .tag("platform", added.platform()).register(registry).increment(added.tipFen());
+        log.info("dispatch tip added orderId={} platform={} round={} tipFen={} totalTipFen={}", orderId,
+            added.platform(), added.tipRound(), added.tipFen(), added.totalFen());
       }
     }
+  }
+
+  /**
+   * Sends one tip round under its key. A refusal (a courier took the order meanwhile, no tip call) adds nothing; an
+   * answer that never came is asked again under the same key, so the platform counts it once, a few times at once and
+   * then at the next acceptance timeout (the round stays pending in the placement's row).
+   */
+  private void tip(String orderId, JsonObject delivery, AddTip tip, int attempt) {
+    effectsInFlight++;
+    gateway.addTip(tip.platform(), orderId, tip.platformOrderId(), tip.tipFen(), tip.key()).onComplete(ar -> {
+      Function<Dispatch, List<DispatchCommand>> decide;
+      if (ar.succeeded()) {
+        decide = d -> d.tipConfirmed(tip.platform(), tip.tipRound(), ar.result().getTotalTipFen());
+      } else if (CourierCallOutcome.certainlyFailed(ar.cause())
+          || ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.NOT_SUPPORTED) {
+        count("tip-refused", tip.platform());
+        log.info("dispatch tip refused orderId={} platform={} round={} tipFen={} error={}", orderId, tip.platform(),
+            tip.tipRound(), tip.tipFen(), ar.cause().getMessage());
+        decide = d -> d.tipRefused(tip.platform(), tip.tipRound(), ar.cause().getMessage());
+      } else {
+        effectsInFlight--;
+        count("tip-unknown", tip.platform());
+        log.warn("dispatch tip outcome unknown orderId={} platform={} round={} key={} attempt={} error={}", orderId,
+            tip.platform(), tip.tipRound(), tip.key(), attempt, ar.cause().toString());
+        if (attempt < TIP_ATTEMPTS) {
+          vertx.setTimer(500L << attempt, t -> tip(orderId, delivery, tip, attempt + 1));
+        }
+        return;
+      }
+      List<DispatchCommand> next = new ArrayList<>();
+      pool.withTransaction(conn -> transition(conn, orderId, decide)
+              .onSuccess(done -> {
+                if (done != null) {
+                  next.addAll(done.afterCommit());
+                }
+              }))
+          .onSuccess(x -> send(orderId, delivery, next))
+          .onComplete(x -> effectsInFlight--)
+          // Still pending in the row: the next acceptance timeout sends it again under its key.
+          .onFailure(err -> log.warn("dispatch tip outcome not stored orderId={} platform={} round={} error={}",
+              orderId, tip.platform(), tip.tipRound(), err.toString()));
+    });
   }
 
   private void place(String orderId, JsonObject delivery, Place place) {

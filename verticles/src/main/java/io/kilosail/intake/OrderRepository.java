@@ -74,16 +74,20 @@ public final class OrderRepository {
 
   private final Pool pool;
 
-  /** Who holds an order and whether it has ended, as its row says. */
-  public record Holding(String state, String courierPlatform, String courierOrderId) {
+  /**
+   * Who holds an order and whether it has ended, as its row says; with its food platform and the fee it pays, which
+   * bound a tip round (read with the lock, so a tip costs no extra query).
+   */
+  public record Holding(String state, String courierPlatform, String courierOrderId, String foodPlatform,
+                        Long deliveryFeeFen) {
 
     public boolean ended() {
       return "DELIVERED".equals(state) || "CANCELLED".equals(state) || "RETURNED".equals(state);
     }
   }
 
-  private static final String HOLDING = "SELECT state, courier_platform, courier_order_id FROM delivery_order"
-      + " WHERE id = ? FOR UPDATE";
+  private static final String HOLDING = "SELECT state, courier_platform, courier_order_id, platform, delivery_fee_fen"
+      + " FROM delivery_order WHERE id = ? FOR UPDATE";
 
   /**
    * The order's holder and state, locked until the caller's transaction ends, so no courier webhook claims or moves
@@ -95,7 +99,8 @@ public final class OrderRepository {
         return null;
       }
       Row r = rows.iterator().next();
-      return new Holding(r.getString("state"), r.getString("courier_platform"), r.getString("courier_order_id"));
+      return new Holding(r.getString("state"), r.getString("courier_platform"), r.getString("courier_order_id"),
+          r.getString("platform"), r.getLong("delivery_fee_fen"));
     });
   }
 

@@ -29,6 +29,8 @@ public final class Ledger {
   public static final String EXTRA_COURIER_DELIVERY = "delivery.extra-courier";
   public static final String DELIVERY_RETURNED = "delivery.returned";
   public static final String PLATFORM_PENALTY = "penalty.platform";
+  /** Tips (加小费) the courier platform confirmed on the order, billed with its fee (issue 16). */
+  public static final String COURIER_TIP = "courier.tip";
   public static final String REVERSAL_SUFFIX = ".reversal";
 
   // Accounts. The food platform side:
@@ -81,6 +83,17 @@ public final class Ledger {
     List<Posting> postings = new ArrayList<>(4);
     pair(postings, orderId, DELIVERY_COMPLETED, RECEIVABLE_PLATFORM, REVENUE_DELIVERY, foodPlatform, deliveryFeeFen, at);
     pair(postings, orderId, DELIVERY_COMPLETED, COST_COURIER, PAYABLE_COURIER, courierPlatform, courierFeeFen, at);
+    return List.copyOf(postings);
+  }
+
+  /**
+   * The tips the holder's platform confirmed on a delivered order (dispatch's tip rounds): billed with its fee, so a
+   * courier cost and a payable of their own entry type, with no revenue beside them (the margin shrinks by them, within
+   * what the tip policy allowed). A zero amount writes nothing.
+   */
+  public static List<Posting> courierTip(String orderId, String courierPlatform, long tipFen, Instant at) {
+    List<Posting> postings = new ArrayList<>(2);
+    pair(postings, orderId, COURIER_TIP, COST_COURIER, PAYABLE_COURIER, courierPlatform, tipFen, at);
     return List.copyOf(postings);
   }
 

@@ -51,9 +51,11 @@ public final class LedgerRepository {
       + " CAST(SUM(CASE WHEN e.account = 'cost:penalty' THEN e.amount_fen ELSE 0 END) AS SIGNED) AS courier_penalties"
       + " FROM ledger_entry e LEFT JOIN delivery_order o ON o.id = e.order_id"
       + " WHERE e.occurred_at >= ? AND e.occurred_at < ?";
-  // A trip that ended back at the shop (delivery.returned) is a fee but not a delivery.
+  // A trip that ended back at the shop (delivery.returned) is a fee but not a delivery, and a tip (courier.tip) is part
+  // of its delivery's fee.
   private static final String COURIER_TOTALS = "SELECT e.counterparty AS courier,"
       + " CAST(SUM(CASE WHEN e.account = 'cost:courier' AND e.entry_type NOT LIKE 'delivery.returned%'"
+      + " AND e.entry_type NOT LIKE 'courier.tip%'"
       + " THEN SIGN(e.amount_fen) ELSE 0 END) AS SIGNED) AS deliveries,"
       + " CAST(SUM(CASE WHEN e.account = 'cost:courier' THEN e.amount_fen ELSE 0 END) AS SIGNED) AS fees,"
       + " CAST(SUM(CASE WHEN e.account = 'cost:penalty' THEN e.amount_fen ELSE 0 END) AS SIGNED) AS penalties,"

@@ -34,6 +34,21 @@ class LedgerTest {
   }
 
   @Test
+  void aTipIsACourierCostAndPayableOfItsOwnTypeAndTheOrderStillBalances() {
+    List<Posting> postings = new ArrayList<>(Ledger.deliveryCompleted("o1", "meituan", 850, "uu", 600, AT));
+    postings.addAll(Ledger.courierTip("o1", "uu", 100, AT));
+
+    assertThat(postings.subList(4, 6)).containsExactly(
+        new Posting("o1", "courier.tip", "cost:courier", "uu", 100, AT),
+        new Posting("o1", "courier.tip", "payable:courier", "uu", -100, AT));
+    assertThat(Ledger.balances(postings)).isTrue();
+    assertThat(Ledger.margin(postings)).isEqualTo(150);
+    assertThat(Ledger.balance(postings, Ledger.RECEIVABLE_PLATFORM) + Ledger.balance(postings, Ledger.PAYABLE_COURIER))
+        .isEqualTo(Ledger.margin(postings));
+    assertThat(Ledger.courierTip("o1", "uu", 0, AT)).isEmpty();
+  }
+
+  @Test
   void aCourierPricierThanTheFeeIsANegativeMarginNotAnImbalance() {
     List<Posting> postings = Ledger.deliveryCompleted("o1", "eleme", 500, "sf", 700, AT);
     assertThat(Ledger.balances(postings)).isTrue();

@@ -96,9 +96,9 @@ class SettlementReportTest {
   void reportTotalsEqualTheSumOfThePerOrderLedgersExactly() throws Exception {
     Instant at = FROM.plus(Duration.ofHours(11));
     List<String> inPeriod = new ArrayList<>();
-    // Two deliveries for meituan, one at a loss.
+    // Two deliveries for meituan, one at a loss; UU's carries a tip of 100 fen (a cost, not a second delivery).
     String o1 = newOrder(MEITUAN, 850);
-    write(Ledger.deliveryCompleted(o1, MEITUAN, 850, UU, 620, at));
+    write(concat(Ledger.deliveryCompleted(o1, MEITUAN, 850, UU, 620, at), Ledger.courierTip(o1, UU, 100, at)));
     String o2 = newOrder(MEITUAN, 900);
     write(Ledger.deliveryCompleted(o2, MEITUAN, 900, SF, 1000, at.plusSeconds(60)));
     // eleme: a delivery posted at the wrong courier price, reversed and posted again.
@@ -142,9 +142,9 @@ class SettlementReportTest {
     assertPlatform(eleme, el, 1);
     assertThat(meituan.getLong("deliveryFeesFen")).isEqualTo(850 + 900 + 1000);
     assertThat(meituan.getLong("penaltiesChargedFen")).isEqualTo(300);
-    assertThat(meituan.getLong("courierCostsFen")).isEqualTo(620 + 1000 + 400);
+    assertThat(meituan.getLong("courierCostsFen")).isEqualTo(620 + 100 + 1000 + 400);
     assertThat(meituan.getLong("courierPenaltiesFen")).isEqualTo(200);
-    assertThat(meituan.getLong("marginFen")).isEqualTo(2750 + 300 - 2020 - 200);
+    assertThat(meituan.getLong("marginFen")).isEqualTo(2750 + 300 - 2120 - 200);
     assertThat(eleme.getLong("courierCostsFen")).isEqualTo(550);
     assertThat(eleme.getLong("marginFen")).isEqualTo(700 - 550 - 150);
     // The total row is the sum of the rows.
@@ -174,8 +174,8 @@ class SettlementReportTest {
     }
     JsonObject uu = row(couriers.getJsonArray("couriers"), "courier", UU);
     assertThat(uu.getLong("deliveries")).isEqualTo(3); // o1, o3 (posted, reversed, posted), o6
-    assertThat(uu.getLong("feesFen")).isEqualTo(620 + 550 + 400);
-    assertThat(uu.getLong("payableFen")).isEqualTo(620 + 550 + 400 + 150);
+    assertThat(uu.getLong("feesFen")).isEqualTo(620 + 100 + 550 + 400);
+    assertThat(uu.getLong("payableFen")).isEqualTo(620 + 100 + 550 + 400 + 150);
     JsonObject onlySf = getJson("/v1/settlements/couriers?courier=" + SF + "&from=" + FROM + "&to=" + TO);
     assertThat(onlySf.getJsonArray("couriers")).hasSize(1);
     assertThat(onlySf.getJsonObject("total").getLong("payableFen")).isEqualTo(1000 + 200);

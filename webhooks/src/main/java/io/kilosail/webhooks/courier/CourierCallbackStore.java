@@ -62,7 +62,8 @@ public final class CourierCallbackStore {
       + " EXISTS (SELECT 1 FROM courier_placement p WHERE p.order_id = o.id) AS dispatched,"
       + " (SELECT p.state FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_state,"
       + " (SELECT COALESCE(p.charged_fen, p.price_fen) FROM courier_placement p"
-      + " WHERE p.order_id = o.id AND p.platform = ?) AS candidate_price_fen"
+      + " WHERE p.order_id = o.id AND p.platform = ?) AS candidate_price_fen,"
+      + " (SELECT p.tip_fen FROM courier_placement p WHERE p.order_id = o.id AND p.platform = ?) AS candidate_tip_fen"
       + " FROM delivery_order o WHERE o.id = ? FOR UPDATE";
   private static final String INSERT = "INSERT INTO courier_callback (platform, dedup_key, order_id, platform_order_id,"
       + " raw_status, state, courier_name, courier_phone, penalty_fen, occurred_at, received_at, outcome, body)"
@@ -108,7 +109,8 @@ public final class CourierCallbackStore {
 
   public Future<Stored> store(CourierCallback callback, String body, Instant receivedAt) {
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ORDER)
-        .execute(Tuple.of(callback.platform().id(), callback.platform().id(), callback.orderId()))
+        .execute(Tuple.of(callback.platform().id(), callback.platform().id(), callback.platform().id(),
+            callback.orderId()))
         .compose(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
           OrderView order = row == null ? null : view(row);
@@ -134,11 +136,11 @@ public final class CourierCallbackStore {
    * claim, so the placement is what counts; courier_fee_fen is used only for an order nobody dispatched.
    */
   private record Money(String foodPlatform, long deliveryFeeFen, String courierPlatform, Long courierFeeFen,
-                       Long candidatePriceFen) {
+                       Long candidatePriceFen, Long candidateTipFen) {
 
     static Money of(Row row) {
       return new Money(row.getString("platform"), row.getLong("delivery_fee_fen"), row.getString("courier_platform"),
-          row.getLong("courier_fee_fen"), row.getLong("candidate_price_fen"));
+          row.getLong("courier_fee_fen"), row.getLong("candidate_price_fen"), row.getLong("candidate_tip_fen"));
     }
 
     /** The holder applying this callback: the caller when it claims the order or nobody held it. */
@@ -161,8 +163,16 @@ public final class CourierCallbackStore {
         log.warn("ledger: delivered order has no courier fee; posting the delivery fee only orderId={} courier={}",
             cb.orderId(), courier);
       }
-      return Ledger.deliveryCompleted(cb.orderId(), foodPlatform, deliveryFeeFen, courier,
+      List<Ledger.Posting> postings = Ledger.deliveryCompleted(cb.orderId(), foodPlatform, deliveryFeeFen, courier,
           courierFee == null ? 0 : courierFee, cb.occurredAt());
+      // The tips its platform confirmed in dispatch's tip rounds are billed with the fee: booked in the same INSERT.
+      boolean callerHolds = courier.equals(cb.platform().id());
+      if (!callerHolds || candidateTipFen == null || candidateTipFen == 0) {
+        return postings;
+      }
+      List<Ledger.Posting> withTips = new java.util.ArrayList<>(postings);
+      withTips.addAll(Ledger.courierTip(cb.orderId(), courier, candidateTipFen, cb.occurredAt()));
+      return withTips;
     }
 
     /** A return to the shop: the holder's stated charge for the trip, else its fee; no delivery fee earned. */
