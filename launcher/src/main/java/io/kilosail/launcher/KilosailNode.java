@@ -264,7 +264,10 @@ public final class KilosailNode {
       // The dashboard's publishers and the consumers of its commands; the page and the bridge are on ingress.
       case ADMIN -> deployments.track(StopPhase.CONSUMERS, vertx.deployVerticle(new DashboardVerticle(), options))
           .compose(x -> deployments.track(StopPhase.CONSUMERS,
-              vertx.deployVerticle(new AdminCommandsVerticle(), options))).mapEmpty();
+              vertx.deployVerticle(new AdminCommandsVerticle(), options)))
+          // The balance check asks the couriers through the gateway; the lease keeps it to one node per interval.
+          .compose(x -> deployments.track(StopPhase.CONSUMERS,
+              vertx.deployVerticle(new io.kilosail.shop.CourierBalanceCheckVerticle(), options))).mapEmpty();
       // One instance: a webhook is one short transaction, and the MySQL pool, not the event loop, bounds it. It stops
       // with the participants: a callback moves the order's dispatch, whose placements still need the gateway.
       case WEBHOOKS -> {

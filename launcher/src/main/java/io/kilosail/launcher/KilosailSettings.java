@@ -35,7 +35,7 @@ public record KilosailSettings(
   /** Configuration sections handed to verticles as they are; each verticle validates its own. */
   public static final List<String> VERTICLE_SECTIONS = List.of("relay", "timers", "retention", "saga", "intake",
       "platforms", "webhooks", "couriers", "quoting", "dispatch", "cancellation", "pushback", "rateLimits",
-      "checkout", "payments", "admin");
+      "checkout", "payments", "admin", "shops", "balances");
 
   public enum InfraMode { EMBEDDED, EXTERNAL }
 

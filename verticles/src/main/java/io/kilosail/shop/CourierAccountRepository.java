@@ -153,6 +153,27 @@ public final class CourierAccountRepository {
             : add(client, platform, accountId, fen, now).map(true));
   }
 
+  /** The stored account, or null when it has no row. */
+  public static Future<Stored> find(SqlClient client, String platform, String accountId) {
+    return client.preparedQuery("SELECT " + COLUMNS + " FROM courier_account WHERE platform = ? AND account_id = ?")
+        .execute(Tuple.of(platform, accountId))
+        .map(rows -> rows.size() == 0 ? null : stored(rows.iterator().next()));
+  }
+
+  /**
+   * The platform answered its balance query with {@code platformFen}: records the answer and when, and moves our
+   * balance by {@code differenceFen} (the answer less our balance just before asking). Added, not set: a placement
+   * charged to the account while the question was out is kept, as every other balance change is.
+   */
+  public static Future<Void> correct(SqlClient client, String platform, String accountId, long platformFen,
+                                     long differenceFen, Instant now) {
+    return client.preparedQuery("UPDATE courier_account SET balance_fen = balance_fen + ?, platform_balance_fen = ?,"
+            + " checked_at = ?, updated_at = IF(? <> 0, ?, updated_at) WHERE platform = ? AND account_id = ?")
+        .execute(Tuple.of(differenceFen, platformFen, Times.toDb(now), differenceFen, Times.toDb(now), platform,
+            accountId))
+        .mapEmpty();
+  }
+
   /** Sets the account's own low-balance threshold (null: the config default), creating its row if needed. */
   public static Future<Void> threshold(SqlClient client, String platform, String accountId, Long thresholdFen,
                                        Instant now) {

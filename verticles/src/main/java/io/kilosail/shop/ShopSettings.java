@@ -16,8 +16,10 @@ import java.util.Map;
  *
  * <pre>
  * "shops":    { "timeZone": "Asia/Shanghai", "cacheTtlMs": 60000 },
- * "balances": { "floorFen": 0, "lowThresholdFen": 10000, "refreshMs": 30000 }
+ * "balances": { "floorFen": 0, "lowThresholdFen": 10000, "refreshMs": 30000, "checkIntervalMs": 300000 }
  * </pre>
+ *
+ * {@code balances.checkIntervalMs} is read by {@link CourierBalanceCheckVerticle}, the only one that needs it.
  */
 public record ShopSettings(ZoneId timeZone, long cacheTtlMs, long floorFen, long lowThresholdFen, long refreshMs,
                            Map<CourierPlatform, String> defaultAccounts) {

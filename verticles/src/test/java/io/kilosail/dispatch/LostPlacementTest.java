@@ -197,5 +197,10 @@ class LostPlacementTest {
                                                                    String platformOrderId, long tipFen, String key) {
       return Future.failedFuture("not used");
     }
+
+    @Override
+    public Future<Long> accountBalance(String platform, String account) {
+      return Future.failedFuture("not used");
+    }
   }
 }

@@ -78,6 +78,15 @@ public interface CourierGateway {
    */
   Future<CourierTip> addTip(String platform, String orderId, String platformOrderId, long tipFen, String key);
 
+  /**
+   * Asks one platform for the prepaid balance of one of our accounts with it (its own balance query: UU
+   * {@code user/account}, SF {@code getshopaccountbalance}, Fengniao {@code getAmount}), in fen. {@code account} is the
+   * platform's account id as a shop or the couriers section names it (UU openId, SF shop_id, Fengniao store code);
+   * null for the default account. Changes nothing at the platform, so a caller may simply ask again. Fails with
+   * {@link #NOT_SUPPORTED}, sending nothing, where the platform has no balance query (Shansong).
+   */
+  Future<Long> accountBalance(String platform, String account);
+
   /** Cancels an order the platform holds; the penalty is in the answer when the platform states one. */
   Future<CourierCancellation> cancel(String platform, String orderId, String platformOrderId, String reason);
 

@@ -59,6 +59,11 @@ public class CourierSimulatorVerticle extends VerticleBase {
   /** Bounds the memory of a long demo or benchmark run: the oldest quotes and orders are forgotten first. */
   private static final int MAX_REMEMBERED = 200_000;
   private static final long CALLBACK_TIMEOUT_MS = 5_000;
+  /**
+   * What an account the simulator has not been told about holds (10,000 yuan): enough for any test's placements, so a
+   * caller that never sets balances sees no refusals. The simulator does not refuse a placement for its balance.
+   */
+  static final long STARTING_BALANCE_FEN = 1_000_000;
 
   private final Map<CourierPlatform, PlatformState> platforms = new EnumMap<>(CourierPlatform.class);
   private Random random;
@@ -80,6 +85,12 @@ public class CourierSimulatorVerticle extends VerticleBase {
     long tokenRequests;
     final Map<String, Quote> quotes = bounded(MAX_REMEMBERED);
     final Map<String, SimOrder> orders = bounded(MAX_REMEMBERED);
+    /**
+     * Prepaid balance per account (the account a request came under; "" for a request naming none), fen. An account
+     * not seen yet starts at {@link #STARTING_BALANCE_FEN}; placements take their charged price, a cancel gives back the
+     * price less its penalty; {@code POST /_control/<platform>/balances} sets one.
+     */
+    final Map<String, Long> balances = new HashMap<>();
     /** Live (unfinished) orders by our order id, so a repeated create answers with the same order. */
     final Map<String, SimOrder> liveByOrderId = new HashMap<>();
 
@@ -87,6 +98,14 @@ public class CourierSimulatorVerticle extends VerticleBase {
       this.dialect = dialect;
       this.configuredBehaviour = configuredBehaviour;
       this.behaviour = SimBehaviour.fromConfig(configuredBehaviour);
+    }
+
+    long balanceOf(String account) {
+      return balances.getOrDefault(account == null ? "" : account, STARTING_BALANCE_FEN);
+    }
+
+    void addToBalance(String account, long fen) {
+      balances.put(account == null ? "" : account, balanceOf(account) + fen);
     }
 
     boolean isDown(long now) {
@@ -220,6 +239,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
         case DETAIL -> detail(state, payload);
         case TOKEN -> dialect.tokenAnswer(payload);
         case TIP -> tip(state, payload);
+        case BALANCE -> dialect.balanceAnswer(state.balanceOf(dialect.accountOf(payload)));
       };
     } catch (SimRefusal refusal) {
       log.info("courier simulator refused platform={} operation={} status={} reason={}",
@@ -282,6 +302,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
     price += state.behaviour.placementSurchargeFen();
     SimOrder order = new SimOrder(dialect.platform(), platformOrderId, orderId, price);
     order.account = dialect.accountOf(payload);
+    state.addToBalance(order.account, -price);
     state.orders.put(platformOrderId, order);
     state.liveByOrderId.put(orderId, order);
     log.info("courier simulator took order platform={} platformOrderId={} orderId={} priceFen={}",
@@ -335,6 +356,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
     long penalty = penaltyNow(state, order);
     dialect.checkCancel(payload, penalty);
     order.penaltyFen = penalty;
+    // The platform keeps the penalty and gives the rest of the charged price back to the account.
+    state.addToBalance(order.account, order.priceFen - penalty);
     emit(state, order, SimEvent.CANCELLED_BY_MERCHANT);
     return dialect.cancelAnswer(order, order.penaltyFen);
   }
@@ -541,6 +564,10 @@ public class CourierSimulatorVerticle extends VerticleBase {
    *   <li>{@code POST /_control/<platform>/orders/<platformOrderId>/events} {@code {"event": "PICKED_UP"}} — make it
    *       happen now, sending its callback (for out-of-order and exception tests; with autoProgress false the
    *       order moves only this way)</li>
+   *   <li>{@code GET /_control/<platform>/balances} — the prepaid balance of every account seen (others start at
+   *       {@link #STARTING_BALANCE_FEN})</li>
+   *   <li>{@code POST /_control/<platform>/balances} {@code {"account": "...", "balanceFen": 7000}} — what the balance
+   *       query answers for that account from now on (placements still take from it)</li>
    *   <li>{@code POST /_control/reset} — forget orders and quotes, behaviour back to config, every platform up (the
    *       food side too: runs and callbacks forgotten, callbacks answered again; the Stripe side: sessions, events and
    *       idempotency keys forgotten, webhook settings back to config, the API up)</li>
@@ -560,6 +587,7 @@ public class CourierSimulatorVerticle extends VerticleBase {
         state.liveByOrderId.clear();
         state.downUntilMillis = 0;
         state.tokenRequests = 0;
+        state.balances.clear();
         state.behaviour = SimBehaviour.fromConfig(state.configuredBehaviour);
         state.dialect.reset();
       });
@@ -597,6 +625,24 @@ public class CourierSimulatorVerticle extends VerticleBase {
       state.dialect.extraAccounts.add(account);
       log.info("courier simulator accepts account platform={} account={}", state.dialect.platform().id(), account);
       ctx.json(new JsonObject().put("platform", state.dialect.platform().id()).put("account", account));
+    })));
+    router.get("/_control/:platform/balances").handler(ctx -> withPlatform(ctx, state -> {
+      JsonObject all = new JsonObject();
+      state.balances.forEach(all::put);
+      ctx.json(new JsonObject().put("platform", state.dialect.platform().id())
+          .put("startingBalanceFen", STARTING_BALANCE_FEN).put("balances", all));
+    }));
+    router.post("/_control/:platform/balances").handler(ctx -> withPlatform(ctx, state -> withJsonBody(ctx, body -> {
+      if (!(body.getValue("account") instanceof String account) || account.isBlank()
+          || !(body.getValue("balanceFen") instanceof Number fen) || fen.longValue() != fen.doubleValue()) {
+        problem(ctx, 400, "bad-balance", "body must be {\"account\": \"...\", \"balanceFen\": <integer fen>}");
+        return;
+      }
+      state.balances.put(account, fen.longValue());
+      log.info("courier simulator balance set platform={} account={} balanceFen={}", state.dialect.platform().id(),
+          account, fen.longValue());
+      ctx.json(new JsonObject().put("platform", state.dialect.platform().id()).put("account", account)
+          .put("balanceFen", fen.longValue()));
     })));
     router.get("/_control/:platform/orders").handler(ctx -> withPlatform(ctx, state -> {
       String orderId = ctx.queryParams().get("orderId");

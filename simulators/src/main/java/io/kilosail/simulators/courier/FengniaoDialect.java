@@ -72,7 +72,8 @@ final class FengniaoDialect extends PlatformDialect {
         "/anubis-webapi/v3/invoke/createOrder", SimOperation.CREATE,
         "/anubis-webapi/v3/invoke/preCancelOrder", SimOperation.PRE_CANCEL,
         "/anubis-webapi/v3/invoke/cancelOrder", SimOperation.CANCEL,
-        "/anubis-webapi/v3/invoke/getOrderDetail", SimOperation.DETAIL);
+        "/anubis-webapi/v3/invoke/getOrderDetail", SimOperation.DETAIL,
+        "/anubis-webapi/v3/invoke/getAmount", SimOperation.BALANCE);
   }
 
   /** A token request's fields come back as they are; a business call's business_data once its token is good. */
@@ -216,6 +217,15 @@ final class FengniaoDialect extends PlatformDialect {
   @Override
   String newId(String kind, long sequence) {
     return Long.toString(300_000_000L + sequence);
+  }
+
+  /**
+   * {@code getAmount} (delivery-core, a production PHP client that sends an empty business_data): the balance of the
+   * store its {@code out_shop_code} names, else the merchant's; as {@code amount_cent}.
+   */
+  @Override
+  String balanceAnswer(long balanceFen) {
+    return ok(new JsonObject().put("amount_cent", balanceFen));
   }
 
   private static String ok(JsonObject business) {

@@ -127,6 +127,14 @@ abstract class PlatformDialect {
     throw refusal(404, platform().id() + " has no simulated tip call");
   }
 
+  /**
+   * The answer to a balance query: {@code balanceFen} left on the account the request came under ({@link #accountOf}).
+   * The field each platform states it in is no source's: the same (unconfirmed) choice the adapter's wire writes down.
+   */
+  String balanceAnswer(long balanceFen) {
+    throw refusal(404, platform().id() + " has no balance query");
+  }
+
   /** Forgets what the dialect itself keeps (Fengniao's issued tokens), with the control reset. */
   void reset() {
   }

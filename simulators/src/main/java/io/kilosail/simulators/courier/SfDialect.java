@@ -54,7 +54,8 @@ final class SfDialect extends PlatformDialect {
         "/open/api/external/precreateorder", SimOperation.QUOTE,
         "/open/api/external/createorder", SimOperation.CREATE,
         "/open/api/external/cancelorder", SimOperation.CANCEL,
-        "/open/api/external/getorderstatus", SimOperation.DETAIL);
+        "/open/api/external/getorderstatus", SimOperation.DETAIL,
+        "/open/api/external/getshopaccountbalance", SimOperation.BALANCE);
   }
 
   @Override
@@ -145,6 +146,12 @@ final class SfDialect extends PlatformDialect {
   @Override
   String newId(String kind, long sequence) {
     return "JS" + (4_091_280_000L + sequence);
+  }
+
+  /** {@code getshopaccountbalance} of the store named by {@code shop_id} (sfopenic, meiquan); as {@code result.balance}. */
+  @Override
+  String balanceAnswer(long balanceFen) {
+    return ok(new JsonObject().put("balance", balanceFen));
   }
 
   private static String ok(JsonObject result) {

@@ -2,7 +2,7 @@ package io.kilosail.simulators.courier;
 
 /**
  * The calls kilosail makes to a courier platform: quote, create, cancel; an order-detail query; Fengniao's pre-cancel
- * (which states the cost) and its token endpoint; a tip.
+ * (which states the cost) and its token endpoint; a tip; a balance query.
  */
 enum SimOperation {
   QUOTE, CREATE, CANCEL,
@@ -13,5 +13,7 @@ enum SimOperation {
   /** Fengniao's OAuth token endpoint. */
   TOKEN,
   /** A tip (加小费) on an order no courier took yet. */
-  TIP
+  TIP,
+  /** The platform's balance query: what one account has left to spend (UU user/account, SF, Fengniao getAmount). */
+  BALANCE
 }

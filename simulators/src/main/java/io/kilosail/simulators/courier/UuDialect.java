@@ -59,7 +59,8 @@ final class UuDialect extends PlatformDialect {
         "/openapi/v3/order/addOrder", SimOperation.CREATE,
         "/openapi/v3/order/cancelOrder", SimOperation.CANCEL,
         "/openapi/v3/order/orderDetail", SimOperation.DETAIL,
-        "/openapi/v3/order/addGratuity", SimOperation.TIP);
+        "/openapi/v3/order/addGratuity", SimOperation.TIP,
+        "/openapi/v3/user/account", SimOperation.BALANCE);
   }
 
   @Override
@@ -150,6 +151,12 @@ final class UuDialect extends PlatformDialect {
   @Override
   String tipAnswer(SimOrder order) {
     return ok(new JsonObject().put("orderCode", order.platformOrderId).put("gratuityFee", order.tipsFen));
+  }
+
+  /** {@code user/account} (delivery-core's USER_ACCOUNT_URL) of the openId asking; the balance as {@code accountMoney}. */
+  @Override
+  String balanceAnswer(long balanceFen) {
+    return ok(new JsonObject().put("accountMoney", balanceFen));
   }
 
   @Override

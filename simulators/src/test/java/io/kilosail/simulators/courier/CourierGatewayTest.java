@@ -284,6 +284,39 @@ class CourierGatewayTest {
   }
 
   @Test
+  void aBalanceQueryReadsWhatThePlatformHoldsAndShansongIsNotAsked(Vertx vertx, VertxTestContext testContext) {
+    long[] before = new long[1];
+    gateway.accountBalance("sf", null)
+        .compose(balance -> {
+          before[0] = balance;
+          return gateway.placeOrder("sf", delivery("ord-balance-sf"));
+        })
+        .compose(placed -> gateway.accountBalance("sf", null).map(after -> {
+          testContext.verify(() -> assertThat(after).as("the placement's charged price taken")
+              .isEqualTo(before[0] - placed.getPriceFen()));
+          return after;
+        }))
+        .compose(x -> control("/fengniao/balances", new JsonObject().put("account", "fn-own-store")
+            .put("balanceFen", 4_321)))
+        .compose(x -> gateway.accountBalance("fengniao", "fn-own-store"))
+        .compose(own -> {
+          testContext.verify(() -> assertThat(own).isEqualTo(4_321L));
+          return requests(CourierPlatform.SHANSONG);
+        })
+        .compose(ssBefore -> gateway.accountBalance("shansong", null).<Long>transform(result -> {
+          testContext.verify(() -> {
+            assertThat(result.failed()).isTrue();
+            assertThat(code(result.cause())).isEqualTo(CourierGateway.NOT_SUPPORTED);
+          });
+          return requests(CourierPlatform.SHANSONG).map(after -> after - ssBefore);
+        }))
+        .onComplete(testContext.succeeding(sent -> testContext.verify(() -> {
+          assertThat(sent).as("requests sent to Shansong, which has no balance query").isZero();
+          testContext.completeNow();
+        })));
+  }
+
+  @Test
   void placingWithoutAQuoteTokenQuotesFirstWhereThePlatformNeedsOne(Vertx vertx, VertxTestContext testContext) {
     // A cached price has no token. UU and Shansong place by a token: the gateway asks them for a quote, then places
     // (two requests); SF and Fengniao need none (one request).

@@ -113,6 +113,11 @@ public final class CourierGatewayService implements CourierGateway {
             .setTipFen(tipFen).setKey(key).setTotalTipFen(added.totalTipFen())));
   }
 
+  @Override
+  public Future<Long> accountBalance(String platform, String account) {
+    return tracked(() -> client(platform).compose(client -> client.accountBalance(account)));
+  }
+
   /** Calls whose answer has not come yet (all on the gateway verticle's event loop). */
   int inFlight() {
     return inFlight;

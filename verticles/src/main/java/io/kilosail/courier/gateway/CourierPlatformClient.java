@@ -163,6 +163,20 @@ public final class CourierPlatformClient {
     });
   }
 
+  /**
+   * The prepaid balance of {@code account} (null: the default account) in fen; fails with
+   * {@link CourierGateway#NOT_SUPPORTED}, sending nothing, where the wire has no balance query.
+   */
+  public Future<Long> accountBalance(String account) {
+    return call("balance", wire -> wire.accountBalance(account), body -> {
+      try {
+        return settings.wire().readAccountBalance(body);
+      } catch (UnsupportedOperationException e) {
+        throw new CourierWireException(e.getMessage());
+      }
+    });
+  }
+
   /** Forgets the breaker (its timers) and the gauge; the WebClient belongs to whoever created it. */
   public void close() {
     breaker.close();

@@ -71,6 +71,19 @@ public interface CourierWire {
     throw new UnsupportedOperationException(platform().id() + " has no tip call yet");
   }
 
+  /**
+   * The request asking the platform for the prepaid balance of {@code account} (a shop's own account; null for the
+   * wire's default). Until a wire implements it nothing is sent and callers read it as "no balance query".
+   */
+  default CourierHttpRequest accountBalance(String account) {
+    throw new UnsupportedOperationException(platform().id() + " has no balance query");
+  }
+
+  /** The balance the answer states, in fen (may be negative where the platform lets an account run into debt). */
+  default long readAccountBalance(String responseBody) {
+    throw new UnsupportedOperationException(platform().id() + " has no balance query");
+  }
+
   /** True only when the callback carries this platform's valid signature over exactly these bytes. */
   boolean verifyCallback(CourierInbound inbound);
 

@@ -39,6 +39,15 @@ public final class FengniaoWire implements CourierWire {
   static final String PRE_CANCEL_PATH = "/anubis-webapi/v3/invoke/preCancelOrder";
   static final String CANCEL_PATH = "/anubis-webapi/v3/invoke/cancelOrder";
   static final String ORDER_DETAIL_PATH = "/anubis-webapi/v3/invoke/getOrderDetail";
+  /**
+   * {@code getAmount} (获取余额; delivery-core routers/fn/v3, a production PHP client that sends it with an empty
+   * business_data). (unconfirmed) We name the store whose balance we mean as {@code out_shop_code} (as orders do), so
+   * a shop's own store is asked for its own; a platform that keeps one balance per merchant ignores it and answers that.
+   * The answer's {@code business_data.amount_cent} is the balance in fen ("_cent" as Fengniao's other money fields);
+   * no source shows the answer.
+   */
+  static final String BALANCE_PATH = "/anubis-webapi/v3/invoke/getAmount";
+  static final String BALANCE_FIELD = "amount_cent";
   static final String VERSION = "1.0";
   /** 3 = AMap (GCJ-02), as production sends it; the enum's other values are not in any source. */
   static final int POSITION_SOURCE_GCJ02 = 3;
@@ -261,6 +270,18 @@ public final class FengniaoWire implements CourierWire {
       query.put("order_id", platformOrderId);
     }
     return signed(ORDER_DETAIL_PATH, query);
+  }
+
+  /** The balance of the store {@code account} (its out_shop_code; null: the configured one). */
+  @Override
+  public CourierHttpRequest accountBalance(String account) {
+    return signed(BALANCE_PATH, new JsonObject()
+        .put("out_shop_code", account == null || account.isBlank() ? credentials.storeCode() : account));
+  }
+
+  @Override
+  public long readAccountBalance(String responseBody) {
+    return WireCodec.requireLong(okBusinessData(responseBody, "balance"), BALANCE_FIELD, "Fengniao balance");
   }
 
   private CourierHttpRequest signed(String path, JsonObject businessData) {

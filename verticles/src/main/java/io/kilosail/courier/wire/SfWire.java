@@ -57,6 +57,13 @@ public final class SfWire implements CourierWire {
    */
   static final String DETAIL_RIDER_NAME = "rider_name";
   static final String DETAIL_RIDER_PHONE = "rider_phone";
+  /**
+   * {@code getshopaccountbalance} (获取店铺账户余额; sfopenic and delivery-core name it, meiquan sends
+   * {@code shop_id} + {@code shop_type} in the usual envelope): the stored-value balance of one SF store.
+   * (unconfirmed) The answer's {@code result.balance}, in fen like every SF money field; no source shows the answer.
+   */
+  static final String BALANCE_PATH = "/open/api/external/getshopaccountbalance";
+  static final String BALANCE_FIELD = "balance";
   /** The complete callback's receipt_type: 1 signed for by the customer, 2 returned to the merchant (妥投 / 返还). */
   static final String RECEIPT_RETURNED = "2";
   /*
@@ -202,6 +209,18 @@ public final class SfWire implements CourierWire {
       body.put("order_id", Objects.requireNonNull(orderId, "orderId")).put("order_type", BY_SHOP_ORDER_ID);
     }
     return signed(ORDER_DETAIL_PATH, body);
+  }
+
+  /** The balance of the SF store {@code account} (its shop_id; null: the configured one). */
+  @Override
+  public CourierHttpRequest accountBalance(String account) {
+    return signed(BALANCE_PATH, envelope(VERSION)
+        .put("shop_id", account == null || account.isBlank() ? credentials.shopId() : account));
+  }
+
+  @Override
+  public long readAccountBalance(String responseBody) {
+    return WireCodec.requireLong(okResult(responseBody, "balance"), BALANCE_FIELD, "SF balance");
   }
 
   private CourierHttpRequest signed(String path, JsonObject body) {

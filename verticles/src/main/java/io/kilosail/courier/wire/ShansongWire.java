@@ -46,6 +46,10 @@ public final class ShansongWire implements CourierWire {
    * the same callback is then stored again, but the webhook rules never apply one state twice.
    */
   static final String CALLBACK_REPLY = "{\"status\":200,\"msg\":\"\",\"data\":\"\"}";
+  /*
+   * No balance query: Shansong's own CLI (iss-open-cli) and the other clients show none, so accountBalance is not
+   * implemented and the balance check answers NOT_SUPPORTED for Shansong accounts.
+   */
   // ---- end of open choices ----
 
   /**

@@ -38,6 +38,14 @@ public final class UuWire implements CourierWire {
    * present, is the order's tips in total.
    */
   static final String TIP_FIELD = "gratuityFee";
+  /**
+   * {@code user/account} (获取账户余额): named by third-parties.md and delivery-core (core/uu/v3, USER_ACCOUNT_URL), which
+   * sends whatever params the caller gives; the account is the envelope's {@code openId}, as on every call.
+   * (unconfirmed) It takes an empty biz ({@code {}}), and its answer states the balance as {@code body.accountMoney}
+   * in fen (v2's balance query answered {@code AccountMoney}; v3's money fields are fen). No source shows the answer.
+   */
+  static final String BALANCE_PATH = "/openapi/v3/user/account";
+  static final String BALANCE_FIELD = "accountMoney";
   static final String TIP_KEY_FIELD = "requestId";
   static final int OK_CODE = 0;
   static final String SEND_TYPE = "SEND";
@@ -177,6 +185,17 @@ public final class UuWire implements CourierWire {
   public CourierTipAdded readAddTip(String responseBody) {
     JsonObject body = okBody(responseBody, "tip");
     return new CourierTipAdded(WireCodec.optText(body, "orderCode"), WireCodec.optLong(body, TIP_FIELD, "UU tip"));
+  }
+
+  /** The balance of the merchant authorisation {@code account} (UU's openId; null: the configured one). */
+  @Override
+  public CourierHttpRequest accountBalance(String account) {
+    return signed(BALANCE_PATH, account == null || account.isBlank() ? credentials.openId() : account, biz());
+  }
+
+  @Override
+  public long readAccountBalance(String responseBody) {
+    return WireCodec.requireLong(okBody(responseBody, "balance"), BALANCE_FIELD, "UU balance");
   }
 
   /** Keys in sorted order, as UU's CLI encodes them (the signature covers whatever order is sent). */
