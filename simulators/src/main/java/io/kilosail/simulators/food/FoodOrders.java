@@ -35,6 +35,8 @@ final class FoodOrders {
       "hangzhou", new City("hangzhou", "330100", "杭州市", 30.2741, 120.1551, "0571", List.of("西湖区", "上城区", "拱墅区")),
       "chengdu", new City("chengdu", "510100", "成都市", 30.5728, 104.0668, "028", List.of("锦江区", "武侯区", "青羊区"))));
 
+  /** How many shops of each city push overflow orders. */
+  static final int SHOPS_PER_CITY = 50;
   private static final List<String> SHOPS = List.of("兰州拉面", "沙县小吃", "老王面馆", "喜茶", "麦当劳", "黄焖鸡米饭",
       "杨国福麻辣烫", "肯德基", "瑞幸咖啡", "袁记云饺", "西贝莜面村", "张亮麻辣烫");
   private static final List<String> ROADS = List.of("南京西路", "建国路", "人民路", "中山路", "解放路", "长安街",
@@ -64,10 +66,18 @@ final class FoodOrders {
 
   /** One order body; {@code placedAt} is truncated to seconds so it reads as a platform would write it. */
   JsonObject next(String platformOrderId, City city, Instant now) {
-    String shopName = pick(SHOPS);
-    String shopId = "shop-" + city.code() + "-" + (1000 + random.nextInt(9000));
+    // A platform's overflow comes from a set of shops that order again and again, each always at its own place:
+    // shop n of the city has the same name, address and coordinates in every order (its own seeded random).
+    int n = random.nextInt(SHOPS_PER_CITY);
+    Random shopRandom = new Random((city.code() + "#" + n).hashCode());
+    String shopName = SHOPS.get(shopRandom.nextInt(SHOPS.size()));
+    String shopId = "shop-" + city.code() + "-" + (1000 + n);
     // The shop within ~4 km of the centre, the customer 1-5 km from the shop: a typical meal-peak delivery.
-    double[] shop = offset(city.lat(), city.lng(), random.nextDouble() * 4.0);
+    double[] shop = offset(city.lat(), city.lng(), shopRandom.nextDouble() * 4.0, shopRandom);
+    String shopPhone = city.areaCode() + "-" + (50_000_000 + shopRandom.nextInt(49_999_999));
+    String shopAddress = city.name() + city.districts().get(shopRandom.nextInt(city.districts().size()))
+        + ROADS.get(shopRandom.nextInt(ROADS.size())) + (1 + shopRandom.nextInt(999)) + "号";
+    String shopBranch = city.districts().get(shopRandom.nextInt(city.districts().size()));
     double distanceKm = 1.0 + random.nextDouble() * 4.0;
     double[] customer = offset(shop[0], shop[1], distanceKm);
     Instant placedAt = now.truncatedTo(ChronoUnit.SECONDS).minusSeconds(random.nextInt(60));
@@ -76,9 +86,9 @@ final class FoodOrders {
         .put("city", city.code())
         .put("shop", new JsonObject().put("id", shopId).put("name", shopName))
         .put("pickup", new JsonObject()
-            .put("name", shopName + "（" + pick(city.districts()) + "店）")
-            .put("phone", city.areaCode() + "-" + (50_000_000 + random.nextInt(49_999_999)))
-            .put("address", city.name() + pick(city.districts()) + pick(ROADS) + (1 + random.nextInt(999)) + "号")
+            .put("name", shopName + "（" + shopBranch + "店）")
+            .put("phone", shopPhone)
+            .put("address", shopAddress)
             .put("lat", shop[0]).put("lng", shop[1]))
         .put("dropoff", new JsonObject()
             .put("name", pick(SURNAMES) + (random.nextBoolean() ? "先生" : "女士"))
@@ -102,6 +112,10 @@ final class FoodOrders {
 
   /** A point {@code km} away from (lat, lng) in a random direction, rounded to 6 decimals (about 0.1 m). */
   private double[] offset(double lat, double lng, double km) {
+    return offset(lat, lng, km, random);
+  }
+
+  private static double[] offset(double lat, double lng, double km, Random random) {
     double bearing = random.nextDouble() * 2 * Math.PI;
     double dLat = km * Math.cos(bearing) / KM_PER_DEGREE_LAT;
     double dLng = km * Math.sin(bearing) / (KM_PER_DEGREE_LAT * Math.cos(Math.toRadians(lat)));
