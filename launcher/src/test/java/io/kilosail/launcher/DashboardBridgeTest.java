@@ -7,7 +7,6 @@ import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -69,8 +68,7 @@ class DashboardBridgeTest {
 
   @BeforeEach
   void connect() throws Exception {
-    socket = await(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(node.node().httpPort()).setURI("/eventbus/websocket")));
+    socket = TestNodes.openBridge(client, node.node().httpPort());
     // The bridge writes its frames as binary websocket messages, our refusals as text ones: read both.
     socket.handler(data -> frames.add(new JsonObject(data)));
   }

@@ -15,7 +15,6 @@ import io.kilosail.testing.TestInfra;
 import io.kilosail.webhooks.courier.CourierWebhookSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -759,8 +758,7 @@ class HostileInputFuzzTest {
   }
 
   private static WebSocket connect() throws Exception {
-    return await(client.createWebSocketClient().connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-        .setPort(node.node().httpPort()).setURI("/eventbus/websocket")));
+    return TestNodes.openBridge(client, node.node().httpPort());
   }
 
   private static String[] json() {

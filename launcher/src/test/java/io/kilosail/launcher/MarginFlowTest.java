@@ -4,7 +4,6 @@ import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -103,8 +102,7 @@ class MarginFlowTest {
     Vertx client = Vertx.vertx();
     BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     try {
-      WebSocket socket = await(client.createWebSocketClient().connect(new WebSocketConnectOptions()
-          .setHost("127.0.0.1").setPort(node.node().httpPort()).setURI("/eventbus/websocket")));
+      WebSocket socket = TestNodes.openBridge(client, node.node().httpPort());
       socket.handler(data -> frames.add(new JsonObject(data)));
       socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "dashboard.margins").encode());
 
@@ -132,8 +130,7 @@ class MarginFlowTest {
     Vertx client = Vertx.vertx();
     BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     try {
-      WebSocket socket = await(client.createWebSocketClient().connect(new WebSocketConnectOptions()
-          .setHost("127.0.0.1").setPort(node.node().httpPort()).setURI("/eventbus/websocket")));
+      WebSocket socket = TestNodes.openBridge(client, node.node().httpPort());
       socket.handler(data -> frames.add(new JsonObject(data)));
       socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "dashboard.margins").encode());
       prices(800, 900, 900, 700);
