@@ -5,8 +5,6 @@ import io.kilosail.embedded.FreePort;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -167,9 +165,7 @@ final class ChaosCluster implements AutoCloseable {
     }
     List<String> jvm = new ArrayList<>(List.of(heap,
         "-Dhazelcast.wait.seconds.before.join=0",
-        "-Dhazelcast.phone.home.enabled=false",
-        // The node's own logback.xml (KILOSAIL_LOG_LEVEL), not the test classpath's logback-test.xml.
-        "-Dlogback.configurationFile=" + nodeLogbackFile()));
+        "-Dhazelcast.phone.home.enabled=false"));
     NodeProcess process = NodeProcess.start("chaos-" + node, jvm, env, args.toArray(String[]::new));
     synchronized (everyStart) {
       everyStart.add(process);
@@ -188,14 +184,6 @@ final class ChaosCluster implements AutoCloseable {
         "KILOSAIL_CLUSTER_PORT", String.valueOf(clusterPorts.get(node)),
         "KILOSAIL_CLUSTER_MEMBERS", String.join(",", clusterPorts.values().stream()
             .map(port -> "127.0.0.1:" + port).toList()));
-  }
-
-  private static String nodeLogbackFile() throws URISyntaxException {
-    URL url = ChaosCluster.class.getResource("/logback.xml");
-    if (url == null) {
-      throw new IllegalStateException("launcher's logback.xml is not on the test classpath");
-    }
-    return Path.of(url.toURI()).toString();
   }
 
   /** kill -9: no shutdown hook, no hand-back, sockets closed by the kernel. */

@@ -39,6 +39,11 @@ final class NodeProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
+    if (jvmOptions.stream().noneMatch(o -> o.startsWith("-Dlogback.configurationFile="))) {
+      // A node process logs as a node does (its own logback.xml, INFO unless KILOSAIL_LOG_LEVEL), not at the test
+      // classpath's WARN: its stdout is what a test reads, and kept under target/ for reading after a failure.
+      command.add("-Dlogback.configurationFile=" + nodeLogbackFile());
+    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
@@ -52,6 +57,18 @@ final class NodeProcess implements AutoCloseable {
     Path err = logs.resolve(file + ".err");
     builder.redirectOutput(out.toFile()).redirectError(err.toFile());
     return new NodeProcess(builder.start(), out, err);
+  }
+
+  private static String nodeLogbackFile() {
+    java.net.URL url = NodeProcess.class.getResource("/logback.xml");
+    if (url == null) {
+      throw new IllegalStateException("launcher's logback.xml is not on the test classpath");
+    }
+    try {
+      return Path.of(url.toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static final AtomicInteger COUNTER = new AtomicInteger();

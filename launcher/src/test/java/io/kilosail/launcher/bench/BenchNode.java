@@ -142,6 +142,11 @@ final class BenchNode implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Dlogback.configurationFile=" + logback);
+    // Extra options for the node's JVM only, e.g. a flight recording: -Dbench.nodeJvmArgs="-XX:StartFlightRecording=..."
+    String extra = System.getProperty("bench.nodeJvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      command.addAll(Arrays.asList(extra.split("\\s+")));
+    }
     flat.forEach(e -> command.add("-D" + e.getKey() + "=" + e.getValue()));
     command.addAll(List.of("-cp", classpath(), "io.kilosail.launcher.Main", "--conf", confFile.toString()));
     Path log = dir.resolve("node.log");
