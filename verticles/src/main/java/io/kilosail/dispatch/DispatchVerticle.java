@@ -13,7 +13,7 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Proxies;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.OrderRepository;
 import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;

@@ -19,7 +19,7 @@ import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
 import io.kilosail.dispatch.DispatchCommand.Returned;
 import io.kilosail.dispatch.DispatchCommand.TipAdded;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.OrderRepository;
 import io.kilosail.messaging.DurableTimers;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.quote.MarginPolicy;

@@ -3,7 +3,7 @@ package io.kilosail.webhooks.courier;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.OrderRepository;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;

@@ -9,7 +9,7 @@ import io.kilosail.courier.wire.CourierCallback;
 import io.kilosail.courier.wire.GeoPoint;
 import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.OrderRepository;
 import io.kilosail.ledger.CourierCharges;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;

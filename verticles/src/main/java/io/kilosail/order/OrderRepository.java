@@ -1,4 +1,4 @@
-package io.kilosail.intake;
+package io.kilosail.order;
 
 import io.kilosail.courier.wire.GeoPoint;
 import io.vertx.core.json.JsonObject;
@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.DeliveryOrder.Courier;
-import io.kilosail.intake.DeliveryOrder.Place;
-import io.kilosail.intake.DeliveryOrder.Shop;
+import io.kilosail.order.DeliveryOrder.Courier;
+import io.kilosail.order.DeliveryOrder.Place;
+import io.kilosail.order.DeliveryOrder.Shop;
 import io.kilosail.saga.SagaStarts;
 import io.kilosail.pushback.Pushback;
 import io.vertx.core.Future;
@@ -134,10 +134,10 @@ public final class OrderRepository {
 
   /**
    * Stores several new orders, each with its delivery saga, in one transaction: one multi-row INSERT for the orders and
-   * one for their sagas (the group commit of a busy intake, see {@link IntakeBatcher}). All or nothing: if one of them
+   * one for their sagas (the group commit of a busy intake, see {@code IntakeBatcher}). All or nothing: if one of them
    * is already stored (duplicate key) or the transaction fails, none is, and the caller takes them one by one.
    */
-  Future<Void> receiveAll(List<DeliveryOrder> orders) {
+  public Future<Void> receiveAll(List<DeliveryOrder> orders) {
     List<Object> params = new ArrayList<>(orders.size() * 33);
     Map<String, JsonObject> sagas = new LinkedHashMap<>();
     List<Pushback.Lease> leases = new ArrayList<>(orders.size());
@@ -161,7 +161,7 @@ public final class OrderRepository {
   }
 
   /** Whether a failed insert means "one of these is stored already" (the rare case: a platform's repeated push). */
-  static boolean duplicate(Throwable err) {
+  public static boolean duplicate(Throwable err) {
     return err instanceof MySQLException e && (e.getErrorCode() == DUPLICATE_KEY || e.getErrorCode() == DEADLOCK);
   }
 

@@ -1,8 +1,8 @@
-package io.kilosail.intake;
+package io.kilosail.order;
 
 import io.kilosail.infra.Clients;
-import io.kilosail.intake.OrderPushback.Claimed;
-import io.kilosail.intake.OrderPushback.Nudged;
+import io.kilosail.order.OrderPushback.Claimed;
+import io.kilosail.order.OrderPushback.Nudged;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.pushback.PushbackRules;
 import io.kilosail.pushback.PushbackRules.AfterAck;
