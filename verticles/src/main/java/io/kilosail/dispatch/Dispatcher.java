@@ -1,5 +1,6 @@
 package io.kilosail.dispatch;
 
+import io.kilosail.contracts.events.OrderEvents;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.Penalties;
 import io.kilosail.contracts.courier.CourierCallOutcome;
@@ -140,8 +141,8 @@ public final class Dispatcher {
    */
   public Future<Void> courierCallback(SqlConnection conn, String orderId, String eventType, JsonObject payload) {
     Function<Dispatch, List<DispatchCommand>> decide = switch (eventType) {
-      case OrderRepository.COURIER_STATE_CHANGED -> stateChanged(payload);
-      case OrderRepository.COURIER_FACT -> courierFact(payload);
+      case OrderEvents.COURIER_STATE_CHANGED -> stateChanged(payload);
+      case OrderEvents.COURIER_FACT -> courierFact(payload);
       default -> null;
     };
     return transition(conn, orderId, decide).map(done -> {

@@ -39,14 +39,6 @@ import java.time.Instant;
  */
 public final class OrderRepository {
 
-  /**
-   * The kinds of courier callback decision the webhook hands to dispatch with the callback (no longer Kafka events:
-   * the callback moves the order and its dispatch in one transaction).
-   */
-  public static final String COURIER_STATE_CHANGED = "order.courier-state-changed";
-  /** A courier callback that moved nothing but that dispatch acts on (a give-up, a loser, a candidate dropping out). */
-  public static final String COURIER_FACT = "order.courier-fact";
-
   /** What a push did: {@code created} false means the (platform, platformOrderId) was already stored as {@code orderId}. */
   public record Intake(String orderId, boolean created) {
   }

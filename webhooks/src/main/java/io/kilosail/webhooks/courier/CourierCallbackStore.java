@@ -1,5 +1,6 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.Penalties;
 import io.kilosail.checkout.CheckoutDeliveries;
@@ -13,8 +14,8 @@ import io.kilosail.order.OrderRepository;
 import io.kilosail.ledger.CourierCharges;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;
-import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
-import io.kilosail.webhooks.courier.CourierCallbackRules.OrderView;
+import io.kilosail.order.CourierCallbackRules.Decision;
+import io.kilosail.order.CourierCallbackRules.OrderView;
 import io.vertx.core.Future;
 import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;

@@ -1,5 +1,6 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierPlatform;

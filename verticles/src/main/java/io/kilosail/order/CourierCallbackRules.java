@@ -1,9 +1,9 @@
-package io.kilosail.webhooks.courier;
+package io.kilosail.order;
 
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
-import io.kilosail.order.OrderRepository;
+import io.kilosail.contracts.events.OrderEvents;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
@@ -39,9 +39,9 @@ import java.util.Set;
 public final class CourierCallbackRules {
 
   /** The kind of a decision that moved the order (dispatch follows it in the callback's transaction). */
-  public static final String STATE_CHANGED = OrderRepository.COURIER_STATE_CHANGED;
+  public static final String STATE_CHANGED = OrderEvents.COURIER_STATE_CHANGED;
   /** The kind of a decision that moves nothing but that dispatch must react to (a give-up, a loser, a dropout). */
-  public static final String COURIER_FACT = OrderRepository.COURIER_FACT;
+  public static final String COURIER_FACT = OrderEvents.COURIER_FACT;
 
   /**
    * Raw statuses that mean "the courier gave the order up, the platform looks for another" when they come after a
