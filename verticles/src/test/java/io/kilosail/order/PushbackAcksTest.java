@@ -156,7 +156,9 @@ class PushbackAcksTest {
   }
 
   private static void dispatching(String id) throws Exception {
-    boolean moved = await(pool.withTransaction(conn -> OrderRepository.dispatching(conn, id, Instant.now())));
+    Instant now = Instant.now();
+    boolean moved = await(pool.withTransaction(conn -> OrderRepository.apply(conn, id,
+        OrderTransitions.dispatching(DeliveryOrder.State.CREATED, now), now)));
     assertThat(moved).isTrue();
   }
 

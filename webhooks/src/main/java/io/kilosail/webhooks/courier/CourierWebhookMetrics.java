@@ -1,8 +1,8 @@
 package io.kilosail.webhooks.courier;
 
-import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.order.CourierCallbackRules.Outcome;
+import io.kilosail.order.CourierCallbackRules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 

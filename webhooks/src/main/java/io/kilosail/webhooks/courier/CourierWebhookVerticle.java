@@ -1,6 +1,5 @@
 package io.kilosail.webhooks.courier;
 
-import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierPlatform;
@@ -13,6 +12,7 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Proxies;
+import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.payment.stripe.StripeSettings;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.web.Problems;
