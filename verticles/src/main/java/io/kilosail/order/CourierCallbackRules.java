@@ -9,8 +9,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
 /**
- * What a verified courier callback does to its order, as plain functions (no I/O): the webhook verticle reads the
- * order row under a lock, asks {@link #decide}, and writes what the decision says in the same transaction.
+ * What a verified courier callback does to its order, as plain functions (no I/O): the courier webhook reads the
+ * order row under a lock and asks {@link OrderTransitions#courierReported}, which decides with {@link #decide} and
+ * adds the decision's effects; {@link OrderRepository#apply} writes them in the same transaction.
  *
  * <p>The rules, in order:
  * <ol>
