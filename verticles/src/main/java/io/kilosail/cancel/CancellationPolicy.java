@@ -1,7 +1,7 @@
 package io.kilosail.cancel;
 
 import io.kilosail.contracts.courier.CourierState;
-import io.kilosail.intake.DeliveryOrder;
+import io.kilosail.order.DeliveryOrder;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.json.JsonObject;
 

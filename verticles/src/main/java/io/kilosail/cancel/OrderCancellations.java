@@ -1,13 +1,14 @@
 package io.kilosail.cancel;
 
-import io.kilosail.infra.Texts;
 import io.kilosail.cancel.CancellationPolicy.By;
 import io.kilosail.checkout.CheckoutDeliveries;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.delivery.DeliverySaga;
+import io.kilosail.infra.Texts;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.DeliveryOrder;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.DeliveryOrder;
+import io.kilosail.order.OrderRepository;
+import io.kilosail.order.OrderTransitions;
 import io.kilosail.saga.SagaSignals;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -128,8 +129,8 @@ public final class OrderCancellations {
     String reason = Texts.clip(anyReason, REASON_MAX);
     Cancellation c = new Cancellation(orderId, by, reason, state.name(), penaltyFen, now, false);
     JsonObject fact = c.toJson().put("platform", platform);
-    return OrderRepository.cancelled(conn, orderId, now, by.name().toLowerCase(),
-            (reason == null ? "cancelled" : reason) + (penaltyFen > 0 ? "; penalty " + penaltyFen + " fen" : ""))
+    return OrderRepository.apply(conn, orderId,
+            OrderTransitions.cancelled(state, by.name().toLowerCase(), reason, penaltyFen, now), now)
         .compose(x -> conn.preparedQuery("INSERT INTO order_cancellation (order_id, cancelled_by, reason,"
                 + " state_at_cancel, platform_penalty_fen, cancelled_at) VALUES (?, ?, ?, ?, ?, ?)")
             .execute(Tuple.of(orderId, by.name(), reason, state.name(), penaltyFen, Times.toDb(now))))

@@ -2,7 +2,7 @@ package io.kilosail.cancel;
 
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.OrderRepository;
 import io.kilosail.ledger.CourierCharges;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;

@@ -18,7 +18,7 @@ import io.kilosail.saga.RetryPolicy;
 import io.kilosail.saga.Saga;
 import io.kilosail.saga.SagaDefinition;
 import io.kilosail.saga.StepDefinition;
-import io.kilosail.intake.DeliveryOrder;
+import io.kilosail.order.DeliveryOrder;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

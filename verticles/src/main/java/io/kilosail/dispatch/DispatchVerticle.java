@@ -13,7 +13,8 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Proxies;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.OrderRepository;
+import io.kilosail.order.OrderTransitions;
 import io.kilosail.messaging.ConsumerSettings;
 import io.kilosail.messaging.Envelope;
 import io.kilosail.messaging.IdempotentConsumer;
@@ -181,12 +182,13 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
               .compose(order -> order == null || order.ended()
                   ? ServiceException.<Boolean>fail(NO_CANDIDATE, "order " + orderId + " is "
                       + (order == null ? "not stored" : order.state()) + ": nothing to dispatch")
-                  : DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now))
-              .compose(first -> !first ? Future.succeededFuture(false)
-                  : OrderRepository.dispatching(conn, orderId, now)
-                      .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1))
-                      .onSuccess(afterCommit::addAll)
-                      .map(true));
+                  : DispatchRepository.insert(conn, dispatch, step.getSagaId(), stored, now)
+                      .compose(first -> !first ? Future.succeededFuture(false)
+                          : OrderRepository.apply(conn, orderId,
+                                  OrderTransitions.dispatching(order.orderState(), now), now)
+                              .compose(x -> dispatcher.durableEffects(conn, dispatch, commands, now, 1, order))
+                              .onSuccess(afterCommit::addAll)
+                              .map(true)));
         })
         .onSuccess(first -> {
           if (first) {

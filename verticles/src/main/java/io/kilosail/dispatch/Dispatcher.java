@@ -8,6 +8,7 @@ import io.kilosail.contracts.courier.CourierOrderLookup;
 import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.contracts.courier.DeliveryRequest;
+import io.kilosail.contracts.events.OrderEvents;
 import io.kilosail.contracts.events.Topics;
 import io.kilosail.dispatch.DispatchCommand.AddTip;
 import io.kilosail.dispatch.DispatchCommand.ArmTimeout;
@@ -19,9 +20,10 @@ import io.kilosail.dispatch.DispatchCommand.Place;
 import io.kilosail.dispatch.DispatchCommand.Released;
 import io.kilosail.dispatch.DispatchCommand.Returned;
 import io.kilosail.dispatch.DispatchCommand.TipAdded;
-import io.kilosail.intake.OrderRepository;
 import io.kilosail.messaging.DurableTimers;
 import io.kilosail.messaging.Envelope;
+import io.kilosail.order.OrderRepository;
+import io.kilosail.order.OrderTransitions;
 import io.kilosail.quote.MarginPolicy;
 import io.kilosail.quote.QuoteRules;
 import io.kilosail.quote.TipPolicy;
@@ -140,8 +142,8 @@ public final class Dispatcher {
    */
   public Future<Void> courierCallback(SqlConnection conn, String orderId, String eventType, JsonObject payload) {
     Function<Dispatch, List<DispatchCommand>> decide = switch (eventType) {
-      case OrderRepository.COURIER_STATE_CHANGED -> stateChanged(payload);
-      case OrderRepository.COURIER_FACT -> courierFact(payload);
+      case OrderEvents.COURIER_STATE_CHANGED -> stateChanged(payload);
+      case OrderEvents.COURIER_FACT -> courierFact(payload);
       default -> null;
     };
     return transition(conn, orderId, decide).map(done -> {
@@ -237,7 +239,7 @@ public final class Dispatcher {
           Dispatch.State before = dispatch.state();
           List<DispatchCommand> commands = new ArrayList<>(followOrder(dispatch, order));
           commands.addAll(decide.apply(dispatch, order, stored.delivery()));
-          return store(conn, stored, before, commands, checkAttempt);
+          return store(conn, stored, before, commands, checkAttempt, order);
         }));
   }
 
@@ -285,20 +287,23 @@ public final class Dispatcher {
   }
 
   private Future<Done> store(SqlConnection conn, DispatchRepository.Stored stored, Dispatch.State before,
-                             List<DispatchCommand> commands, int checkAttempt) {
+                             List<DispatchCommand> commands, int checkAttempt, OrderRepository.Holding order) {
     Dispatch dispatch = stored.dispatch();
     if (dispatch.state() != before) {
       count(dispatch.state().name().toLowerCase(), dispatch.strategy().name());
     }
     Instant now = Instant.now();
     return DispatchRepository.save(conn, stored, now)
-        .compose(x -> durableEffects(conn, dispatch, commands, now, checkAttempt))
+        .compose(x -> durableEffects(conn, dispatch, commands, now, checkAttempt, order))
         .map(afterCommit -> new Done(stored.delivery(), afterCommit));
   }
 
-  /** Writes the commands that must commit with the transition; answers the ones to send after the commit. */
+  /**
+   * Writes the commands that must commit with the transition; answers the ones to send after the commit.
+   * {@code order}: the order's row as the transition locked it, null when there is none.
+   */
   Future<List<DispatchCommand>> durableEffects(SqlConnection conn, Dispatch d, List<DispatchCommand> commands,
-                                                       Instant now, int checkAttempt) {
+                                               Instant now, int checkAttempt, OrderRepository.Holding order) {
     List<DispatchCommand> afterCommit = new ArrayList<>();
     // The transition's timers (a placement's check, the round's acceptance timeout) go in one statement at the end.
     List<DurableTimers.Timer> timers = new ArrayList<>();
@@ -317,13 +322,14 @@ public final class Dispatcher {
             Topics.DISPATCH_TIMERS, Envelope.create(ACCEPTANCE_TIMEOUT, "order", orderId,
                 new JsonObject().put("orderId", orderId).put("round", arm.round()))));
       } else {
-        chain = chain.compose(x -> durableEffect(conn, d.orderId(), command, now));
+        chain = chain.compose(x -> durableEffect(conn, d.orderId(), command, now, order));
       }
     }
     return chain.compose(x -> DurableTimers.scheduleAll(conn, timers)).map(afterCommit);
   }
 
-  private Future<Void> durableEffect(SqlConnection conn, String orderId, DispatchCommand command, Instant now) {
+  private Future<Void> durableEffect(SqlConnection conn, String orderId, DispatchCommand command, Instant now,
+                                     OrderRepository.Holding order) {
     if (command instanceof Assigned assigned) {
       // A courier holds the order: the round's acceptance timeout and the placement checks have nothing left to do.
       return DurableTimers.cancelMatching(conn, timerKeyPrefix(orderId) + "%")
@@ -341,7 +347,10 @@ public final class Dispatcher {
       return signal(conn, orderId, NO_COURIER, new JsonObject().put("reason", none.reason()));
     }
     if (command instanceof Released released) {
-      return OrderRepository.released(conn, orderId, released.platform(), now).mapEmpty();
+      // The order's row was locked by this transition and nothing else moved it since.
+      return order == null ? Future.succeededFuture()
+          : OrderRepository.apply(conn, orderId, OrderTransitions.released(order.orderState(), released.platform(), now),
+              now).mapEmpty();
     }
     return Future.failedFuture(new IllegalStateException("unhandled dispatch command " + command));
   }

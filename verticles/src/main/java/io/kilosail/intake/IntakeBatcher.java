@@ -1,5 +1,7 @@
 package io.kilosail.intake;
 
+import io.kilosail.order.OrderRepository;
+import io.kilosail.order.DeliveryOrder;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,5 +1,7 @@
 package io.kilosail.intake;
 
+import io.kilosail.order.OrderRepository;
+import io.kilosail.order.DeliveryOrder;
 import io.kilosail.access.AccessRules;
 import io.kilosail.access.Callers;
 import io.kilosail.access.Callers.Caller;
@@ -16,7 +18,7 @@ import io.kilosail.checkout.CheckoutRepository;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 
-import io.kilosail.intake.DeliveryOrder.InvalidOrderException;
+import io.kilosail.order.DeliveryOrder.InvalidOrderException;
 import io.kilosail.messaging.MessageIds;
 import io.kilosail.web.Problems;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,7 +1,8 @@
 package io.kilosail.intake;
 
-import io.kilosail.intake.DeliveryOrder.Place;
-import io.kilosail.intake.DeliveryOrder.Shop;
+import io.kilosail.order.DeliveryOrder;
+import io.kilosail.order.DeliveryOrder.Place;
+import io.kilosail.order.DeliveryOrder.Shop;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;

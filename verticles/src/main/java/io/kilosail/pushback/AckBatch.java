@@ -1,8 +1,8 @@
 package io.kilosail.pushback;
 
-import io.kilosail.intake.OrderPushback;
-import io.kilosail.intake.OrderPushback.Claimed;
-import io.kilosail.intake.OrderPushback.Nudged;
+import io.kilosail.order.OrderPushback;
+import io.kilosail.order.OrderPushback.Claimed;
+import io.kilosail.order.OrderPushback.Nudged;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

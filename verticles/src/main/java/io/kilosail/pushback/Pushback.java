@@ -15,7 +15,7 @@ import java.util.UUID;
  * The one entry point for the writers of an order's state (all of them {@code OrderRepository} transitions): the
  * push-back bookkeeping lives on the order row itself ({@code delivery_order.push_*}, V13), and the statement that
  * moves the order also makes its new state due and leases it to the push its commit nudges
- * ({@code io.kilosail.intake.OrderPushback#MOVED}). No extra statement, no copy of the order: the pusher reads state,
+ * ({@code io.kilosail.order.OrderPushback#MOVED}). No extra statement, no copy of the order: the pusher reads state,
  * version and courier from the order row. {@link #lease} names that lease, and {@link #nudgeAfterCommit} makes a pusher
  * send it as soon as the caller's transaction commits. The claim loop of {@link PushbackVerticle} is the fallback for
  * a nudge that went nowhere.

@@ -4,7 +4,7 @@ import java.time.Instant;
 
 /**
  * The decisions of the status push-back, in plain Java: which order version wins, when to push next, what an
- * acknowledgement or a failure does to the row. The statements of {@code io.kilosail.intake.OrderPushback} apply them
+ * acknowledgement or a failure does to the row. The statements of {@code io.kilosail.order.OrderPushback} apply them
  * to the order row (the transitions' own UPDATE, the batched acknowledgements, a failure); {@link #afterAck} tells the
  * pusher what a batched acknowledgement left it to do, {@link #backoffMs} how long a failed row waits.
  *

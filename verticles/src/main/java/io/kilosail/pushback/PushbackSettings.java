@@ -1,7 +1,7 @@
 package io.kilosail.pushback;
 
 import io.kilosail.intake.IntakeSettings;
-import io.kilosail.intake.OrderPushback;
+import io.kilosail.order.OrderPushback;
 import io.kilosail.platform.settings.ConfigSection;
 import io.kilosail.platform.settings.SettingException;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,6 @@
 package io.kilosail.shop;
 
-import io.kilosail.intake.DeliveryOrder;
+import io.kilosail.order.DeliveryOrder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

@@ -1,5 +1,6 @@
 package io.kilosail.dispatch;
 
+import io.kilosail.order.OrderTransitions;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.contracts.courier.CourierCancellation;
 import io.kilosail.contracts.courier.CourierGateway;
@@ -8,8 +9,8 @@ import io.kilosail.contracts.courier.CourierPlacement;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.DeliveryRequest;
 import io.kilosail.infra.Clients;
-import io.kilosail.intake.DeliveryOrder;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.DeliveryOrder;
+import io.kilosail.order.OrderRepository;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
@@ -114,7 +115,8 @@ class LostPlacementTest {
         List.of(new Dispatch.Offer("sf", 1_000, 900, null)), List.of("sf"), 60_000);
     dispatch.start();
     await(pool.withTransaction(conn -> OrderRepository.inserted(conn, order)
-        .compose(x -> OrderRepository.dispatching(conn, orderId, now))
+        .compose(x -> OrderRepository.apply(conn, orderId,
+            OrderTransitions.dispatching(DeliveryOrder.State.CREATED, now), now))
         .compose(x -> DispatchRepository.insert(conn, dispatch, UUID.randomUUID().toString(),
             new DeliveryRequest().setOrderId(orderId).toJson(), now))));
     return orderId;

@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.order.DeliveryOrderTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;

@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.order.DeliveryOrderTest;
 import io.kilosail.infra.Clients;
 import io.kilosail.ingress.IngressVerticle;
 import io.kilosail.testing.KilosailInfraExtension;

@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.order.DeliveryOrderTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

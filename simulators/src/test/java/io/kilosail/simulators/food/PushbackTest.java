@@ -4,8 +4,12 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.DeliveryOrder;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.DeliveryOrder;
+import io.kilosail.order.CourierSeen;
+import io.kilosail.order.OrderRepository;
+import io.kilosail.order.OrderTransitions;
+import io.kilosail.order.Transition;
+import io.kilosail.contracts.events.OrderEvents;
 import io.kilosail.messaging.DurableTimerVerticle;
 import io.kilosail.messaging.OutboxRelayVerticle;
 import io.kilosail.platform.settings.InfraSettings;
@@ -229,15 +233,15 @@ class PushbackTest {
     /** Moves the order like dispatch or the courier webhook: through its repository, in one transaction. */
     void move(String state) throws Exception {
       Instant now = Instant.now();
-      OrderRepository.CourierSeen uu = "PICKED_UP".equals(state)
-          ? new OrderRepository.CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2",
-              new GeoPoint(31.235012, 121.486205), now)
-          : new OrderRepository.CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2");
-      await(pool.withTransaction(conn -> switch (state) {
-        case "DISPATCHING" -> OrderRepository.dispatching(conn, id, now).<Void>mapEmpty();
-        case "ACCEPTED" -> OrderRepository.courierMoved(conn, id, uu, true, state, now, now);
-        default -> OrderRepository.courierMoved(conn, id, uu, false, state, now, now);
-      }));
+      CourierSeen uu = "PICKED_UP".equals(state)
+          ? new CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2", new GeoPoint(31.235012, 121.486205), now)
+          : new CourierSeen("uu", "uu-" + id, "Wang Wu", "139-2");
+      // A courier's move as the webhook's rules decide it: the first state claims the order.
+      Transition move = "DISPATCHING".equals(state)
+          ? OrderTransitions.dispatching(DeliveryOrder.State.CREATED, now)
+          : new Transition(Transition.Move.COURIER_MOVED, DeliveryOrder.State.valueOf(state), now, null, true, uu,
+              "ACCEPTED".equals(state), OrderEvents.COURIER_STATE_CHANGED, Transition.Booking.NONE);
+      await(pool.withTransaction(conn -> OrderRepository.apply(conn, id, move, now)));
     }
   }
 

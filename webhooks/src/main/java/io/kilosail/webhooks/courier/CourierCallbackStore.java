@@ -6,15 +6,19 @@ import io.kilosail.checkout.CheckoutDeliveries;
 import io.kilosail.checkout.CheckoutSettings;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
-import io.kilosail.courier.wire.GeoPoint;
 import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.OrderRepository;
 import io.kilosail.ledger.CourierCharges;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;
-import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
-import io.kilosail.webhooks.courier.CourierCallbackRules.OrderView;
+import io.kilosail.order.CourierCallbackRules.Decision;
+import io.kilosail.order.CourierCallbackRules.OrderView;
+import io.kilosail.order.CourierCallbackRules;
+import io.kilosail.order.DeliveryOrder;
+import io.kilosail.order.OrderRepository;
+import io.kilosail.order.OrderTransitions.CourierReport;
+import io.kilosail.order.OrderTransitions;
+import io.kilosail.order.Transition;
 import io.vertx.core.Future;
 import io.vertx.mysqlclient.MySQLException;
 import io.vertx.sqlclient.Pool;
@@ -28,8 +32,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Stores a verified callback and applies it where it arrives, in one MySQL transaction: lock the order row, decide
- * with {@link CourierCallbackRules}, insert the callback (its unique (platform, dedup_key) turns a duplicate into a
+ * Stores a verified callback and applies it where it arrives, in one MySQL transaction: lock the order row, ask the
+ * order's {@link OrderTransitions#courierReported} what the callback does, insert the callback (its unique (platform, dedup_key) turns a duplicate into a
  * no-op), move the order, its ledger and its dispatch (which keeps the fact for the delivery saga), and write the
  * order's outbox event. Nothing of it is visible until the commit, so the platform is answered
  * 2xx only for a callback that is durably recorded.
@@ -114,11 +118,12 @@ public final class CourierCallbackStore {
         .compose(rows -> {
           Row row = rows.size() == 0 ? null : rows.iterator().next();
           OrderView order = row == null ? null : view(row);
-          Decision decision = CourierCallbackRules.decide(order, callback);
+          CourierReport report = OrderTransitions.courierReported(order, callback);
+          Decision decision = report.decision();
           return insert(conn, callback, body, receivedAt, decision)
               .compose(inserted -> inserted
-                  ? apply(conn, callback, decision, receivedAt, row == null ? null : Money.of(row))
-                      .compose(x -> moveDispatch(conn, callback, decision))
+                  ? apply(conn, callback, report, receivedAt, row == null ? null : Money.of(row))
+                      .compose(x -> moveDispatch(conn, callback, report))
                       .map(new Stored(false, decision))
                   : Future.succeededFuture(new Stored(true, decision)));
         }));
@@ -183,23 +188,6 @@ public final class CourierCallbackStore {
     }
   }
 
-  /**
-   * The callback's rider position when it is a place on Earth, else null (logged): a position is a detail, so a bad
-   * one is dropped rather than the callback refused, whose state matters more.
-   */
-  static GeoPoint storablePosition(CourierCallback cb) {
-    GeoPoint p = cb.riderPosition();
-    if (p == null) {
-      return null;
-    }
-    if (Double.isFinite(p.lat()) && Double.isFinite(p.lng()) && Math.abs(p.lat()) <= 90 && Math.abs(p.lng()) <= 180) {
-      return p;
-    }
-    log.warn("courier callback rider position ignored platform={} orderId={} lat={} lng={}", cb.platform().id(),
-        cb.orderId(), p.lat(), p.lng());
-    return null;
-  }
-
   /** True when inserted; false when this (platform, dedup_key) was already stored. */
   private static Future<Boolean> insert(SqlConnection conn, CourierCallback cb, String body, Instant receivedAt,
                                         Decision decision) {
@@ -217,39 +205,41 @@ public final class CourierCallbackStore {
             : Future.failedFuture(err));
   }
 
-  private Future<Void> apply(SqlConnection conn, CourierCallback cb, Decision decision, Instant now, Money money) {
-    Future<Void> moved = Future.succeededFuture();
-    OrderRepository.CourierSeen courier = new OrderRepository.CourierSeen(cb.platform().id(), cb.platformOrderId(),
-        cb.courierName(), cb.courierPhone(), storablePosition(cb), cb.occurredAt());
-    if (decision.claims() && !decision.moves()) {
-      moved = OrderRepository.courierClaimed(conn, cb.orderId(), courier);
+  private Future<Void> apply(SqlConnection conn, CourierCallback cb, CourierReport report, Instant now, Money money) {
+    Decision decision = report.decision();
+    Transition transition = report.transition();
+    // The order's timeline shows a courier's state from the stored callback itself (OrderTimeline): no copy is written.
+    Future<Void> moved = OrderRepository.apply(conn, cb.orderId(), transition, now).mapEmpty();
+    if (transition.target() == DeliveryOrder.State.CANCELLED) {
+      // The courier's side ended the order: nobody owes a penalty (see CancellationPolicy), but the order's
+      // cancellation is on record like any other, so a later cancel request is answered with who ended it.
+      moved = moved.compose(x -> conn.preparedQuery("INSERT IGNORE INTO order_cancellation (order_id, cancelled_by,"
+              + " reason, state_at_cancel, platform_penalty_fen, cancelled_at) VALUES (?, 'COURIER', ?, ?, 0, ?)")
+          .execute(Tuple.of(cb.orderId(), cb.platform().id() + " cancelled (status " + cb.rawStatus() + ")",
+              decision.from().name(), Times.toDb(now))))
+          .mapEmpty();
     }
-    if (decision.moves()) {
-      // The order's timeline shows this state from the stored callback itself (OrderTimeline): no copy is written.
-      moved = OrderRepository.courierMoved(conn, cb.orderId(), courier, decision.claims(), decision.to().name(),
-          cb.occurredAt(), now);
-      if (decision.to() == CourierState.CANCELLED) {
-        // The courier's side ended the order: nobody owes a penalty (see CancellationPolicy), but the order's
-        // cancellation is on record like any other, so a later cancel request is answered with who ended it.
-        moved = moved.compose(x -> conn.preparedQuery("INSERT IGNORE INTO order_cancellation (order_id, cancelled_by,"
-                + " reason, state_at_cancel, platform_penalty_fen, cancelled_at) VALUES (?, 'COURIER', ?, ?, 0, ?)")
-            .execute(Tuple.of(cb.orderId(), cb.platform().id() + " cancelled (status " + cb.rawStatus() + ")",
-                decision.from().name(), Times.toDb(now))))
-            .mapEmpty();
-      }
-      if (decision.to() == CourierState.RETURNED) {
+    switch (transition.booking()) {
+      case RETURN_TRIP ->
         // Not a delivery: no delivery fee is earned, the courier platform bills the trip (what it states, else its
         // fee), and a shop order's checkout learns that its delivery failed.
-        moved = moved.compose(x -> LedgerRepository.write(conn, money.returned(cb, decision)))
-            .compose(x -> CheckoutDeliveries.cancelled(conn, checkout, money.foodPlatform(), cb.orderId(),
-                CancellationPolicy.By.COURIER, cb.platform().id() + " returned the order to the shop"));
-      }
-      if (decision.to() == CourierState.DELIVERED) {
+          moved = moved.compose(x -> LedgerRepository.write(conn, money.returned(cb, decision)))
+              .compose(x -> CheckoutDeliveries.cancelled(conn, checkout, money.foodPlatform(), cb.orderId(),
+                  CancellationPolicy.By.COURIER, cb.platform().id() + " returned the order to the shop"));
+      case DELIVERY ->
         // The settlement ledger, in the transaction that delivers the order; DELIVERED is terminal, so this runs once.
         // A shop order's checkout saga learns of it in the same transaction.
-        moved = moved.compose(x -> LedgerRepository.write(conn, money.delivered(cb, decision)))
-            .compose(x -> CheckoutDeliveries.delivered(conn, checkout, money.foodPlatform(), cb.orderId(),
-                cb.platform().id()));
+          moved = moved.compose(x -> LedgerRepository.write(conn, money.delivered(cb, decision)))
+              .compose(x -> CheckoutDeliveries.delivered(conn, checkout, money.foodPlatform(), cb.orderId(),
+                  cb.platform().id()));
+      case EXTRA_COURIER -> {
+        // What really happened wins: this courier carried the order too, and its platform will bill it.
+        log.warn("courier delivered an order it did not hold orderId={} platform={} platformOrderId={} feeFen={}",
+            cb.orderId(), cb.platform().id(), cb.platformOrderId(), money.candidatePriceFen());
+        moved = moved.compose(x -> LedgerRepository.write(conn, Ledger.extraCourierDelivery(cb.orderId(),
+            cb.platform().id(), money.candidatePriceFen() == null ? 0 : money.candidatePriceFen(), cb.occurredAt())));
+      }
+      case NONE -> {
       }
     }
     if (cb.state() == CourierState.CANCELLED && cb.penaltyFen() != null && money != null) {
@@ -258,14 +248,6 @@ public final class CourierCallbackStore {
       moved = moved.compose(x -> Penalties.statedInCallback(conn, cb.orderId(), cb.platform().id(), decision.from(),
           cb.penaltyFen(), cb.occurredAt()));
     }
-    if (decision.outcome() == CourierCallbackRules.Outcome.NOT_HOLDER && cb.state() == CourierState.DELIVERED
-        && money != null) {
-      // What really happened wins: this courier carried the order too, and its platform will bill it.
-      log.warn("courier delivered an order it did not hold orderId={} platform={} platformOrderId={} feeFen={}",
-          cb.orderId(), cb.platform().id(), cb.platformOrderId(), money.candidatePriceFen());
-      moved = moved.compose(x -> LedgerRepository.write(conn, Ledger.extraCourierDelivery(cb.orderId(),
-          cb.platform().id(), money.candidatePriceFen() == null ? 0 : money.candidatePriceFen(), cb.occurredAt())));
-    }
     return moved;
   }
 
@@ -273,9 +255,10 @@ public final class CourierCallbackStore {
    * The order's dispatch follows the callback in the same transaction (a claim, a delivery, a give-up, a loser to call
    * off); whatever it must send goes out after the commit.
    */
-  private Future<Void> moveDispatch(SqlConnection conn, CourierCallback cb, Decision decision) {
-    String type = decision.eventType();
+  private Future<Void> moveDispatch(SqlConnection conn, CourierCallback cb, CourierReport report) {
+    String type = report.transition().eventType();
     return type == null ? Future.succeededFuture()
-        : dispatcher.courierCallback(conn, cb.orderId(), type, CourierCallbackRules.payload(cb.orderId(), decision, cb));
+        : dispatcher.courierCallback(conn, cb.orderId(), type,
+            CourierCallbackRules.payload(cb.orderId(), report.decision(), cb));
   }
 }

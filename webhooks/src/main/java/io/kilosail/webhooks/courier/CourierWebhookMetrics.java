@@ -1,7 +1,8 @@
 package io.kilosail.webhooks.courier;
 
 import io.kilosail.contracts.courier.CourierPlatform;
-import io.kilosail.webhooks.courier.CourierCallbackRules.Outcome;
+import io.kilosail.order.CourierCallbackRules.Outcome;
+import io.kilosail.order.CourierCallbackRules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 

@@ -12,6 +12,7 @@ import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
 import io.kilosail.infra.Proxies;
+import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.payment.stripe.StripeSettings;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.web.Problems;

@@ -1,5 +1,7 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.order.CourierSeen;
+import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.Penalties;
 import io.kilosail.checkout.CheckoutSettings;
@@ -12,8 +14,8 @@ import io.kilosail.dispatch.Dispatcher;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Proxies;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.DeliveryOrder;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.order.DeliveryOrder;
+import io.kilosail.order.OrderRepository;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.Ledger.Posting;
 import io.kilosail.ledger.LedgerRepository;
@@ -198,9 +200,9 @@ class CourierChargesAppliedTest {
     placement(orderId, 1_000, null);
     store(callback(orderId, CourierState.ACCEPTED, "10", null, new GeoPoint(31.2304, 121.4737), 1));
 
-    assertThat(CourierCallbackStore.storablePosition(callback(orderId, CourierState.PICKED_UP, "15", null,
+    assertThat(CourierSeen.storablePosition(callback(orderId, CourierState.PICKED_UP, "15", null,
         new GeoPoint(Double.NaN, 121), 2))).isNull();
-    assertThat(CourierCallbackStore.storablePosition(callback(orderId, CourierState.PICKED_UP, "15", null,
+    assertThat(CourierSeen.storablePosition(callback(orderId, CourierState.PICKED_UP, "15", null,
         new GeoPoint(31.2, -181), 2))).isNull();
     // 3123.04 does not fit the DECIMAL(9,6) column: kept as sent, the UPDATE would fail on every retry.
     CourierCallbackStore.Stored picked = store(callback(orderId, CourierState.PICKED_UP, "15", null,

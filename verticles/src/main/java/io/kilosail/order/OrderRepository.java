@@ -1,4 +1,4 @@
-package io.kilosail.intake;
+package io.kilosail.order;
 
 import io.kilosail.courier.wire.GeoPoint;
 import io.vertx.core.json.JsonObject;
@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
-import io.kilosail.intake.DeliveryOrder.Courier;
-import io.kilosail.intake.DeliveryOrder.Place;
-import io.kilosail.intake.DeliveryOrder.Shop;
+import io.kilosail.order.DeliveryOrder.Courier;
+import io.kilosail.order.DeliveryOrder.Place;
+import io.kilosail.order.DeliveryOrder.Shop;
 import io.kilosail.saga.SagaStarts;
 import io.kilosail.pushback.Pushback;
 import io.vertx.core.Future;
@@ -28,9 +28,10 @@ import java.math.RoundingMode;
 import java.time.Instant;
 
 /**
- * The owner of the {@code delivery_order} row: the only code that writes it. Each transition of the order (received,
- * dispatching, released by a courier, moved by a courier, cancelled) is one method that joins the caller's transaction
- * and writes, with the row, what the move implies: the timeline entry (a courier's own states are read from its stored
+ * The owner of the {@code delivery_order} row: the only code that writes it. An order is received here; every later
+ * transition (dispatching, released by a courier, moved by a courier, cancelled) is decided by
+ * {@link OrderTransitions} and written by {@link #apply}, joined to the caller's transaction, with what the move
+ * implies: the timeline entry (a courier's own states are read from its stored
  * callbacks instead, see {@link OrderTimeline}) and, in the same UPDATE (no statement of its own), the push-back to the
  * food platform: the new state is due and leased to the push that a nudge after the commit starts
  * ({@link OrderPushback#MOVED}, {@link Pushback#nudgeAfterCommit}). The pusher's own writes to the row (batched
@@ -38,14 +39,6 @@ import java.time.Instant;
  * Nothing goes through Kafka: whoever must act on a move does so in the transaction that makes it.
  */
 public final class OrderRepository {
-
-  /**
-   * The kinds of courier callback decision the webhook hands to dispatch with the callback (no longer Kafka events:
-   * the callback moves the order and its dispatch in one transaction).
-   */
-  public static final String COURIER_STATE_CHANGED = "order.courier-state-changed";
-  /** A courier callback that moved nothing but that dispatch acts on (a give-up, a loser, a candidate dropping out). */
-  public static final String COURIER_FACT = "order.courier-fact";
 
   /** What a push did: {@code created} false means the (platform, platformOrderId) was already stored as {@code orderId}. */
   public record Intake(String orderId, boolean created) {
@@ -83,6 +76,10 @@ public final class OrderRepository {
 
     public boolean ended() {
       return "DELIVERED".equals(state) || "CANCELLED".equals(state) || "RETURNED".equals(state);
+    }
+
+    public DeliveryOrder.State orderState() {
+      return DeliveryOrder.State.valueOf(state);
     }
   }
 
@@ -134,10 +131,10 @@ public final class OrderRepository {
 
   /**
    * Stores several new orders, each with its delivery saga, in one transaction: one multi-row INSERT for the orders and
-   * one for their sagas (the group commit of a busy intake, see {@link IntakeBatcher}). All or nothing: if one of them
+   * one for their sagas (the group commit of a busy intake, see {@code IntakeBatcher}). All or nothing: if one of them
    * is already stored (duplicate key) or the transaction fails, none is, and the caller takes them one by one.
    */
-  Future<Void> receiveAll(List<DeliveryOrder> orders) {
+  public Future<Void> receiveAll(List<DeliveryOrder> orders) {
     List<Object> params = new ArrayList<>(orders.size() * 33);
     Map<String, JsonObject> sagas = new LinkedHashMap<>();
     List<Pushback.Lease> leases = new ArrayList<>(orders.size());
@@ -161,7 +158,7 @@ public final class OrderRepository {
   }
 
   /** Whether a failed insert means "one of these is stored already" (the rare case: a platform's repeated push). */
-  static boolean duplicate(Throwable err) {
+  public static boolean duplicate(Throwable err) {
     return err instanceof MySQLException e && (e.getErrorCode() == DUPLICATE_KEY || e.getErrorCode() == DEADLOCK);
   }
 
@@ -218,99 +215,69 @@ public final class OrderRepository {
       + " state = ?, courier_name = COALESCE(?, courier_name), courier_phone = COALESCE(?, courier_phone),"
       + RIDER
       + " courier_state_at = ?, updated_at = ?, version = version + 1 WHERE o.id = ?";
-  private static final String CLAIMED = "UPDATE delivery_order o SET courier_platform = ?, courier_order_id = ?,"
-      + " courier_fee_fen = " + HOLDER_FEE
-      + " WHERE o.id = ?";
   private static final String CANCELLED = "UPDATE delivery_order SET" + OrderPushback.MOVED
       + " state = 'CANCELLED', updated_at = ?,"
       + " version = version + 1 WHERE id = ?";
 
   /**
-   * A courier as a callback names it, and the platform it works for; {@code riderPosition} (GCJ-02) and its instant
-   * {@code riderAt} when the callback says where the rider was, else null.
+   * Writes what {@code transition} (decided by {@link OrderTransitions}) does to the order, joined to the caller's
+   * transaction: the row's UPDATE, guarded as each move requires (a move the row no longer allows writes nothing), the
+   * push-back mark in that same statement, and the timeline entry when the row moved. True when the row moved; a
+   * transition that moves nothing costs no statement.
    */
-  public record CourierSeen(String platform, String platformOrderId, String name, String phone,
-                            GeoPoint riderPosition, Instant riderAt) {
+  public static Future<Boolean> apply(SqlConnection conn, String orderId, Transition transition, Instant now) {
+    return switch (transition.move()) {
+      case NONE -> Future.succeededFuture(false);
+      case DISPATCHING -> moved(conn, orderId, transition, DISPATCHING, now);
+      case RELEASED -> moved(conn, orderId, transition, RELEASED, now);
+      case COURIER_MOVED -> moved(conn, orderId, transition, transition.claims() ? CLAIMED_AND_MOVED : COURIER_MOVED,
+          now);
+      case CANCELLED -> moved(conn, orderId, transition, CANCELLED, now);
+    };
+  }
 
-    public CourierSeen(String platform, String platformOrderId, String name, String phone) {
-      this(platform, platformOrderId, name, phone, null, null);
+  private static Future<Boolean> moved(SqlConnection conn, String orderId, Transition t, String update, Instant now) {
+    // The push-back mark is part of the move's own UPDATE (no statement of its own), leased to the push that a nudge
+    // after the commit starts.
+    Pushback.Lease lease = Pushback.lease();
+    Tuple args = OrderPushback.moved(Tuple.tuple(), lease, t.at());
+    switch (t.move()) {
+      case DISPATCHING, CANCELLED -> args.addValue(Times.toDb(now)).addString(orderId);
+      case RELEASED -> args.addValue(Times.toDb(now)).addString(orderId).addString(t.courier().platform());
+      case COURIER_MOVED -> courierMoved(args, orderId, t, now);
+      case NONE -> throw new IllegalStateException("nothing to write");
     }
-  }
-
-  /**
-   * Dispatch offered a CREATED order to couriers; false (and nothing written) if the order was not CREATED. The caller
-   * writes the dispatch row (strategy, candidates) in the same transaction: it is this move's timeline entry.
-   */
-  public static Future<Boolean> dispatching(SqlConnection conn, String orderId, Instant now) {
-    Pushback.Lease lease = Pushback.lease();
-    // The timeline shows this move from the dispatch row the caller writes in the same transaction (OrderTimeline).
-    return conn.preparedQuery(DISPATCHING)
-        .execute(OrderPushback.moved(Tuple.tuple(), lease, now).addValue(Times.toDb(now)).addString(orderId))
-        .map(rows -> {
-          if (rows.rowCount() == 0) {
-            return false;
-          }
+    return conn.preparedQuery(update).execute(args).compose(rows -> {
+      if (rows.rowCount() == 0) {
+        return Future.succeededFuture(false);
+      }
+      Future<Void> entry = t.timeline() == null ? Future.succeededFuture()
+          : OrderTimeline.add(conn, orderId, t.timeline().state().name(), t.at(), t.timeline().by(),
+              t.timeline().detail());
+      return entry.map(x -> {
+        if (t.pushBack()) {
           Pushback.nudgeAfterCommit(conn, orderId, lease);
-          return true;
-        });
-  }
-
-  /** The holder's courier gave the order up on its way to the shop: no holder, DISPATCHING again. */
-  public static Future<Boolean> released(SqlConnection conn, String orderId, String platform, Instant now) {
-    Pushback.Lease lease = Pushback.lease();
-    return conn.preparedQuery(RELEASED).execute(OrderPushback.moved(Tuple.tuple(), lease, now)
-            .addValue(Times.toDb(now)).addString(orderId).addString(platform))
-        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
-            : OrderTimeline.add(conn, orderId, "DISPATCHING", now, "dispatch",
-                    "the " + platform + " courier gave the order up; next candidate")
-                .onSuccess(x -> Pushback.nudgeAfterCommit(conn, orderId, lease))
-                .map(true));
+        }
+        return true;
+      });
+    });
   }
 
   /**
-   * A courier's callback moved the order to {@code state} (its timeline entry is the stored callback itself);
-   * {@code claims}: the caller becomes the holder, at the price its placement charged (else quoted). The rider's
-   * position, when the callback carries one, is kept in the same statement.
+   * A courier's callback moved the order (its timeline entry is the stored callback itself); a claim makes the caller
+   * the holder, at the price its placement charged (else quoted). The rider's position, when the callback carries
+   * one, is kept in the same statement.
    */
-  public static Future<Void> courierMoved(SqlConnection conn, String orderId, CourierSeen courier, boolean claims,
-                                          String state, Instant occurredAt, Instant now) {
-    Pushback.Lease lease = Pushback.lease();
-    Tuple args = OrderPushback.moved(Tuple.tuple(), lease, occurredAt);
-    if (claims) {
+  private static void courierMoved(Tuple args, String orderId, Transition t, Instant now) {
+    CourierSeen courier = t.courier();
+    if (t.claims()) {
       args.addString(courier.platform()).addString(courier.platformOrderId()).addString(courier.platform());
     }
-    args.addString(state).addString(courier.name()).addString(courier.phone());
+    args.addString(t.target().name()).addString(courier.name()).addString(courier.phone());
     GeoPoint rider = courier.riderPosition();
     args.addValue(rider == null ? null : scaled(rider.lat())).addValue(rider == null ? null : scaled(rider.lng()))
-        .addValue(rider == null ? null : Times.toDb(courier.riderAt() != null ? courier.riderAt() : occurredAt));
-    args.addValue(Times.toDb(occurredAt)).addValue(Times.toDb(now)).addString(orderId);
-    return conn.preparedQuery(claims ? CLAIMED_AND_MOVED : COURIER_MOVED).execute(args)
-        .onSuccess(rows -> {
-          if (rows.rowCount() > 0) {
-            Pushback.nudgeAfterCommit(conn, orderId, lease);
-          }
-        })
-        .mapEmpty();
-  }
-
-  /** A courier's callback made it the holder without moving the order's state. */
-  public static Future<Void> courierClaimed(SqlConnection conn, String orderId, CourierSeen courier) {
-    return conn.preparedQuery(CLAIMED)
-        .execute(Tuple.of(courier.platform(), courier.platformOrderId(), courier.platform(), orderId))
-        .mapEmpty();
-  }
-
-  /** The order is CANCELLED ({@code by}: who, lower case, as the timeline shows it). */
-  public static Future<Void> cancelled(SqlConnection conn, String orderId, Instant now, String by, String detail) {
-    Pushback.Lease lease = Pushback.lease();
-    return conn.preparedQuery(CANCELLED)
-        .execute(OrderPushback.moved(Tuple.tuple(), lease, now).addValue(Times.toDb(now)).addString(orderId))
-        .compose(rows -> OrderTimeline.add(conn, orderId, "CANCELLED", now, by, detail)
-            .onSuccess(x -> {
-              if (rows.rowCount() > 0) {
-                Pushback.nudgeAfterCommit(conn, orderId, lease);
-              }
-            }));
+        .addValue(rider == null ? null : Times.toDb(courier.riderAt() != null ? courier.riderAt() : t.at()));
+    args.addValue(Times.toDb(t.at())).addValue(Times.toDb(now)).addString(orderId);
   }
 
   // ---------------------------------------------------------------- reads

@@ -1,6 +1,6 @@
-package io.kilosail.intake;
+package io.kilosail.order;
 
-import io.kilosail.intake.DeliveryOrder.InvalidOrderException;
+import io.kilosail.order.DeliveryOrder.InvalidOrderException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -9,9 +9,9 @@ import java.time.Instant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class DeliveryOrderTest {
+public class DeliveryOrderTest {
 
-  static JsonObject push(String platformOrderId) {
+  public static JsonObject push(String platformOrderId) {
     return new JsonObject()
         .put("platformOrderId", platformOrderId)
         .put("city", "310100")

@@ -1,10 +1,10 @@
-package io.kilosail.webhooks.courier;
+package io.kilosail.order;
 
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
-import io.kilosail.webhooks.courier.CourierCallbackRules.Decision;
-import io.kilosail.webhooks.courier.CourierCallbackRules.OrderView;
+import io.kilosail.order.CourierCallbackRules.Decision;
+import io.kilosail.order.CourierCallbackRules.OrderView;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -16,16 +16,16 @@ import static io.kilosail.contracts.courier.CourierState.CANCELLED;
 import static io.kilosail.contracts.courier.CourierState.CREATED;
 import static io.kilosail.contracts.courier.CourierState.DELIVERED;
 import static io.kilosail.contracts.courier.CourierState.PICKED_UP;
-import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.APPLIED;
-import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.DROPPED;
-import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.GAVE_UP;
-import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.NOT_HOLDER;
-import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.STALE;
-import static io.kilosail.webhooks.courier.CourierCallbackRules.Outcome.UNKNOWN_ORDER;
+import static io.kilosail.order.CourierCallbackRules.Outcome.APPLIED;
+import static io.kilosail.order.CourierCallbackRules.Outcome.DROPPED;
+import static io.kilosail.order.CourierCallbackRules.Outcome.GAVE_UP;
+import static io.kilosail.order.CourierCallbackRules.Outcome.NOT_HOLDER;
+import static io.kilosail.order.CourierCallbackRules.Outcome.STALE;
+import static io.kilosail.order.CourierCallbackRules.Outcome.UNKNOWN_ORDER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The callback rules without Vert.x or a database. */
-class CourierWebhookRulesTest {
+class CourierCallbackRulesTest {
 
   private static CourierCallback uu(CourierState state, String raw) {
     return new CourierCallback(CourierPlatform.UU, "UU-1", "order-1", state, raw, "骑手", "13900000000", null,

@@ -1,4 +1,4 @@
-package io.kilosail.intake;
+package io.kilosail.order;
 
 import io.kilosail.infra.Texts;
 import io.kilosail.infra.Times;

@@ -1,8 +1,8 @@
-package io.kilosail.intake;
+package io.kilosail.order;
 
 import io.kilosail.infra.Clients;
-import io.kilosail.intake.OrderPushback.Claimed;
-import io.kilosail.intake.OrderPushback.Nudged;
+import io.kilosail.order.OrderPushback.Claimed;
+import io.kilosail.order.OrderPushback.Nudged;
 import io.kilosail.platform.settings.InfraSettings;
 import io.kilosail.pushback.PushbackRules;
 import io.kilosail.pushback.PushbackRules.AfterAck;
@@ -156,7 +156,9 @@ class PushbackAcksTest {
   }
 
   private static void dispatching(String id) throws Exception {
-    boolean moved = await(pool.withTransaction(conn -> OrderRepository.dispatching(conn, id, Instant.now())));
+    Instant now = Instant.now();
+    boolean moved = await(pool.withTransaction(conn -> OrderRepository.apply(conn, id,
+        OrderTransitions.dispatching(DeliveryOrder.State.CREATED, now), now)));
     assertThat(moved).isTrue();
   }
 

@@ -1,16 +1,17 @@
-package io.kilosail.webhooks.courier;
+package io.kilosail.order;
 
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.contracts.courier.CourierState;
 import io.kilosail.courier.wire.CourierCallback;
-import io.kilosail.intake.OrderRepository;
+import io.kilosail.contracts.events.OrderEvents;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
 
 /**
- * What a verified courier callback does to its order, as plain functions (no I/O): the webhook verticle reads the
- * order row under a lock, asks {@link #decide}, and writes what the decision says in the same transaction.
+ * What a verified courier callback does to its order, as plain functions (no I/O): the courier webhook reads the
+ * order row under a lock and asks {@link OrderTransitions#courierReported}, which decides with {@link #decide} and
+ * adds the decision's effects; {@link OrderRepository#apply} writes them in the same transaction.
  *
  * <p>The rules, in order:
  * <ol>
@@ -39,9 +40,9 @@ import java.util.Set;
 public final class CourierCallbackRules {
 
   /** The kind of a decision that moved the order (dispatch follows it in the callback's transaction). */
-  public static final String STATE_CHANGED = OrderRepository.COURIER_STATE_CHANGED;
+  public static final String STATE_CHANGED = OrderEvents.COURIER_STATE_CHANGED;
   /** The kind of a decision that moves nothing but that dispatch must react to (a give-up, a loser, a dropout). */
-  public static final String COURIER_FACT = OrderRepository.COURIER_FACT;
+  public static final String COURIER_FACT = OrderEvents.COURIER_FACT;
 
   /**
    * Raw statuses that mean "the courier gave the order up, the platform looks for another" when they come after a

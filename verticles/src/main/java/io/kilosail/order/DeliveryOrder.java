@@ -1,5 +1,7 @@
-package io.kilosail.intake;
+package io.kilosail.order;
 
+import io.kilosail.intake.InvalidRequestException;
+import io.kilosail.intake.OrderPush;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
