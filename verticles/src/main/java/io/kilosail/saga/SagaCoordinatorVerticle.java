@@ -79,7 +79,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    * version guard (taking the place of a copy that thereby lost) and leaves only by itself (remove(id, copy)), so a
    * losing contender never evicts the winner, which would otherwise stall until its lease ran out.
    */
-  private final Map<String, Running<?>> running = new HashMap<>();
+  private final HeldSagas running = new HeldSagas();
   /**
    * Sagas an operator's transition is being applied to here (count of such calls): a copy running here starts no new
    * step meanwhile (its advance waits in {@link #heldBack}), so the transition never lands while a step it did not see
@@ -320,13 +320,12 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
    * (running, or compensating): whatever fact is kept for it now, it reads when (if) it parks.
    */
   private boolean onItsWayHere(String sagaType, String businessKey) {
-    for (Running<?> saga : running.values()) {
-      if (saga.businessKey.equals(businessKey) && saga.definition.type().equals(sagaType)) {
-        State state = saga.progress.state();
-        return state == State.RUNNING || state == State.COMPENSATING;
-      }
+    Running<?> saga = running.heldFor(sagaType, businessKey);
+    if (saga == null) {
+      return false;
     }
-    return false;
+    State state = saga.progress.state();
+    return state == State.RUNNING || state == State.COMPENSATING;
   }
 
   /**
@@ -930,7 +929,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
     saga.lastWrite = write;
     return write.onFailure(err -> {
       if (running.get(saga.id) == saga) {
-        running.remove(saga.id);
+        running.remove(saga.id, saga);
         if (err instanceof LostOwnership) {
           log.info("saga dropped id={}: {}", saga.id, err.getMessage());
         } else if (stopping) {
@@ -1142,7 +1141,7 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   private <D> Running<D> restore(SagaDefinition<D> definition, SagaRepository.Instance row) {
-    D data = new JsonObject(row.data()).mapTo(definition.dataType());
+    D data = SagaDataCodec.decode(row.data(), definition.dataType());
     SagaProgress progress = SagaProgress.fromJson(row.state(), row.awaitingEvent(), row.lastError(), row.progress());
     Instant lease = row.nextWakeupAt() != null ? row.nextWakeupAt() : Instant.now();
     return new Running<>(row.id(), definition, row.businessKey(), data, progress, row.version(), row.createdAt(), lease);
@@ -1170,7 +1169,62 @@ public class SagaCoordinatorVerticle extends VerticleBase implements SagaCoordin
   }
 
   private static String encode(Object data) {
-    return JsonObject.mapFrom(data).encode();
+    return SagaDataCodec.encode(data);
+  }
+
+  /**
+   * The sagas held here by id, and by type and business key: a courier's fact finds its saga without a scan of all
+   * held (hundreds under load, once per fact).
+   */
+  private static final class HeldSagas {
+    private final Map<String, Running<?>> byId = new HashMap<>();
+    private final Map<String, Running<?>> byKey = new HashMap<>();
+
+    private static String key(String sagaType, String businessKey) {
+      return sagaType + '\u0000' + businessKey;
+    }
+
+    void put(String id, Running<?> saga) {
+      Running<?> before = byId.put(id, saga);
+      if (before != null && before != saga) {
+        byKey.remove(key(before.definition.type(), before.businessKey), before);
+      }
+      byKey.put(key(saga.definition.type(), saga.businessKey), saga);
+    }
+
+    Running<?> get(String id) {
+      return byId.get(id);
+    }
+
+    boolean containsKey(String id) {
+      return byId.containsKey(id);
+    }
+
+    /** Removes {@code saga} if it is the copy held for {@code id}. */
+    boolean remove(String id, Running<?> saga) {
+      if (!byId.remove(id, saga)) {
+        return false;
+      }
+      byKey.remove(key(saga.definition.type(), saga.businessKey), saga);
+      return true;
+    }
+
+    Running<?> heldFor(String sagaType, String businessKey) {
+      return byKey.get(key(sagaType, businessKey));
+    }
+
+    java.util.Collection<Running<?>> values() {
+      return byId.values();
+    }
+
+    int size() {
+      return byId.size();
+    }
+
+    void clear() {
+      byId.clear();
+      byKey.clear();
+    }
   }
 
   /** A saga this verticle is running: definition, data and progress, and its version and lease as last written. */

@@ -56,7 +56,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  * Properties: {@code bench.mode} ({@code lifecycle}: every role and the courier simulator; {@code intake}: the
  * ingress role alone, so only intake is measured), {@code bench.rate} (orders/s pushed, 1500), {@code bench.warmup}
- * (s at that rate before measuring, 10), {@code bench.duration} (measured s, 60; the issue's target is 300),
+ * (s before measuring, the rate climbing linearly from 0 to bench.rate over them, 10), {@code bench.duration} (measured s, 60; the issue's target is 300),
  * {@code bench.inFlight} (most pushes awaiting their answer, also the HTTP connections, 128), {@code bench.pool}
  * (the node's MySQL pool, 24), {@code bench.drain} (after the measured window, how long to wait for the accepted
  * orders to end, 60 s), {@code bench.log} (level of the io.kilosail loggers, WARN: several INFO lines per order),
@@ -132,7 +132,7 @@ public final class DeliveryBenchmark {
         db.password(), 2));
     printHeader(monitorPool, lifecycle);
 
-    LoadGenerator generator = new LoadGenerator(load, httpPort, RATE, MAX_IN_FLIGHT);
+    LoadGenerator generator = new LoadGenerator(load, httpPort, RATE, WARMUP_SECONDS, MAX_IN_FLIGHT);
     long loadThread = BenchNode.await(Future.<Long>future(p -> load.runOnContext(x ->
         p.complete(Thread.currentThread().getId()))));
     // Its own event loop: on the load generator's, frames would be read in bursts and the busiest second overstated.
@@ -280,15 +280,18 @@ public final class DeliveryBenchmark {
     private final Vertx vertx;
     private final HttpClient client;
     private final double rate;
+    /** The rate climbs linearly from 0 to {@link #rate} over this many seconds: a cold node is not hit at full rate. */
+    private final double rampSeconds;
     private final int maxInFlight;
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
     private long startNanos;
     private long timer = -1;
     private volatile boolean stopped;
 
-    LoadGenerator(Vertx vertx, int port, double rate, int maxInFlight) {
+    LoadGenerator(Vertx vertx, int port, double rate, double rampSeconds, int maxInFlight) {
       this.vertx = vertx;
       this.rate = rate;
+      this.rampSeconds = rampSeconds;
       this.maxInFlight = maxInFlight;
       this.client = vertx.httpClientBuilder()
           .with(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port).setKeepAlive(true))
@@ -316,14 +319,18 @@ public final class DeliveryBenchmark {
       if (stopped) {
         return;
       }
-      long due = (long) ((System.nanoTime() - startNanos) * rate / 1e9);
+      double elapsed = (System.nanoTime() - startNanos) / 1e9;
+      long due = (long) (elapsed < rampSeconds ? rate * elapsed * elapsed / (2 * rampSeconds)
+          : rate * (elapsed - rampSeconds / 2));
       while (pushed.get() < due && inFlight() < maxInFlight) {
         push(pushed.getAndIncrement());
       }
     }
 
     private void push(long n) {
-      long scheduledAt = startNanos + (long) (n * 1e9 / rate);
+      double rampOrders = rate * rampSeconds / 2;
+      double dueSecond = n < rampOrders ? Math.sqrt(2 * rampSeconds * n / rate) : n / rate + rampSeconds / 2;
+      long scheduledAt = startNanos + (long) (dueSecond * 1e9);
       Instant now = Instant.now();
       String body = order(runId + "-" + n, now).encode();
       String ts = String.valueOf(now.getEpochSecond());
