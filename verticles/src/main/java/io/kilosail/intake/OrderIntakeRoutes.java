@@ -113,7 +113,7 @@ public final class OrderIntakeRoutes {
           registry);
       OrderRepository orders = new OrderRepository(pool);
       IntakeBatcher batcher = new IntakeBatcher(orders, vertx.getOrCreateContext(), settings.batchMaxOrders(),
-          settings.batchMaxInFlight());
+          settings.batchMaxInFlight(), registry);
       routes = new OrderIntakeRoutes(signature, orders, batcher, new CheckoutRepository(pool), cancellations, admission,
           limiter);
       routes.shops = new io.kilosail.shop.ShopDirectory(vertx, pool,

@@ -1,5 +1,9 @@
 package io.kilosail.intake;
 
+import io.kilosail.infra.Meters;
+import io.kilosail.infra.NodeConfig;
+import io.micrometer.core.instrument.DistributionSummary;
+
 import io.kilosail.infra.Clients;
 import io.kilosail.ingress.IngressVerticle;
 import io.kilosail.testing.KilosailInfraExtension;
@@ -78,6 +82,12 @@ class IntakeGroupCommitTest {
           orderId, null)).isEqualTo(1);
     }
     assertThat(orderIds).hasSize(60);
+    DistributionSummary groups = Meters.registry(NodeConfig.fromJson(new JsonObject()
+        .put("node", new JsonObject().put("id", "group-commit-test")))).find("kilosail.intake.group.orders").summary();
+    assertThat(groups).as("the group size metric").isNotNull();
+    assertThat(groups.max()).as("60 pushes at once, one transaction at a time: some stored together")
+        .isGreaterThan(1);
+    assertThat(groups.count()).as("fewer transactions than pushes").isLessThan((long) groups.totalAmount());
   }
 
   @Test
