@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -145,8 +144,8 @@ public final class MarginPolicy {
         throw new QuoteRules.InvalidRulesException(path + ".maxLossFen", "required with ALLOW_LOSS (a bounded loss)",
             name);
       }
-      rules.add(new Rule(name, names(r, path, "foodPlatforms", name, Function.identity()),
-          names(r, path, "cities", name, normalizeCity), minMarginFen, (int) percent, when, maxLoss));
+      rules.add(new Rule(name, QuoteRules.names(r, path, "foodPlatforms", name, Function.identity()),
+          QuoteRules.names(r, path, "cities", name, normalizeCity), minMarginFen, (int) percent, when, maxLoss));
     }
     return new MarginPolicy(rules);
   }
@@ -160,23 +159,4 @@ public final class MarginPolicy {
     return n.longValue();
   }
 
-  private static Set<String> names(JsonObject r, String path, String field, String name,
-                                   Function<String, String> normalize) {
-    Object raw = r.getValue(field);
-    Set<String> names = new LinkedHashSet<>();
-    if (raw == null) {
-      return names;
-    }
-    if (!(raw instanceof JsonArray array)) {
-      throw new QuoteRules.InvalidRulesException(path + "." + field, "must be an array of names", name);
-    }
-    for (int j = 0; j < array.size(); j++) {
-      if (!(array.getValue(j) instanceof String s) || s.isBlank()) {
-        throw new QuoteRules.InvalidRulesException(path + "." + field + "[" + j + "]", "must be a non-blank name",
-            name);
-      }
-      names.add(normalize.apply(s));
-    }
-    return names;
-  }
 }

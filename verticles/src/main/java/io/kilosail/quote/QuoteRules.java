@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Which courier platforms may quote a delivery: plain Java, read from JSON, no I/O.
@@ -318,5 +319,28 @@ public final class QuoteRules {
     double a = Math.sin(dLat / 2) * Math.sin(dLat / 2)
         + Math.cos(Math.toRadians(lat1)) * Math.cos(Math.toRadians(lat2)) * Math.sin(dLng / 2) * Math.sin(dLng / 2);
     return 2 * EARTH_RADIUS_METERS * Math.asin(Math.min(1, Math.sqrt(a)));
+  }
+
+  /**
+   * The names in rule {@code name}'s array {@code field} (absent: none, which the policies read as "any"), each passed
+   * through {@code normalize}; shared by the margin and tip rules, which are scoped by food platform and city alike.
+   */
+  static Set<String> names(JsonObject r, String path, String field, String name, Function<String, String> normalize) {
+    Object raw = r.getValue(field);
+    Set<String> names = new LinkedHashSet<>();
+    if (raw == null) {
+      return names;
+    }
+    if (!(raw instanceof JsonArray array)) {
+      throw new QuoteRules.InvalidRulesException(path + "." + field, "must be an array of names", name);
+    }
+    for (int j = 0; j < array.size(); j++) {
+      if (!(array.getValue(j) instanceof String s) || s.isBlank()) {
+        throw new QuoteRules.InvalidRulesException(path + "." + field + "[" + j + "]", "must be a non-blank name",
+            name);
+      }
+      names.add(normalize.apply(s));
+    }
+    return names;
   }
 }

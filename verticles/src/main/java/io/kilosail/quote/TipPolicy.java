@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -132,8 +131,8 @@ public final class TipPolicy {
       long after = positive(r, path, "afterSeconds", name, 3_600);
       long step = positive(r, path, "stepFen", name, 10_000);
       long rounds = positive(r, path, "maxRounds", name, 10);
-      rules.add(new Rule(name, names(r, path, "foodPlatforms", name, Function.identity()),
-          names(r, path, "cities", name, normalizeCity), (int) after, step, (int) rounds));
+      rules.add(new Rule(name, QuoteRules.names(r, path, "foodPlatforms", name, Function.identity()),
+          QuoteRules.names(r, path, "cities", name, normalizeCity), (int) after, step, (int) rounds));
     }
     return new TipPolicy(rules);
   }
@@ -149,23 +148,4 @@ public final class TipPolicy {
     return n.longValue();
   }
 
-  private static Set<String> names(JsonObject r, String path, String field, String name,
-                                   Function<String, String> normalize) {
-    Object raw = r.getValue(field);
-    Set<String> names = new LinkedHashSet<>();
-    if (raw == null) {
-      return names;
-    }
-    if (!(raw instanceof JsonArray array)) {
-      throw new QuoteRules.InvalidRulesException(path + "." + field, "must be an array of names", name);
-    }
-    for (int j = 0; j < array.size(); j++) {
-      if (!(array.getValue(j) instanceof String s) || s.isBlank()) {
-        throw new QuoteRules.InvalidRulesException(path + "." + field + "[" + j + "]", "must be a non-blank name",
-            name);
-      }
-      names.add(normalize.apply(s));
-    }
-    return names;
-  }
 }
