@@ -42,8 +42,8 @@ public record IntakeSettings(Map<String, String> platformSecrets, Duration times
         Duration.ofSeconds(intake.integer("timestampToleranceSeconds", DEFAULT_TOLERANCE_SECONDS, 1, 3600)),
         intake.integer("maxBodyBytes", DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024),
         // Group commit (IntakeBatcher): transactions storing pushes at once per ingress verticle, orders per one.
-        intake.section("batch").integer("maxOrders", 32, 1, 500),
-        intake.section("batch").integer("maxInFlight", 8, 1, 256));
+        intake.section("batch").integer("maxOrders", 64, 1, 500),
+        intake.section("batch").integer("maxInFlight", 4, 1, 256));
   }
 
 }

@@ -224,8 +224,9 @@ public final class DeliveryBenchmark {
         // Intake alone dispatches nothing, so every order would count as waiting: no load shedding there.
         .put("intake", new JsonObject().put("admission", new JsonObject().put("enabled", lifecycle)
                 .put("maxLateOrders", MAX_LATE_ORDERS))
-            .put("batch", new JsonObject().put("maxInFlight", Integer.getInteger("bench.intakeInFlight", 8))
-                .put("maxOrders", Integer.getInteger("bench.intakeGroup", 32))))
+            // The node's own defaults unless bench.intakeInFlight / bench.intakeGroup say otherwise.
+            .put("batch", new JsonObject().put("maxInFlight", Integer.getInteger("bench.intakeInFlight"))
+                .put("maxOrders", Integer.getInteger("bench.intakeGroup"))))
         .put("dispatch", new JsonObject()
             .put("defaultStrategy", "CHEAPEST")
             .put("rules", new JsonArray()))
