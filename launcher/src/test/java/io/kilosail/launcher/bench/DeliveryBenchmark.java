@@ -219,14 +219,26 @@ public final class DeliveryBenchmark {
     await(load.close());
   }
 
+  /** The node's own group-commit defaults unless bench.intakeInFlight / bench.intakeGroup say otherwise. */
+  private static JsonObject intakeBatch() {
+    JsonObject batch = new JsonObject();
+    Integer inFlight = Integer.getInteger("bench.intakeInFlight");
+    Integer group = Integer.getInteger("bench.intakeGroup");
+    if (inFlight != null) {
+      batch.put("maxInFlight", inFlight);
+    }
+    if (group != null) {
+      batch.put("maxOrders", group);
+    }
+    return batch;
+  }
+
   private static JsonObject nodeConf(boolean lifecycle) {
     return new JsonObject()
         // Intake alone dispatches nothing, so every order would count as waiting: no load shedding there.
         .put("intake", new JsonObject().put("admission", new JsonObject().put("enabled", lifecycle)
                 .put("maxLateOrders", MAX_LATE_ORDERS))
-            // The node's own defaults unless bench.intakeInFlight / bench.intakeGroup say otherwise.
-            .put("batch", new JsonObject().put("maxInFlight", Integer.getInteger("bench.intakeInFlight"))
-                .put("maxOrders", Integer.getInteger("bench.intakeGroup"))))
+            .put("batch", intakeBatch()))
         .put("dispatch", new JsonObject()
             .put("defaultStrategy", "CHEAPEST")
             .put("rules", new JsonArray()))
