@@ -1,9 +1,7 @@
 package io.kilosail.quote;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -107,25 +105,7 @@ public final class MarginPolicy {
    * margin rule names cities as the quoting rules do.
    */
   static MarginPolicy fromJson(Object raw, Function<String, String> normalizeCity) {
-    if (raw == null) {
-      return none();
-    }
-    if (!(raw instanceof JsonArray array)) {
-      throw new QuoteRules.InvalidRulesException("margins", "must be an array of margin rules", null);
-    }
-    List<Rule> rules = new ArrayList<>();
-    for (int i = 0; i < array.size(); i++) {
-      String path = "margins[" + i + "]";
-      if (!(array.getValue(i) instanceof JsonObject r)) {
-        throw new QuoteRules.InvalidRulesException(path, "must be an object", null);
-      }
-      String name = r.getValue("name") instanceof String s && !s.isBlank() ? s : path;
-      for (String key : r.fieldNames()) {
-        if (!FIELDS.contains(key)) {
-          throw new QuoteRules.InvalidRulesException(path + "." + key, "unknown field; known: "
-              + new java.util.TreeSet<>(FIELDS), name);
-        }
-      }
+    return new MarginPolicy(QuoteRules.ruleList(raw, "margins", "margin rules", FIELDS, (r, path, name) -> {
       long minMarginFen = amount(r, path, "minMarginFen", name);
       long percent = amount(r, path, "minMarginPercent", name);
       if (percent > 100) {
@@ -144,10 +124,9 @@ public final class MarginPolicy {
         throw new QuoteRules.InvalidRulesException(path + ".maxLossFen", "required with ALLOW_LOSS (a bounded loss)",
             name);
       }
-      rules.add(new Rule(name, QuoteRules.names(r, path, "foodPlatforms", name, Function.identity()),
-          QuoteRules.names(r, path, "cities", name, normalizeCity), minMarginFen, (int) percent, when, maxLoss));
-    }
-    return new MarginPolicy(rules);
+      return new Rule(name, QuoteRules.names(r, path, "foodPlatforms", name, Function.identity()),
+          QuoteRules.names(r, path, "cities", name, normalizeCity), minMarginFen, (int) percent, when, maxLoss);
+    }));
   }
 
   private static long amount(JsonObject r, String path, String field, String name) {

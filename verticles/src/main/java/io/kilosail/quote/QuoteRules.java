@@ -343,4 +343,38 @@ public final class QuoteRules {
     }
     return names;
   }
+
+  /** Reads one rule of a rules array: {@code path} locates it in the file, {@code name} is its name (else its path). */
+  interface RuleReader<R> {
+    R read(JsonObject rule, String path, String name);
+  }
+
+  /**
+   * The rules of array {@code section} (null: none), each an object whose fields are all in {@code fields}, read by
+   * {@code reader}; shared by the margin and tip rules. A malformed rule names its path and field.
+   */
+  static <R> List<R> ruleList(Object raw, String section, String what, Set<String> fields, RuleReader<R> reader) {
+    if (raw == null) {
+      return List.of();
+    }
+    if (!(raw instanceof JsonArray array)) {
+      throw new InvalidRulesException(section, "must be an array of " + what, null);
+    }
+    List<R> rules = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      String path = section + "[" + i + "]";
+      if (!(array.getValue(i) instanceof JsonObject r)) {
+        throw new InvalidRulesException(path, "must be an object", null);
+      }
+      String name = r.getValue("name") instanceof String s && !s.isBlank() ? s : path;
+      for (String key : r.fieldNames()) {
+        if (!fields.contains(key)) {
+          throw new InvalidRulesException(path + "." + key, "unknown field; known: " + new java.util.TreeSet<>(fields),
+              name);
+        }
+      }
+      rules.add(reader.read(r, path, name));
+    }
+    return rules;
+  }
 }

@@ -1,9 +1,7 @@
 package io.kilosail.quote;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -109,32 +107,13 @@ public final class TipPolicy {
 
   /** Parses the {@code tips} array (null: no tips); cities are normalized as the quoting rules do. */
   static TipPolicy fromJson(Object raw, Function<String, String> normalizeCity) {
-    if (raw == null) {
-      return none();
-    }
-    if (!(raw instanceof JsonArray array)) {
-      throw new QuoteRules.InvalidRulesException("tips", "must be an array of tip rules", null);
-    }
-    List<Rule> rules = new ArrayList<>();
-    for (int i = 0; i < array.size(); i++) {
-      String path = "tips[" + i + "]";
-      if (!(array.getValue(i) instanceof JsonObject r)) {
-        throw new QuoteRules.InvalidRulesException(path, "must be an object", null);
-      }
-      String name = r.getValue("name") instanceof String s && !s.isBlank() ? s : path;
-      for (String key : r.fieldNames()) {
-        if (!FIELDS.contains(key)) {
-          throw new QuoteRules.InvalidRulesException(path + "." + key, "unknown field; known: "
-              + new java.util.TreeSet<>(FIELDS), name);
-        }
-      }
+    return new TipPolicy(QuoteRules.ruleList(raw, "tips", "tip rules", FIELDS, (r, path, name) -> {
       long after = positive(r, path, "afterSeconds", name, 3_600);
       long step = positive(r, path, "stepFen", name, 10_000);
       long rounds = positive(r, path, "maxRounds", name, 10);
-      rules.add(new Rule(name, QuoteRules.names(r, path, "foodPlatforms", name, Function.identity()),
-          QuoteRules.names(r, path, "cities", name, normalizeCity), (int) after, step, (int) rounds));
-    }
-    return new TipPolicy(rules);
+      return new Rule(name, QuoteRules.names(r, path, "foodPlatforms", name, Function.identity()),
+          QuoteRules.names(r, path, "cities", name, normalizeCity), (int) after, step, (int) rounds);
+    }));
   }
 
   /** A required whole number from 1 to {@code max}: a tip of 0 or a round every 0 s is a typo, not a policy. */
@@ -147,5 +126,4 @@ public final class TipPolicy {
     }
     return n.longValue();
   }
-
 }
