@@ -94,8 +94,9 @@ public class OutboxRelayVerticle extends VerticleBase {
   /** Is there anything to publish at all? A consistent read on the sent_at index: no locks, no transaction. */
   private static final String ANY_UNSENT = "SELECT 1 FROM outbox WHERE sent_at IS NULL LIMIT 1";
 
-  private static final String SELECT_UNSENT = "SELECT id, topic, message_key, envelope FROM outbox"
-      + " WHERE sent_at IS NULL AND shard = ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED";
+  /** The committed unsent rows of one shard, oldest first: a consistent read, which neither takes nor waits for locks. */
+  private static final String SELECT_UNSENT_IDS = "SELECT id FROM outbox WHERE sent_at IS NULL AND shard = ?"
+      + " ORDER BY id LIMIT ?";
 
   private NodeConfig node;
   private RelaySettings settings;
@@ -317,36 +318,47 @@ public class OutboxRelayVerticle extends VerticleBase {
         }));
   }
 
+  /**
+   * Publishes the claimed shards' committed unsent rows in id order. Two reads, because a locking read with SKIP LOCKED
+   * alone would also skip a committed row that a third party holds for a moment (a scan of another shard passing over
+   * it, an operator's query) and publish the aggregate's next event before it. The consistent read lists what is
+   * committed and unsent; the locking read by primary key then waits for any such holder and re-reads {@code sent_at}
+   * as last committed, so a row the shard's previous owner marked sent a moment before is left out, not sent twice.
+   * Rows whose inserting transaction has not committed are invisible to the first read; they come in a later claim.
+   */
   private Future<Integer> publishUnsent(SqlConnection conn, List<Integer> shards) {
     int perShard = Math.max(1, settings.batchSize() / shards.size());
-    List<Row> rows = new ArrayList<>();
-    Future<Void> read = Future.succeededFuture();
+    List<Long> candidates = new ArrayList<>();
+    Future<Void> listed = Future.succeededFuture();
     for (Integer shard : shards) {
-      // A locking read, not a snapshot read: it sees the latest committed sent_at even if the previous owner of the
-      // shard released its locks a moment before its commit became visible to new snapshots. SKIP LOCKED passes
-      // over rows whose inserting transaction has not committed yet; they come in a later claim. One index range
-      // per shard (sent_at IS NULL, shard, id order): no sort, however large the backlog.
-      read = read.compose(x -> conn.preparedQuery(SELECT_UNSENT).execute(Tuple.of(shard, perShard))
+      // One index range per shard (sent_at IS NULL, shard, id order): no sort, however large the backlog.
+      listed = listed.compose(x -> conn.preparedQuery(SELECT_UNSENT_IDS).execute(Tuple.of(shard, perShard))
           .map(found -> {
-            found.forEach(rows::add);
+            found.forEach(row -> candidates.add(row.getLong("id")));
             return null;
           }));
     }
-    return read.compose(x -> {
-      if (rows.isEmpty()) {
-        return Future.succeededFuture(0);
-      }
-      List<Long> ids = new ArrayList<>(rows.size());
-      List<ProducerRecord<String, String>> records = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        ids.add(row.getLong("id"));
-        records.add(new ProducerRecord<>(row.getString("topic"), row.getString("message_key"),
-            row.getString("envelope")));
-      }
-      return sendAll(records)
-          .compose(allAcked -> settings.deleteSent() ? deleteSent(conn, ids) : markSent(conn, ids))
-          .map(marked -> ids.size());
-    });
+    return listed.compose(x -> candidates.isEmpty()
+        ? Future.succeededFuture(0)
+        // Ids are our own longs, so a text query is safe and spares the prepared-statement cache.
+        : conn.query("SELECT id, topic, message_key, envelope FROM outbox WHERE id IN (" + join(candidates)
+            + ") AND sent_at IS NULL ORDER BY id FOR UPDATE").execute().compose(rows -> publishAndMark(conn, rows)));
+  }
+
+  private Future<Integer> publishAndMark(SqlConnection conn, RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return Future.succeededFuture(0);
+    }
+    List<Long> ids = new ArrayList<>(rows.size());
+    List<ProducerRecord<String, String>> records = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      ids.add(row.getLong("id"));
+      records.add(new ProducerRecord<>(row.getString("topic"), row.getString("message_key"),
+          row.getString("envelope")));
+    }
+    return sendAll(records)
+        .compose(allAcked -> settings.deleteSent() ? deleteSent(conn, ids) : markSent(conn, ids))
+        .map(marked -> ids.size());
   }
 
   /**

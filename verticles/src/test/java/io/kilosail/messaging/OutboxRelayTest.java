@@ -8,6 +8,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -108,6 +111,36 @@ class OutboxRelayTest {
     } finally {
       await(Future.join(nodeA.close(), nodeB.close()));
     }
+  }
+
+  @Test
+  void aCommittedEventHeldByAnotherTransactionIsWaitedForNotSkipped(Vertx vertx, TestInfra infra) throws Exception {
+    String topic = uniqueTopic("relay-held");
+    createTopic(infra, topic, 1);
+    Pool pool = pool(vertx, infra);
+    Writer writer = new Writer(pool, topic);
+    // Two events of one aggregate, committed one after the other.
+    await(writer.write(1, 1));
+    await(writer.write(1, 1));
+    String first = writer.committed.keySet().iterator().next();
+    // Someone else holds the first row for a moment (a scan passing over it, an operator's SELECT ... FOR UPDATE).
+    SqlConnection holder = await(pool.getConnection());
+    Transaction held = await(holder.begin());
+    await(holder.preparedQuery("SELECT id FROM outbox WHERE message_id = ? FOR UPDATE").execute(Tuple.of(first)));
+    try {
+      await(vertx.deployVerticle(new OutboxRelayVerticle(), new DeploymentOptions().setConfig(relayConfig(infra,
+          new JsonObject()))));
+      Thread.sleep(1_500);
+      assertThat(sent(pool, topic)).as("events published while the first one was held").isZero();
+    } finally {
+      await(held.rollback());
+      await(holder.close());
+    }
+    eventually(Duration.ofSeconds(20), () -> unsent(pool, topic) == 0, "the relay to publish both once released");
+    List<ConsumerRecord<String, String>> records = readTopic(infra, topic, 2, Duration.ofSeconds(20),
+        Duration.ofMillis(300));
+    assertThat(records).hasSize(2);
+    assertPerAggregateOrder(records);
   }
 
   /** Per key, the first delivery of each event follows the order in which the events were committed. */
