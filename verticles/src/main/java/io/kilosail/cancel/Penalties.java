@@ -6,6 +6,7 @@ import io.kilosail.order.OrderRepository;
 import io.kilosail.ledger.CourierCharges;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.LedgerRepository;
+import io.kilosail.shop.CourierAccountRepository;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -17,9 +18,17 @@ import java.time.Instant;
 /** Penalties into the ledger, each in the transaction of the fact that causes it. */
 public final class Penalties {
 
-  /** What a courier platform's cancel cost us, as recorded ({@code recordedNow}: this call changed the record). */
+  /**
+   * What a courier platform's cancel cost us, as recorded ({@code recordedNow}: this call changed the record), and
+   * what the prepaid account the placement was charged to got back by this call ({@code refundedFen}; negative: taken
+   * back because the penalty grew).
+   */
   public record CourierPenalty(String orderId, String platform, CourierState courierState, long penaltyFen,
-                               boolean stated, boolean recordedNow) {
+                               boolean stated, boolean recordedNow, long refundedFen) {
+  }
+
+  /** A penalty booking and the refund settled with it. */
+  private record Booked(CourierCharges.PenaltyBooking booking, long refundedFen) {
   }
 
   private Penalties() {
@@ -57,22 +66,29 @@ public final class Penalties {
           CourierState courierState = reached;
           return book(conn, orderId, platform, courierState, statedPenaltyFen,
               policy.courierPenaltyFen(platform, reached), now)
-              .map(booking -> new CourierPenalty(orderId, platform, courierState, booking.record().penaltyFen(),
-                  booking.record().source() == CourierCharges.Source.STATED, booking.changed()));
+              .map(booked -> new CourierPenalty(orderId, platform, courierState,
+                  booked.booking().record().penaltyFen(),
+                  booked.booking().record().source() == CourierCharges.Source.STATED, booked.booking().changed(),
+                  booked.refundedFen()));
         }));
   }
 
   /**
    * A courier platform's callback states what it charges us for the order's cancel ({@code statedFen}): booked in the
    * callback's transaction {@code conn}, which holds the order's row. It replaces a table figure booked before, and
-   * stands if our cancel's answer comes later without one.
+   * stands if our cancel's answer comes later without one; the prepaid balance the placement was charged to gets the
+   * charge back less this figure.
    */
   public static Future<Void> statedInCallback(SqlConnection conn, String orderId, String platform,
                                               CourierState courierState, long statedFen, Instant at) {
     return book(conn, orderId, platform, courierState, statedFen, 0, at).mapEmpty();
   }
 
-  private static Future<CourierCharges.PenaltyBooking> book(SqlConnection conn, String orderId, String platform,
+  /**
+   * Books the penalty and, when it changed, settles the cancelled placement's refund against it: the platform gives
+   * the charge back less what it keeps, in the same transaction as the penalty it keeps.
+   */
+  private static Future<Booked> book(SqlConnection conn, String orderId, String platform,
                                                            CourierState courierState, Long statedFen, long tableFen,
                                                            Instant at) {
     return conn.preparedQuery("SELECT penalty_fen, source FROM courier_penalty WHERE order_id = ? AND platform = ?"
@@ -83,7 +99,7 @@ public final class Penalties {
           CourierCharges.PenaltyBooking booking = CourierCharges.penalty(orderId, platform, existing, statedFen,
               tableFen, at);
           if (!booking.changed()) {
-            return Future.succeededFuture(booking);
+            return Future.succeededFuture(new Booked(booking, 0));
           }
           Future<?> row = existing == null
               ? conn.preparedQuery("INSERT INTO courier_penalty (order_id, platform, courier_state, penalty_fen,"
@@ -93,7 +109,10 @@ public final class Penalties {
               : conn.preparedQuery("UPDATE courier_penalty SET penalty_fen = ?, source = ?, recorded_at = ?"
                   + " WHERE order_id = ? AND platform = ?").execute(Tuple.of(booking.record().penaltyFen(),
                   booking.record().source().name(), Times.toDb(at), orderId, platform));
-          return row.compose(x -> LedgerRepository.write(conn, booking.postings())).map(booking);
+          return row.compose(x -> LedgerRepository.write(conn, booking.postings()))
+              .compose(x -> CourierAccountRepository.settleRefund(conn, orderId, platform,
+                  booking.record().penaltyFen(), at))
+              .map(refunded -> new Booked(booking, refunded));
         });
   }
 }

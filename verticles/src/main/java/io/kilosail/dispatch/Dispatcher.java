@@ -528,30 +528,6 @@ public final class Dispatcher {
             .mapEmpty();
   }
 
-  /**
-   * The platform cancelled a placement it had charged to a prepaid balance: it gives back the charged price less its
-   * penalty (a free cancel: all of it), so the balance gets it back, once per order and platform.
-   */
-  private Future<Void> refund(String orderId, String platform, long penaltyFen) {
-    if (accounts == null) {
-      return Future.succeededFuture();
-    }
-    return pool.withTransaction(conn -> conn.preparedQuery("SELECT delivery FROM courier_dispatch WHERE order_id = ?")
-        .execute(io.vertx.sqlclient.Tuple.of(orderId))
-        .compose(rows -> {
-          String account = rows.size() == 0 ? null : prepaidAccount(new JsonObject(rows.iterator().next().getString(0)),
-              platform);
-          return account == null ? Future.succeededFuture()
-              : io.kilosail.shop.CourierAccountRepository.refund(conn, platform, account, orderId, penaltyFen,
-                  Instant.now()).onSuccess(credited -> {
-                    if (credited) {
-                      log.info("courier balance credited back orderId={} platform={} account={} penaltyFen={}",
-                          orderId, platform, account, penaltyFen);
-                    }
-                  }).mapEmpty();
-        }));
-  }
-
   /** The account a placement on {@code platform} is charged to; null when its balance is not tracked. */
   private String prepaidAccount(JsonObject delivery, String platform) {
     if (accounts == null || !(delivery.getValue("prepaidPlatforms") instanceof JsonArray prepaid)
@@ -599,14 +575,13 @@ public final class Dispatcher {
         count("cancel-succeeded", cancel.platform());
         Penalties.courierCancelled(pool, cancellation, orderId, cancel.platform(), ar.result().getPenaltyFen())
             .onSuccess(p -> log.info("dispatch cancelled orderId={} platform={} platformOrderId={} reason={}"
-                    + " courierState={} penaltyFen={} ({})", orderId, cancel.platform(), cancel.platformOrderId(),
-                cancel.reason(), p.courierState(), p.penaltyFen(), p.stated() ? "stated by the platform" : "table"))
-            // The platform has cancelled; only our record of its charge is missing, and the log says how much.
+                    + " courierState={} penaltyFen={} ({}) balanceCreditedFen={}", orderId, cancel.platform(),
+                cancel.platformOrderId(), cancel.reason(), p.courierState(), p.penaltyFen(),
+                p.stated() ? "stated by the platform" : "table", p.refundedFen()))
+            // The platform has cancelled; only our record of its charge (and the balance it gives back) is missing,
+            // and the log says how much.
             .onFailure(err -> log.error("courier penalty not recorded orderId={} platform={} statedPenaltyFen={}"
-                + " error={}", orderId, cancel.platform(), ar.result().getPenaltyFen(), err.toString()))
-            .compose(p -> refund(orderId, cancel.platform(), p.penaltyFen()))
-            .onFailure(err -> log.warn("courier balance not credited back orderId={} platform={} error={}", orderId,
-                cancel.platform(), err.toString()));
+                + " error={}", orderId, cancel.platform(), ar.result().getPenaltyFen(), err.toString()));
         return;
       }
       boolean refused = ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.REJECTED;

@@ -130,18 +130,43 @@ public final class CourierAccountRepository {
   }
 
   /**
-   * Credits back what the placement's charge took, less the platform's penalty (all of it for a free cancel), once per
-   * order and platform ({@code refund:<orderId>:<platform>}); nothing when the placement was never charged.
+   * Settles what a cancelled placement gives back to the account it was charged to: the charge less {@code penaltyFen}
+   * ({@link CourierBalances#refundDue}). The first credit is journalled as {@code refund:<orderId>:<platform>}; when the
+   * penalty changes later (the platform states a figure after the table's was used) a correction
+   * {@code refund:<orderId>:<platform>:<n>} moves the balance by the difference. Nothing for a placement never charged
+   * to a tracked account. The charge's row is locked, so our cancel's answer and the platform's callback settle one
+   * after the other. Answers the fen credited now (negative: taken back).
    */
-  public static Future<Boolean> refund(SqlClient client, String platform, String accountId, String orderId,
-                                       long penaltyFen, Instant now) {
-    return client.preparedQuery("SELECT amount_fen FROM courier_account_topup WHERE platform = ? AND account_id = ?"
-            + " AND reference = ?").execute(Tuple.of(platform, accountId, "charge:" + orderId + ":" + platform))
-        .compose(rows -> {
-          long back = rows.size() == 0 ? 0 : -rows.iterator().next().getLong(0) - penaltyFen;
-          return back <= 0 ? Future.succeededFuture(false)
-              : journal(client, platform, accountId, "refund:" + orderId + ":" + platform, back, now);
+  public static Future<Long> settleRefund(SqlClient client, String orderId, String platform, long penaltyFen,
+                                          Instant now) {
+    String refund = "refund:" + orderId + ":" + platform;
+    return client.preparedQuery("SELECT account_id, amount_fen FROM courier_account_topup WHERE reference = ?"
+            + " AND platform = ? FOR UPDATE").execute(Tuple.of("charge:" + orderId + ":" + platform, platform))
+        .compose(charges -> {
+          if (charges.size() == 0) {
+            return Future.succeededFuture(0L);
+          }
+          Row charge = charges.iterator().next();
+          String account = charge.getString(0);
+          long chargedFen = -charge.getLong(1);
+          return client.preparedQuery("SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS SIGNED)"
+                  + " FROM courier_account_topup WHERE platform = ? AND account_id = ?"
+                  + " AND (reference = ? OR reference LIKE ?)")
+              .execute(Tuple.of(platform, account, refund, likePrefix(refund + ":")))
+              .compose(credited -> {
+                Row so = credited.iterator().next();
+                long entries = so.getLong(0);
+                long due = CourierBalances.refundDue(chargedFen, penaltyFen, so.getLong(1));
+                return due == 0 ? Future.succeededFuture(0L)
+                    : journal(client, platform, account, entries == 0 ? refund : refund + ":" + entries, due, now)
+                        .map(journalled -> journalled ? due : 0L);
+              });
         });
+  }
+
+  /** {@code prefix} as a LIKE pattern matching what starts with it: its own % and _ are taken literally. */
+  private static String likePrefix(String prefix) {
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
   }
 
   private static Future<Boolean> journal(SqlClient client, String platform, String accountId, String reference,

@@ -33,6 +33,15 @@ public final class CourierBalances {
     return account == null || account.balanceFen() - priceFen >= floorFen;
   }
 
+  /**
+   * What a cancelled placement's account is owed back now: the charge less the platform's penalty (nothing when the
+   * penalty takes it all), less what was credited back already. Negative when a penalty stated later is more than the
+   * one credited against: the platform keeps more, so the balance gives some back.
+   */
+  public static long refundDue(long chargedFen, long penaltyFen, long creditedFen) {
+    return Math.max(0, chargedFen - penaltyFen) - creditedFen;
+  }
+
   /** The offers split into those whose account can pay and those skipped for their balance. */
   public record Split<T>(List<T> payable, List<T> skipped) {
   }

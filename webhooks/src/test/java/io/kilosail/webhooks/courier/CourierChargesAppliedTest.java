@@ -19,6 +19,7 @@ import io.kilosail.order.OrderRepository;
 import io.kilosail.ledger.Ledger;
 import io.kilosail.ledger.Ledger.Posting;
 import io.kilosail.ledger.LedgerRepository;
+import io.kilosail.shop.CourierAccountRepository;
 import io.kilosail.testing.KilosailInfraExtension;
 import io.kilosail.testing.TestInfra;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -195,6 +196,55 @@ class CourierChargesAppliedTest {
   }
 
   @Test
+  void thePrepaidBalanceGetsTheChargeBackLessThePenaltyAndFollowsAPenaltyStatedLater() {
+    String orderId = newOrder();
+    String account = "sf-refund-" + UUID.randomUUID();
+    placement(orderId, 1_000, 1_000L);
+    chargedToPrepaid(account, orderId, 1_000);
+    assertThat(balance(account)).isEqualTo(4_000);
+    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
+
+    // Our cancel's answer states nothing: the table keeps 200 of the 1,000 charged.
+    Penalties.CourierPenalty table = await(Penalties.courierCancelled(pool, POLICY, orderId, SF.id(), null));
+    assertThat(table.refundedFen()).isEqualTo(800);
+    assertThat(balance(account)).isEqualTo(4_800);
+
+    // The platform's callback then states 350: the balance gives the 150 more it keeps back.
+    store(callback(orderId, CourierState.CANCELLED, "2", 350L, null, 2));
+    assertThat(balance(account)).isEqualTo(4_650);
+
+    // Our cancel's answer repeated changes nothing.
+    assertThat(await(Penalties.courierCancelled(pool, POLICY, orderId, SF.id(), null)).refundedFen()).isZero();
+    assertThat(balance(account)).isEqualTo(4_650);
+    assertThat(count("SELECT COUNT(*) FROM courier_account_topup WHERE account_id = ? AND reference LIKE ?", account,
+        "refund:%")).isEqualTo(2);
+  }
+
+  @Test
+  void aCancelThePlatformStatesOnItsOwnGivesTheChargeBackLessWhatItKeeps() {
+    String orderId = newOrder();
+    String account = "sf-refund-" + UUID.randomUUID();
+    placement(orderId, 1_000, 1_000L);
+    chargedToPrepaid(account, orderId, 1_000);
+    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
+
+    store(callback(orderId, CourierState.CANCELLED, "2", 300L, null, 2));
+
+    assertThat(balance(account)).isEqualTo(4_700);
+  }
+
+  @Test
+  void aPlacementNeverChargedToATrackedAccountGetsNothingBack() {
+    String orderId = newOrder();
+    placement(orderId, 1_000, null);
+    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
+
+    assertThat(await(Penalties.courierCancelled(pool, POLICY, orderId, SF.id(), null)).refundedFen()).isZero();
+    assertThat(count("SELECT COUNT(*) FROM courier_account_topup WHERE reference = ? OR reference = ?",
+        "refund:" + orderId + ":" + SF.id(), "charge:" + orderId + ":" + SF.id())).isZero();
+  }
+
+  @Test
   void aRiderPositionOffTheEarthIsDroppedAndTheCallbackStillApplied() {
     String orderId = newOrder();
     placement(orderId, 1_000, null);
@@ -257,6 +307,19 @@ class CourierChargesAppliedTest {
         + " acceptance_timeout_ms, delivery, created_at, updated_at) VALUES (?, ?, 'SEQUENTIAL', 'ACTIVE', 1, 60000,"
         + " '{}', ?, ?)").execute(Tuple.of(orderId, UUID.randomUUID().toString(), Times.toDb(Instant.now()),
         Times.toDb(Instant.now()))));
+  }
+
+  /** A tracked SF account topped up with 5,000 fen, from which the placement of {@code orderId} took its price. */
+  private static void chargedToPrepaid(String account, String orderId, long priceFen) {
+    Instant now = Instant.now();
+    await(CourierAccountRepository.topUp(pool, new CourierAccountRepository.TopUp(SF.id(), account, 5_000,
+        "top-up-" + orderId), "ops-test", now));
+    await(pool.withTransaction(conn -> CourierAccountRepository.charge(conn, SF.id(), account, orderId, priceFen,
+        now)));
+  }
+
+  private static long balance(String account) {
+    return await(CourierAccountRepository.find(pool, SF.id(), account)).balanceFen();
   }
 
   private static long count(String sql, String a, String b) {
