@@ -11,6 +11,7 @@ import io.kilosail.contracts.stock.StockLine;
 import io.kilosail.contracts.stock.StockRequest;
 import io.kilosail.contracts.stock.StockService;
 import io.kilosail.infra.Proxies;
+import io.kilosail.intake.OrderPush;
 import io.kilosail.order.DeliveryOrder;
 import io.kilosail.order.OrderRepository;
 import io.kilosail.saga.RetryPolicy;
@@ -254,7 +255,8 @@ public final class CheckoutSaga {
         return ServiceException.fail(ORDER_ENDED, "order " + d.orderId + " was cancelled before delivery");
       }
       Instant now = Instant.now();
-      DeliveryOrder delivery = DeliveryOrder.received(d.orderId, settings.platform(), deliveryPush(d, now), now);
+      DeliveryOrder delivery = DeliveryOrder.received(d.orderId, settings.platform(),
+          OrderPush.parse(deliveryPush(d, now)), now);
       return deliveries.receive(delivery)
           .compose(x -> orders.move(d.orderId, CheckoutState.DELIVERING, null, null, null))
           .mapEmpty();

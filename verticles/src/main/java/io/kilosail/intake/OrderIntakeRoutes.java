@@ -163,7 +163,7 @@ public final class OrderIntakeRoutes {
     }
     DeliveryOrder order;
     try {
-      OrderPush push = OrderPush.parse(body(ctx));
+      DeliveryOrder.Pushed push = OrderPush.parse(body(ctx));
       order = DeliveryOrder.received(MessageIds.next(), platform, push, Instant.now());
     } catch (InvalidRequestException | InvalidOrderException invalid) {
       fail(ctx, invalid);

@@ -2,6 +2,7 @@ package io.kilosail.intake;
 
 import io.kilosail.order.DeliveryOrder;
 import io.kilosail.order.DeliveryOrder.Place;
+import io.kilosail.order.DeliveryOrder.Pushed;
 import io.kilosail.order.DeliveryOrder.Shop;
 import io.vertx.core.json.JsonObject;
 
@@ -17,15 +18,13 @@ import static io.kilosail.intake.JsonChecks.string;
 import static io.kilosail.intake.JsonChecks.utc;
 
 /**
- * A push body ({@code components/schemas/OrderPush} of {@code openapi/intake.yaml}) read into typed fields with the
- * contract's checks written out: required fields, types, lengths, the platform order id's characters, ranges,
+ * A push body ({@code components/schemas/OrderPush} of {@code openapi/intake.yaml}) read into the order's typed facts
+ * ({@link Pushed}) with the contract's checks written out: required fields, types, lengths, the platform order id's characters, ranges,
  * coordinates, money as integer fen, UTC instants, no unknown fields. The yaml stays the published contract;
  * {@code IntakeContractAgreementTest} walks it and checks that every bound it declares is enforced here.
  * Business rules (due after placed) stay in {@link DeliveryOrder#received}.
  */
-public record OrderPush(String platformOrderId, String city, Shop shop, Place pickup, Place dropoff, int weightGrams,
-                        long deliveryFeeFen, Long goodsValueFen, Instant placedAt, Instant expectedDeliveryAt,
-                        String remark) {
+public final class OrderPush {
 
   static final Set<String> FIELDS = Set.of("platformOrderId", "city", "shop", "pickup", "dropoff", "weightGrams",
       "deliveryFeeFen", "goodsValueFen", "placedAt", "expectedDeliveryAt", "remark");
@@ -35,8 +34,11 @@ public record OrderPush(String platformOrderId, String city, Shop shop, Place pi
   static final long MAX_FEN = 100_000_000L;
   static final int MAX_WEIGHT_GRAMS = 100_000;
 
+  private OrderPush() {
+  }
+
   /** The push, or {@link InvalidRequestException} naming the first field that does not fit the contract. */
-  public static OrderPush parse(JsonObject body) {
+  public static Pushed parse(JsonObject body) {
     onlyKnownFields(body, "", FIELDS);
     String platformOrderId = string(body, "", "platformOrderId", true, 1, 64);
     for (int i = 0; i < platformOrderId.length(); i++) {
@@ -58,7 +60,7 @@ public record OrderPush(String platformOrderId, String city, Shop shop, Place pi
     Instant placedAt = utc(body, "", "placedAt");
     Instant expectedDeliveryAt = utc(body, "", "expectedDeliveryAt");
     String remark = string(body, "", "remark", false, 0, 500);
-    return new OrderPush(platformOrderId, city, shop, pickup, dropoff, weightGrams, deliveryFeeFen, goodsValueFen,
+    return new Pushed(platformOrderId, city, shop, pickup, dropoff, weightGrams, deliveryFeeFen, goodsValueFen,
         placedAt, expectedDeliveryAt, remark);
   }
 

@@ -1,7 +1,5 @@
 package io.kilosail.order;
 
-import io.kilosail.intake.InvalidRequestException;
-import io.kilosail.intake.OrderPush;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -93,15 +91,16 @@ public record DeliveryOrder(String id, String platform, String platformOrderId, 
   }
 
   /**
-   * A new order from a push body: {@link OrderPush#parse} checks the contract (an {@link InvalidRequestException}
-   * names the field), then {@link #received(String, String, OrderPush, Instant)} the business rules.
+   * What a food platform states about an order it pushes, already read against the intake contract (the intake's
+   * {@code OrderPush} parser names a field that does not fit it).
    */
-  public static DeliveryOrder received(String id, String platform, JsonObject push, Instant now) {
-    return received(id, platform, OrderPush.parse(push), now);
+  public record Pushed(String platformOrderId, String city, Shop shop, Place pickup, Place dropoff, int weightGrams,
+                       long deliveryFeeFen, Long goodsValueFen, Instant placedAt, Instant expectedDeliveryAt,
+                       String remark) {
   }
 
   /** A new order from a push that fits the contract; checks here only what a schema cannot say. */
-  public static DeliveryOrder received(String id, String platform, OrderPush push, Instant now) {
+  public static DeliveryOrder received(String id, String platform, Pushed push, Instant now) {
     if (!push.expectedDeliveryAt().isAfter(push.placedAt())) {
       throw new InvalidOrderException("expectedDeliveryAt", "expectedDeliveryAt must be after placedAt");
     }

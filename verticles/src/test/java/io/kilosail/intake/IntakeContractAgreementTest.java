@@ -1,6 +1,7 @@
 package io.kilosail.intake;
 
-import io.kilosail.order.DeliveryOrderTest;
+import io.kilosail.order.DeliveryOrder;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
@@ -144,7 +145,7 @@ class IntakeContractAgreementTest {
 
   @Test
   void theTemplateParsesIntoTypedFields() {
-    OrderPush push = OrderPush.parse(validPush());
+    DeliveryOrder.Pushed push = OrderPush.parse(validPush());
     assertThat(push.platformOrderId()).isEqualTo("MT-1");
     assertThat(push.deliveryFeeFen()).isEqualTo(850L);
     assertThat(push.goodsValueFen()).isEqualTo(5600L);
@@ -375,9 +376,9 @@ class IntakeContractAgreementTest {
 
   // ------------------------------------------------------------------------------------------------ bodies
 
-  /** DeliveryOrderTest's push with every optional field too. */
+  /** ReceivedOrderTest's push with every optional field too. */
   private static JsonObject validPush() {
-    return DeliveryOrderTest.push("MT-1").put("remark", "ring twice");
+    return ReceivedOrderTest.push("MT-1").put("remark", "ring twice");
   }
 
   /** One defect or harmless change at a random place, in the spirit of HostileInputFuzzTest. */

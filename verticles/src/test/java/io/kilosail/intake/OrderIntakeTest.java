@@ -1,6 +1,5 @@
 package io.kilosail.intake;
 
-import io.kilosail.order.DeliveryOrderTest;
 import io.kilosail.infra.Clients;
 import io.kilosail.ingress.IngressVerticle;
 import io.kilosail.testing.KilosailInfraExtension;
@@ -67,7 +66,7 @@ class OrderIntakeTest {
   @Test
   void aSignedPushIsStoredWithItsEventAndReadable() throws Exception {
     String platformOrderId = newPlatformOrderId();
-    HttpResponse<String> pushed = push(DeliveryOrderTest.push(platformOrderId).encode());
+    HttpResponse<String> pushed = push(ReceivedOrderTest.push(platformOrderId).encode());
 
     assertThat(pushed.statusCode()).as(pushed.body()).isEqualTo(202);
     String orderId = new JsonObject(pushed.body()).getString("orderId");
@@ -99,7 +98,7 @@ class OrderIntakeTest {
   @Test
   void theSamePushAgainAnswers200WithTheSameIdAndStartsNothing() throws Exception {
     String platformOrderId = newPlatformOrderId();
-    String body = DeliveryOrderTest.push(platformOrderId).encode();
+    String body = ReceivedOrderTest.push(platformOrderId).encode();
     HttpResponse<String> first = push(body);
     HttpResponse<String> again = push(body);
 
@@ -114,7 +113,7 @@ class OrderIntakeTest {
   @Test
   void twentyParallelIdenticalPushesMakeOneOrder() throws Exception {
     String platformOrderId = newPlatformOrderId();
-    String body = DeliveryOrderTest.push(platformOrderId).encode();
+    String body = ReceivedOrderTest.push(platformOrderId).encode();
     List<CompletableFuture<HttpResponse<String>>> pushes = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       pushes.add(client.sendAsync(signed(body, "meituan", SECRET, now()), ofString()));
@@ -133,7 +132,7 @@ class OrderIntakeTest {
   @Test
   void aWrongSignatureIs401AndStoresNothing() throws Exception {
     String platformOrderId = newPlatformOrderId();
-    HttpResponse<String> answer = client.send(signed(DeliveryOrderTest.push(platformOrderId).encode(), "meituan",
+    HttpResponse<String> answer = client.send(signed(ReceivedOrderTest.push(platformOrderId).encode(), "meituan",
         "not-the-secret", now()), ofString());
 
     assertProblem(answer, 401);
@@ -144,7 +143,7 @@ class OrderIntakeTest {
   void aBodyChangedAfterSigningIs401() throws Exception {
     String platformOrderId = newPlatformOrderId();
     String ts = now();
-    String signedBody = DeliveryOrderTest.push(platformOrderId).encode();
+    String signedBody = ReceivedOrderTest.push(platformOrderId).encode();
     HttpRequest tampered = HttpRequest.newBuilder(URI.create(base))
         .header("Content-Type", "application/json")
         .header("X-Kilosail-Platform", "meituan")
@@ -159,7 +158,7 @@ class OrderIntakeTest {
   @Test
   void aStaleOrFutureTimestampIs401() throws Exception {
     String platformOrderId = newPlatformOrderId();
-    String body = DeliveryOrderTest.push(platformOrderId).encode();
+    String body = ReceivedOrderTest.push(platformOrderId).encode();
     long nowSeconds = Instant.now().getEpochSecond();
     HttpResponse<String> stale = client.send(signed(body, "meituan", SECRET, String.valueOf(nowSeconds - 301)), ofString());
     HttpResponse<String> future = client.send(signed(body, "meituan", SECRET, String.valueOf(nowSeconds + 301)), ofString());
@@ -171,7 +170,7 @@ class OrderIntakeTest {
 
   @Test
   void anUnknownPlatformOrMissingSignatureIs401() throws Exception {
-    String body = DeliveryOrderTest.push(newPlatformOrderId()).encode();
+    String body = ReceivedOrderTest.push(newPlatformOrderId()).encode();
     assertProblem(client.send(signed(body, "ubereats", SECRET, now()), ofString()), 401);
     HttpResponse<String> unsigned = client.send(HttpRequest.newBuilder(URI.create(base))
         .header("Content-Type", "application/json").header("X-Kilosail-Platform", "meituan")
@@ -183,7 +182,7 @@ class OrderIntakeTest {
   @Test
   void aMissingFieldIs400NamingItAndStoresNothing() throws Exception {
     String platformOrderId = newPlatformOrderId();
-    JsonObject body = DeliveryOrderTest.push(platformOrderId);
+    JsonObject body = ReceivedOrderTest.push(platformOrderId);
     body.remove("deliveryFeeFen");
     HttpResponse<String> answer = push(body.encode());
 
@@ -194,7 +193,7 @@ class OrderIntakeTest {
   @Test
   void aWrongTypeIs400NamingTheNestedField() throws Exception {
     String platformOrderId = newPlatformOrderId();
-    JsonObject body = DeliveryOrderTest.push(platformOrderId);
+    JsonObject body = ReceivedOrderTest.push(platformOrderId);
     body.getJsonObject("dropoff").put("lat", "north");
     HttpResponse<String> answer = push(body.encode());
 
@@ -204,13 +203,13 @@ class OrderIntakeTest {
 
   @Test
   void aLocalTimeOrMoneyAsDecimalIs400() throws Exception {
-    JsonObject localTime = DeliveryOrderTest.push(newPlatformOrderId()).put("placedAt", "2025-06-01T12:00:00+08:00");
+    JsonObject localTime = ReceivedOrderTest.push(newPlatformOrderId()).put("placedAt", "2025-06-01T12:00:00+08:00");
     assertThat(new JsonObject(assertProblem(push(localTime.encode()), 400).body()).getString("detail"))
         .contains("placedAt");
-    JsonObject yuan = DeliveryOrderTest.push(newPlatformOrderId()).put("deliveryFeeFen", 8.5);
+    JsonObject yuan = ReceivedOrderTest.push(newPlatformOrderId()).put("deliveryFeeFen", 8.5);
     assertThat(new JsonObject(assertProblem(push(yuan.encode()), 400).body()).getString("detail"))
         .contains("deliveryFeeFen");
-    JsonObject late = DeliveryOrderTest.push(newPlatformOrderId()).put("expectedDeliveryAt", "2025-06-01T03:00:00Z");
+    JsonObject late = ReceivedOrderTest.push(newPlatformOrderId()).put("expectedDeliveryAt", "2025-06-01T03:00:00Z");
     assertThat(new JsonObject(assertProblem(push(late.encode()), 400).body()).getString("detail"))
         .contains("expectedDeliveryAt");
     assertProblem(push("{not json"), 400);
@@ -218,7 +217,7 @@ class OrderIntakeTest {
 
   @Test
   void anUnsignedReadIs401AndABodySignatureIsNoReadSignature() throws Exception {
-    String orderId = new JsonObject(push(DeliveryOrderTest.push(newPlatformOrderId()).encode()).body())
+    String orderId = new JsonObject(push(ReceivedOrderTest.push(newPlatformOrderId()).encode()).body())
         .getString("orderId");
     HttpResponse<String> unsigned = client.send(HttpRequest.newBuilder(URI.create(base + "/" + orderId)).build(),
         ofString());

@@ -1,6 +1,5 @@
 package io.kilosail.intake;
 
-import io.kilosail.order.DeliveryOrderTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +21,7 @@ final class SignedPushes {
   }
 
   static CompletableFuture<HttpResponse<String>> push(String ordersUrl, String platformOrderId) {
-    String body = DeliveryOrderTest.push(platformOrderId).encode();
+    String body = ReceivedOrderTest.push(platformOrderId).encode();
     String timestamp = String.valueOf(Instant.now().getEpochSecond());
     return client.sendAsync(HttpRequest.newBuilder(URI.create(ordersUrl))
         .header("Content-Type", "application/json")

@@ -1,5 +1,6 @@
-package io.kilosail.order;
+package io.kilosail.intake;
 
+import io.kilosail.order.DeliveryOrder;
 import io.kilosail.order.DeliveryOrder.InvalidOrderException;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,8 @@ import java.time.Instant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-public class DeliveryOrderTest {
+/** A push read against the contract becomes a CREATED order; the order checks what a schema cannot say. */
+public class ReceivedOrderTest {
 
   public static JsonObject push(String platformOrderId) {
     return new JsonObject()
@@ -30,7 +32,7 @@ public class DeliveryOrderTest {
   @Test
   void aPushBecomesACreatedOrderWithMoneyInFenAndUtcInstants() {
     Instant now = Instant.parse("2025-06-01T04:00:02.123Z");
-    DeliveryOrder order = DeliveryOrder.received("o-1", "meituan", push("MT-1"), now);
+    DeliveryOrder order = DeliveryOrder.received("o-1", "meituan", OrderPush.parse(push("MT-1")), now);
 
     assertThat(order.state()).isEqualTo(DeliveryOrder.State.CREATED);
     assertThat(order.deliveryFeeFen()).isEqualTo(850L);
@@ -49,7 +51,7 @@ public class DeliveryOrderTest {
   void optionalFieldsMayBeAbsent() {
     JsonObject body = push("MT-2");
     body.remove("goodsValueFen");
-    DeliveryOrder order = DeliveryOrder.received("o-2", "jd", body, Instant.now());
+    DeliveryOrder order = DeliveryOrder.received("o-2", "jd", OrderPush.parse(body), Instant.now());
     assertThat(order.goodsValueFen()).isNull();
     assertThat(order.remark()).isNull();
   }
@@ -57,7 +59,7 @@ public class DeliveryOrderTest {
   @Test
   void aDeliveryDueBeforeTheOrderWasPlacedNamesTheField() {
     JsonObject body = push("MT-3").put("expectedDeliveryAt", "2025-06-01T03:59:00Z");
-    assertThatThrownBy(() -> DeliveryOrder.received("o-3", "eleme", body, Instant.now()))
+    assertThatThrownBy(() -> DeliveryOrder.received("o-3", "eleme", OrderPush.parse(body), Instant.now()))
         .isInstanceOf(InvalidOrderException.class)
         .satisfies(e -> assertThat(((InvalidOrderException) e).field()).isEqualTo("expectedDeliveryAt"));
   }
