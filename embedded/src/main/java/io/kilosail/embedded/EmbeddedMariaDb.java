@@ -79,7 +79,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     DB db = null;
     ServerProcessGuard guard = null;
     try {
-      db = DB.newEmbeddedDB(config.build());
+      db = NodeStoppedDb.create(config.build());
       db.start();
       guard = ServerProcessGuard.pidWrittenBy(NAME, dataDir.resolve(MARIADBD_PID_FILE))
           .flatMap(pid -> ServerProcessGuard.guard(NAME, dataDir, pid)).orElse(null);

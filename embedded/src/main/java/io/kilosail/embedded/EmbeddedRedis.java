@@ -21,11 +21,11 @@ public final class EmbeddedRedis implements AutoCloseable {
   /** Where redis-server writes its pid (its own pidfile setting), from which the node learns which child to guard. */
   private static final String REDIS_PID_FILE = "redis-server.pid";
 
-  private final RedisServer server;
+  private final NodeStoppedRedisServer server;
   private final int port;
   private final ServerProcessGuard guard;
 
-  private EmbeddedRedis(RedisServer server, int port, ServerProcessGuard guard) {
+  private EmbeddedRedis(NodeStoppedRedisServer server, int port, ServerProcessGuard guard) {
     this.server = server;
     this.port = port;
     this.guard = guard;
@@ -38,7 +38,7 @@ public final class EmbeddedRedis implements AutoCloseable {
     int actualPort = FreePort.orPick(port);
     try {
       Files.createDirectories(dataDir);
-      RedisServer server = RedisServer.newRedisServer()
+      NodeStoppedRedisServer server = new NodeStoppedRedisServer(actualPort, RedisServer.newRedisServer()
           .bind("127.0.0.1")
           .port(actualPort)
           .setting("dir " + dataDir.toAbsolutePath())
@@ -46,7 +46,7 @@ public final class EmbeddedRedis implements AutoCloseable {
           .setting("appendfsync everysec")
           .setting("save \"\"")
           .setting("pidfile " + dataDir.resolve(REDIS_PID_FILE).toAbsolutePath())
-          .build();
+          .buildCommandArgs());
       server.start();
       ServerProcessGuard guard = ServerProcessGuard.pidWrittenBy(NAME, dataDir.resolve(REDIS_PID_FILE))
           .flatMap(pid -> ServerProcessGuard.guard(NAME, dataDir, pid)).orElse(null);
@@ -68,7 +68,7 @@ public final class EmbeddedRedis implements AutoCloseable {
   @Override
   public void close() {
     try {
-      server.stop();
+      server.stopNow();
       log.info("embedded Redis stopped port={}", port);
     } catch (IOException e) {
       log.warn("embedded Redis did not stop cleanly: {}", e.getMessage());

@@ -69,7 +69,10 @@ class RestartKeepsDataTest {
       pushedOrderId = pushThreeOrdersThroughTheFoodSimulator(simulatorPort);
       assertThat(first.terminate(90)).as("exit after SIGTERM").isEqualTo(143);
       assertThat(first.stdout()).as(String.join("\n", first.stdout()))
-          .anyMatch(l -> l.contains("kilosail node first-run stopped"));
+          .anyMatch(l -> l.contains("kilosail node first-run stopped"))
+          // The embedded servers outlive the node's drain: nothing it hands back or stores on the way out fails.
+          .noneMatch(l -> l.contains("Connection refused") || l.contains("not handed back")
+              || l.contains("not stored"));
     }
 
     env.put("KILOSAIL_NODE_ID", "second-run");
