@@ -448,6 +448,42 @@ class CourierSimulatorVerticleTest {
   }
 
   @Test
+  void anOrderIsSeenAndTippedOnlyUnderTheAccountItWasPlacedWith(VertxTestContext testContext) {
+    CourierWire uu = wires.get(CourierPlatform.UU);
+    CourierWire sf = wires.get(CourierPlatform.SF);
+    Future<Void> uuSide = control("/uu/accounts", new JsonObject().put("account", "uu-other-open"))
+        .compose(v -> quoteAndPlace(CourierPlatform.UU, "ks-account-uu"))
+        .compose(placed -> send(CourierPlatform.UU, uu.orderDetail("uu-other-open", "ks-account-uu",
+                placed.platformOrderId()))
+            .compose(other -> {
+              assertThat(other.statusCode()).as("detail under another openId").isEqualTo(404);
+              return send(CourierPlatform.UU, uu.addTip("uu-other-open", "ks-account-uu", placed.platformOrderId(),
+                  100, "ks-account-uu:uu:tip-1"));
+            })
+            .compose(tip -> {
+              assertThat(tip.statusCode()).as("tip under another openId").isEqualTo(404);
+              return send(CourierPlatform.UU, uu.orderDetail(null, "ks-account-uu", placed.platformOrderId()));
+            })
+            .map(own -> {
+              assertThat(own.statusCode()).isEqualTo(200);
+              assertThat(uu.readOrderDetail(own.bodyAsString()).platformOrderId()).isEqualTo(placed.platformOrderId());
+              return null;
+            }));
+    Future<Void> sfSide = quoteAndPlace(CourierPlatform.SF, "ks-account-sf")
+        .compose(placed -> send(CourierPlatform.SF, sf.orderDetail("sf-other-shop", "ks-account-sf", null))
+            .compose(other -> {
+              assertThat(other.statusCode()).as("detail by our id under another store").isEqualTo(404);
+              return send(CourierPlatform.SF, sf.orderDetail(null, "ks-account-sf", null));
+            })
+            .map(own -> {
+              assertThat(own.statusCode()).isEqualTo(200);
+              assertThat(sf.readOrderDetail(own.bodyAsString()).platformOrderId()).isEqualTo(placed.platformOrderId());
+              return null;
+            }));
+    Future.all(uuSide, sfSide).onComplete(testContext.succeedingThenComplete());
+  }
+
+  @Test
   void uuAndShansongChargeTheQuotedPriceAndAnswerTheirOrderDetail(Vertx vertx, VertxTestContext testContext) {
     CourierWire uu = wires.get(CourierPlatform.UU);
     CourierWire shansong = wires.get(CourierPlatform.SHANSONG);
