@@ -403,11 +403,13 @@ public final class Dispatcher {
   /**
    * Sends one tip round under its key. A refusal (a courier took the order meanwhile, no tip call) adds nothing; an
    * answer that never came is asked again under the same key, so the platform counts it once, a few times at once and
-   * then at the next acceptance timeout (the round stays pending in the placement's row).
+   * then at the next acceptance timeout (the round stays pending in the placement's row). Sent under the account the
+   * order was placed with: the platform knows the order under no other.
    */
   private void tip(String orderId, JsonObject delivery, AddTip tip, int attempt) {
     effectsInFlight++;
-    gateway.addTip(tip.platform(), orderId, tip.platformOrderId(), tip.tipFen(), tip.key()).onComplete(ar -> {
+    gateway.addTip(tip.platform(), ownAccount(delivery, tip.platform()), orderId, tip.platformOrderId(), tip.tipFen(),
+        tip.key()).onComplete(ar -> {
       Function<Dispatch, List<DispatchCommand>> decide;
       if (ar.succeeded()) {
         decide = d -> d.tipConfirmed(tip.platform(), tip.tipRound(), ar.result().getTotalTipFen());
@@ -445,7 +447,8 @@ public final class Dispatcher {
   private void place(String orderId, JsonObject delivery, Place place) {
     DeliveryRequest request = new DeliveryRequest(delivery.copy()).setQuoteToken(place.quoteToken());
     effectsInFlight++;
-    Future<CourierPlacement> answer = place.again() ? lookUpThenPlace(orderId, place, request)
+    Future<CourierPlacement> answer = place.again()
+        ? lookUpThenPlace(orderId, ownAccount(delivery, place.platform()), place, request)
         : gateway.placeOrder(place.platform(), request);
     answer.onComplete(ar -> {
       // The price the placement's first answer charged, when it is to be taken from a prepaid balance (else -1).
@@ -540,12 +543,15 @@ public final class Dispatcher {
 
   /**
    * A placement sent again because the first one's answer never came: the platform's order-detail query is asked
-   * first ({@link UnknownPlacement}). An order it holds is answered as placed, at the price it states, without a new
-   * create; otherwise (no such order, no detail query, the query failed) the create is sent again.
+   * first ({@link UnknownPlacement}), under the account the create went under (the shop's own, else the default):
+   * asked under another the platform answers "no such order" and the create would be sent again. An order it holds is
+   * answered as placed, at the price it states, without a new create; otherwise (no such order, no detail query, the
+   * query failed) the create is sent again.
    */
-  private Future<CourierPlacement> lookUpThenPlace(String orderId, Place place, DeliveryRequest request) {
+  private Future<CourierPlacement> lookUpThenPlace(String orderId, String account, Place place,
+                                                   DeliveryRequest request) {
     String platform = place.platform();
-    return gateway.orderDetail(platform, orderId, null).transform(ar -> {
+    return gateway.orderDetail(platform, account, orderId, null).transform(ar -> {
       CourierOrderLookup lookup = ar.succeeded() ? ar.result() : null;
       count(ar.succeeded() ? (lookup.isFound() ? "detail-found" : "detail-not-found")
           : ar.cause() instanceof ServiceException e && e.failureCode() == CourierGateway.NOT_SUPPORTED
@@ -560,13 +566,13 @@ public final class Dispatcher {
     });
   }
 
-  /** Cancelling is retried a few times while the platform is down; a refusal means it has already ended there. */
   /** The shop's own account on {@code platform} the order was placed under; null for the default account. */
   private static String ownAccount(JsonObject delivery, String platform) {
     JsonObject own = delivery == null ? null : delivery.getJsonObject("courierAccounts");
     return own != null && own.getValue(platform) instanceof String account ? account : null;
   }
 
+  /** Cancelling is retried a few times while the platform is down; a refusal means it has already ended there. */
   private void cancel(String orderId, String account, Cancel cancel, int attempt) {
     effectsInFlight++;
     gateway.cancelUnder(cancel.platform(), account, orderId, cancel.platformOrderId(), cancel.reason()).onComplete(ar -> {

@@ -177,7 +177,8 @@ class LostPlacementTest {
     }
 
     @Override
-    public Future<CourierOrderLookup> orderDetail(String platform, String orderId, String platformOrderId) {
+    public Future<CourierOrderLookup> orderDetail(String platform, String account, String orderId,
+                                                  String platformOrderId) {
       lookups.incrementAndGet();
       return detail.apply(orderId);
     }
@@ -195,7 +196,7 @@ class LostPlacementTest {
     }
 
     @Override
-    public Future<io.kilosail.contracts.courier.CourierTip> addTip(String platform, String orderId,
+    public Future<io.kilosail.contracts.courier.CourierTip> addTip(String platform, String account, String orderId,
                                                                    String platformOrderId, long tipFen, String key) {
       return Future.failedFuture("not used");
     }

@@ -64,19 +64,24 @@ public interface CourierGateway {
 
   /**
    * Asks one platform what it knows of our order {@code orderId} (its order-detail query), by our id and, when known,
-   * its own ({@code platformOrderId} may be null: the create's answer never came). Answers {@code found=false} when the
-   * platform has no such order; fails with {@link #NOT_SUPPORTED} when its wire has no such query.
+   * its own ({@code platformOrderId} may be null: the create's answer never came), under the account the order was
+   * placed with ({@code account}: a shop's own, see {@code DeliveryRequest#getCourierAccounts}; null for the default
+   * account), as a platform shows an account only its own orders. Answers {@code found=false} when the platform has no
+   * such order; fails with {@link #NOT_SUPPORTED} when its wire has no such query.
    */
-  Future<CourierOrderLookup> orderDetail(String platform, String orderId, String platformOrderId);
+  Future<CourierOrderLookup> orderDetail(String platform, String account, String orderId, String platformOrderId);
 
   /**
    * Adds a tip (加小费) of {@code tipFen} to an order the platform holds and no courier took yet. {@code key} names this
    * one tip (our order and tip round): a call repeated after an unknown outcome ({@link #TIMEOUT},
    * {@link #CONNECTION_LOST}) goes with the same key and is not a second tip where the platform takes a request id.
    * Fails with {@link #NOT_SUPPORTED}, sending nothing, where the platform's wire has no tip call yet; with
-   * {@link #REJECTED} when the platform refuses (a courier took the order meanwhile).
+   * {@link #REJECTED} when the platform refuses (a courier took the order meanwhile). Sent under the account the order
+   * was placed with ({@code account}: a shop's own, see {@code DeliveryRequest#getCourierAccounts}; null for the default
+   * account), which is also the one the tip is charged to.
    */
-  Future<CourierTip> addTip(String platform, String orderId, String platformOrderId, long tipFen, String key);
+  Future<CourierTip> addTip(String platform, String account, String orderId, String platformOrderId, long tipFen,
+                            String key);
 
   /**
    * Asks one platform for the prepaid balance of one of our accounts with it (its own balance query: UU

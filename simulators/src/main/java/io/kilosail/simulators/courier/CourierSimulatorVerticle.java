@@ -313,25 +313,39 @@ public class CourierSimulatorVerticle extends VerticleBase {
     return dialect.createAnswer(order);
   }
 
-  /** The order-detail query: by the platform's id, or by ours (the latest order placed for it). */
+  /**
+   * The order-detail query: by the platform's id, or by ours (the latest order placed for it), among the orders of the
+   * account asking ({@link #visibleTo}).
+   */
   private String detail(PlatformState state, JsonObject payload) {
     PlatformDialect dialect = state.dialect;
     String platformOrderId = dialect.platformOrderIdOfDetail(payload);
+    String account = dialect.accountOf(payload);
     SimOrder order = null;
     if (platformOrderId != null) {
       order = state.orders.get(platformOrderId);
     } else {
       String orderId = dialect.orderIdOfDetail(payload);
       for (SimOrder candidate : state.orders.values()) {
-        if (candidate.orderId.equals(orderId)) {
+        if (candidate.orderId.equals(orderId) && visibleTo(candidate, account)) {
           order = candidate;
         }
       }
     }
-    if (order == null) {
-      throw dialect.refusal(404, "no order " + (platformOrderId != null ? platformOrderId : "for that order number"));
+    if (order == null || !visibleTo(order, account)) {
+      throw dialect.refusal(404, "no order " + (platformOrderId != null ? platformOrderId : "for that order number")
+          + (account == null ? "" : " under account " + account));
     }
     return dialect.detailAnswer(order);
+  }
+
+  /**
+   * An order belongs to the account (merchant, store) it was placed under: another account does not see it. What each
+   * platform answers then is unconfirmed; "no such order" is the simulator's choice. A request naming no account (a
+   * Fengniao call without a store) is the merchant's, which sees all its stores' orders.
+   */
+  private static boolean visibleTo(SimOrder order, String account) {
+    return order.account == null || account == null || order.account.equals(account);
   }
 
   private String cancel(PlatformState state, JsonObject payload) {
@@ -341,10 +355,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
     if (order == null) {
       throw dialect.refusal(404, "no order " + platformOrderId);
     }
-    // An order belongs to the account (merchant, store) it was placed under: another account does not see it. What
-    // each platform answers then is unconfirmed; "no such order" is the simulator's choice.
     String account = dialect.accountOf(payload);
-    if (order.account != null && account != null && !order.account.equals(account)) {
+    if (!visibleTo(order, account)) {
       throw dialect.refusal(404, "no order " + platformOrderId + " under account " + account);
     }
     if (order.finished) {
@@ -364,7 +376,8 @@ public class CourierSimulatorVerticle extends VerticleBase {
 
   /**
    * A tip on an order still waiting for a courier: added once per caller's key (a repeat answers the same total); an
-   * order held for a tip is looked at again by the riders once its tips reach the behaviour's threshold.
+   * order held for a tip is looked at again by the riders once its tips reach the behaviour's threshold. Only the
+   * account the order was placed under can tip it ({@link #visibleTo}).
    */
   private String tip(PlatformState state, JsonObject payload) {
     PlatformDialect dialect = state.dialect;
@@ -372,8 +385,9 @@ public class CourierSimulatorVerticle extends VerticleBase {
     long tipFen = dialect.tipFenOf(payload);
     String key = dialect.tipKeyOf(payload);
     SimOrder order = state.orders.get(platformOrderId);
-    if (order == null) {
-      throw dialect.refusal(404, "no order " + platformOrderId);
+    String account = dialect.accountOf(payload);
+    if (order == null || !visibleTo(order, account)) {
+      throw dialect.refusal(404, "no order " + platformOrderId + (account == null ? "" : " under account " + account));
     }
     if (key != null && order.tips.stream().anyMatch(t -> key.equals(((JsonObject) t).getString("key")))) {
       return dialect.tipAnswer(order);

@@ -254,7 +254,7 @@ class CourierGatewayTest {
     gateway.placeOrder("uu", delivery(orderId))
         .compose(placed -> {
           code[0] = placed.getPlatformOrderId();
-          return gateway.addTip("uu", orderId, code[0], 150, orderId + ":uu:tip-1");
+          return gateway.addTip("uu", null, orderId, code[0], 150, orderId + ":uu:tip-1");
         })
         .compose(tip -> {
           testContext.verify(() -> {
@@ -263,13 +263,13 @@ class CourierGatewayTest {
             assertThat(tip.getPlatformOrderId()).isEqualTo(code[0]);
           });
           // The same tip again (its answer lost, say): the platform counts it once.
-          return gateway.addTip("uu", orderId, code[0], 150, orderId + ":uu:tip-1");
+          return gateway.addTip("uu", null, orderId, code[0], 150, orderId + ":uu:tip-1");
         })
         .compose(again -> {
           testContext.verify(() -> assertThat(again.getTotalTipFen()).isEqualTo(150));
           return requests(CourierPlatform.SF);
         })
-        .compose(sfBefore -> gateway.addTip("sf", "ord-tip-sf", "SF-1", 150, "ord-tip-sf:sf:tip-1")
+        .compose(sfBefore -> gateway.addTip("sf", null, "ord-tip-sf", "SF-1", 150, "ord-tip-sf:sf:tip-1")
             .<Long>transform(result -> {
               testContext.verify(() -> {
                 assertThat(result.failed()).isTrue();

@@ -338,12 +338,12 @@ class CourierSimulatorVerticleTest {
           assertThat(statesFor("ks-tip")).as("no rider for an order without its tip").isEmpty();
           return null;
         })
-        .compose(v -> send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 200, "ks-tip:uu:tip-1")))
+        .compose(v -> send(CourierPlatform.UU, uu.addTip(null, "ks-tip", code[0], 200, "ks-tip:uu:tip-1")))
         .map(r -> uu.readAddTip(r.bodyAsString()))
         .compose(first -> {
           assertThat(first.totalTipFen()).isEqualTo(200);
           // The answer was lost, say: the same tip again under its key is not a second tip.
-          return send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 200, "ks-tip:uu:tip-1"));
+          return send(CourierPlatform.UU, uu.addTip(null, "ks-tip", code[0], 200, "ks-tip:uu:tip-1"));
         })
         .map(r -> uu.readAddTip(r.bodyAsString()))
         .compose(again -> {
@@ -352,14 +352,14 @@ class CourierSimulatorVerticleTest {
         })
         .compose(v -> {
           assertThat(statesFor("ks-tip")).as("200 fen is not yet enough").isEmpty();
-          return send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 100, "ks-tip:uu:tip-2"));
+          return send(CourierPlatform.UU, uu.addTip(null, "ks-tip", code[0], 100, "ks-tip:uu:tip-2"));
         })
         .map(r -> uu.readAddTip(r.bodyAsString()))
         .compose(second -> {
           assertThat(second.totalTipFen()).isEqualTo(300);
           return eventually(vertx, () -> statesFor("ks-tip").contains(ACCEPTED), "a rider takes the tipped order");
         })
-        .compose(v -> send(CourierPlatform.UU, uu.addTip("ks-tip", code[0], 100, "ks-tip:uu:tip-3")))
+        .compose(v -> send(CourierPlatform.UU, uu.addTip(null, "ks-tip", code[0], 100, "ks-tip:uu:tip-3")))
         .map(r -> {
           assertThat(r.statusCode()).as("no tip once a rider took the order").isEqualTo(409);
           assertThatThrownBy(() -> uu.readAddTip(r.bodyAsString())).isInstanceOf(CourierRejectedException.class);
@@ -448,6 +448,42 @@ class CourierSimulatorVerticleTest {
   }
 
   @Test
+  void anOrderIsSeenAndTippedOnlyUnderTheAccountItWasPlacedWith(VertxTestContext testContext) {
+    CourierWire uu = wires.get(CourierPlatform.UU);
+    CourierWire sf = wires.get(CourierPlatform.SF);
+    Future<Void> uuSide = control("/uu/accounts", new JsonObject().put("account", "uu-other-open"))
+        .compose(v -> quoteAndPlace(CourierPlatform.UU, "ks-account-uu"))
+        .compose(placed -> send(CourierPlatform.UU, uu.orderDetail("uu-other-open", "ks-account-uu",
+                placed.platformOrderId()))
+            .compose(other -> {
+              assertThat(other.statusCode()).as("detail under another openId").isEqualTo(404);
+              return send(CourierPlatform.UU, uu.addTip("uu-other-open", "ks-account-uu", placed.platformOrderId(),
+                  100, "ks-account-uu:uu:tip-1"));
+            })
+            .compose(tip -> {
+              assertThat(tip.statusCode()).as("tip under another openId").isEqualTo(404);
+              return send(CourierPlatform.UU, uu.orderDetail(null, "ks-account-uu", placed.platformOrderId()));
+            })
+            .map(own -> {
+              assertThat(own.statusCode()).isEqualTo(200);
+              assertThat(uu.readOrderDetail(own.bodyAsString()).platformOrderId()).isEqualTo(placed.platformOrderId());
+              return null;
+            }));
+    Future<Void> sfSide = quoteAndPlace(CourierPlatform.SF, "ks-account-sf")
+        .compose(placed -> send(CourierPlatform.SF, sf.orderDetail("sf-other-shop", "ks-account-sf", null))
+            .compose(other -> {
+              assertThat(other.statusCode()).as("detail by our id under another store").isEqualTo(404);
+              return send(CourierPlatform.SF, sf.orderDetail(null, "ks-account-sf", null));
+            })
+            .map(own -> {
+              assertThat(own.statusCode()).isEqualTo(200);
+              assertThat(sf.readOrderDetail(own.bodyAsString()).platformOrderId()).isEqualTo(placed.platformOrderId());
+              return null;
+            }));
+    Future.all(uuSide, sfSide).onComplete(testContext.succeedingThenComplete());
+  }
+
+  @Test
   void uuAndShansongChargeTheQuotedPriceAndAnswerTheirOrderDetail(Vertx vertx, VertxTestContext testContext) {
     CourierWire uu = wires.get(CourierPlatform.UU);
     CourierWire shansong = wires.get(CourierPlatform.SHANSONG);
@@ -455,7 +491,7 @@ class CourierSimulatorVerticleTest {
         .compose(placed -> {
           assertThat(placed.priceFen()).as("UU charges the quote's needPayMoney").isEqualTo(1100L);
           return eventually(vertx, () -> statesFor("ks-detail-uu").contains(DELIVERED), "uu delivered")
-              .compose(v -> send(CourierPlatform.UU, uu.orderDetail("ks-detail-uu", placed.platformOrderId())))
+              .compose(v -> send(CourierPlatform.UU, uu.orderDetail(null, "ks-detail-uu", placed.platformOrderId())))
               .map(response -> {
                 var detail = uu.readOrderDetail(response.bodyAsString());
                 assertThat(detail.platformOrderId()).isEqualTo(placed.platformOrderId());
@@ -470,7 +506,7 @@ class CourierSimulatorVerticleTest {
         .compose(placed -> {
           assertThat(placed.priceFen()).as("Shansong charges totalFeeAfterSave").isEqualTo(1200L);
           return eventually(vertx, () -> statesFor("ks-detail-ss").contains(ACCEPTED), "shansong accepted")
-              .compose(v -> send(CourierPlatform.SHANSONG, shansong.orderDetail("ks-detail-ss", null)))
+              .compose(v -> send(CourierPlatform.SHANSONG, shansong.orderDetail(null, "ks-detail-ss", null)))
               .map(response -> {
                 var detail = shansong.readOrderDetail(response.bodyAsString());
                 assertThat(detail.platformOrderId()).isEqualTo(placed.platformOrderId());

@@ -159,7 +159,7 @@ class SfFengniaoGatewayTest {
     fengniao.placeOrder(order("ks-fn-cancel"))
         .compose(placed -> event(CourierPlatform.FENGNIAO, placed.platformOrderId(),
                 new JsonObject().put("event", "PICKED_UP"))
-            .compose(x -> client(1, CourierPlatform.FENGNIAO).orderDetail("ks-fn-cancel", null))
+            .compose(x -> client(1, CourierPlatform.FENGNIAO).orderDetail(null, "ks-fn-cancel", null))
             .compose(detail -> {
               testContext.verify(() -> {
                 assertThat(detail.platformOrderId()).isEqualTo(placed.platformOrderId());
@@ -169,7 +169,7 @@ class SfFengniaoGatewayTest {
             })
             .compose(cancelled -> {
               testContext.verify(() -> assertThat(cancelled.penaltyFen()).as("preCancelOrder's cost").isEqualTo(600));
-              return fengniao.orderDetail("ks-fn-cancel", placed.platformOrderId());
+              return fengniao.orderDetail(null, "ks-fn-cancel", placed.platformOrderId());
             }))
         .onComplete(testContext.succeeding(detail -> testContext.verify(() -> {
           assertThat(detail.state()).isEqualTo(CourierState.CANCELLED);
@@ -199,7 +199,7 @@ class SfFengniaoGatewayTest {
             .compose(x -> event(CourierPlatform.SF, placed.platformOrderId(),
                 new JsonObject().put("event", "DELIVERED").put("returnedToMerchant", true)))
             // Asked by our own order id, as after a lost create answer.
-            .compose(x -> sf.orderDetail("ks-sf-2", null)))
+            .compose(x -> sf.orderDetail(null, "ks-sf-2", null)))
         .onComplete(testContext.succeeding(detail -> testContext.verify(() -> {
           assertThat(detail.rawStatus()).isEqualTo("17");
           assertThat(detail.state()).as("returned to the merchant is not delivered").isEqualTo(CourierState.RETURNED);

@@ -63,11 +63,12 @@ public final class CourierGatewayService implements CourierGateway {
   }
 
   @Override
-  public Future<CourierOrderLookup> orderDetail(String platform, String orderId, String platformOrderId) {
+  public Future<CourierOrderLookup> orderDetail(String platform, String account, String orderId,
+                                                String platformOrderId) {
     if (orderId == null) {
       return ServiceException.fail(INVALID_REQUEST, "orderId is required");
     }
-    return tracked(() -> client(platform).compose(client -> client.orderDetail(orderId, platformOrderId))
+    return tracked(() -> client(platform).compose(client -> client.orderDetail(account, orderId, platformOrderId))
         .map(detail -> lookup(platform, orderId, detail)));
   }
 
@@ -103,11 +104,12 @@ public final class CourierGatewayService implements CourierGateway {
   }
 
   @Override
-  public Future<CourierTip> addTip(String platform, String orderId, String platformOrderId, long tipFen, String key) {
+  public Future<CourierTip> addTip(String platform, String account, String orderId, String platformOrderId,
+                                   long tipFen, String key) {
     if (orderId == null || platformOrderId == null || key == null || tipFen <= 0) {
       return ServiceException.fail(INVALID_REQUEST, "orderId, platformOrderId, key and a tip above 0 fen are required");
     }
-    return tracked(() -> client(platform).compose(client -> client.addTip(orderId, platformOrderId, tipFen, key))
+    return tracked(() -> client(platform).compose(client -> client.addTip(account, orderId, platformOrderId, tipFen, key))
         .map(added -> new CourierTip().setPlatform(platform).setOrderId(orderId)
             .setPlatformOrderId(added.platformOrderId() != null ? added.platformOrderId() : platformOrderId)
             .setTipFen(tipFen).setKey(key).setTotalTipFen(added.totalTipFen())));

@@ -137,12 +137,12 @@ public final class CourierPlatformClient {
   }
 
   /**
-   * The platform's order-detail query for our order: its answer, or null when the platform has no such order (the
-   * wire reads "not found" as null). Fails with {@link CourierGateway#NOT_SUPPORTED}, sending nothing, when the wire
-   * has no such query yet.
+   * The platform's order-detail query for our order, under {@code account} (null: the default account): its answer,
+   * or null when the platform has no such order (the wire reads "not found" as null). Fails with
+   * {@link CourierGateway#NOT_SUPPORTED}, sending nothing, when the wire has no such query yet.
    */
-  public Future<CourierOrderDetail> orderDetail(String orderId, String platformOrderId) {
-    return call("detail", wire -> wire.orderDetail(orderId, platformOrderId), body -> {
+  public Future<CourierOrderDetail> orderDetail(String account, String orderId, String platformOrderId) {
+    return call("detail", wire -> wire.orderDetail(account, orderId, platformOrderId), body -> {
       try {
         return settings.wire().readOrderDetail(body);
       } catch (UnsupportedOperationException e) {
@@ -152,9 +152,13 @@ public final class CourierPlatformClient {
     });
   }
 
-  /** Adds a tip; fails with {@link CourierGateway#NOT_SUPPORTED}, sending nothing, where the wire has no tip call. */
-  public Future<CourierTipAdded> addTip(String orderId, String platformOrderId, long tipFen, String key) {
-    return call("tip", wire -> wire.addTip(orderId, platformOrderId, tipFen, key), body -> {
+  /**
+   * Adds a tip under {@code account} (null: the default account); fails with {@link CourierGateway#NOT_SUPPORTED},
+   * sending nothing, where the wire has no tip call.
+   */
+  public Future<CourierTipAdded> addTip(String account, String orderId, String platformOrderId, long tipFen,
+                                        String key) {
+    return call("tip", wire -> wire.addTip(account, orderId, platformOrderId, tipFen, key), body -> {
       try {
         return settings.wire().readAddTip(body);
       } catch (UnsupportedOperationException e) {

@@ -19,6 +19,6 @@ public record CourierCancelRequest(String orderId, String platformOrderId, Strin
 
   /** The account to send, {@code fallback} (the wire's default) when the order was placed under none of its own. */
   public String accountOr(String fallback) {
-    return account == null || account.isBlank() ? fallback : account;
+    return CourierWire.accountOr(account, fallback);
   }
 }

@@ -43,6 +43,6 @@ public record CourierOrderRequest(
 
   /** The account to send, {@code fallback} (the wire's default) when the order names none. */
   public String accountOr(String fallback) {
-    return account == null || account.isBlank() ? fallback : account;
+    return CourierWire.accountOr(account, fallback);
   }
 }

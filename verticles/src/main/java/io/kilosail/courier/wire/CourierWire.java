@@ -47,10 +47,12 @@ public interface CourierWire {
 
   /**
    * The request asking the platform what it knows of one order (its order-detail query), by kilosail's order id and,
-   * when known, the platform's own ({@code platformOrderId} is null when the create's answer never came). Until a wire
-   * implements it, callers treat the outcome as unknown and fall back to repeating the idempotent create.
+   * when known, the platform's own ({@code platformOrderId} is null when the create's answer never came), under
+   * {@code account}, the account the order was placed with (a shop's own; null for the wire's default): the platform
+   * shows an account only the orders placed under it. Until a wire implements it, callers treat the outcome as unknown
+   * and fall back to repeating the idempotent create.
    */
-  default CourierHttpRequest orderDetail(String orderId, String platformOrderId) {
+  default CourierHttpRequest orderDetail(String account, String orderId, String platformOrderId) {
     throw new UnsupportedOperationException(platform().id() + " has no order-detail query yet");
   }
 
@@ -61,9 +63,10 @@ public interface CourierWire {
   /**
    * The request adding a tip (加小费) of {@code tipFen} to an order the platform holds and no courier took yet.
    * {@code key} names this one tip (our order and tip round): where the platform takes a request id it is sent, so a
-   * repeated call after an unknown outcome is not a second tip. Until a wire implements it nothing is sent.
+   * repeated call after an unknown outcome is not a second tip. Sent under {@code account}, the account the order was
+   * placed with (a shop's own; null for the wire's default). Until a wire implements it nothing is sent.
    */
-  default CourierHttpRequest addTip(String orderId, String platformOrderId, long tipFen, String key) {
+  default CourierHttpRequest addTip(String account, String orderId, String platformOrderId, long tipFen, String key) {
     throw new UnsupportedOperationException(platform().id() + " has no tip call yet");
   }
 
@@ -82,6 +85,11 @@ public interface CourierWire {
   /** The balance the answer states, in fen (may be negative where the platform lets an account run into debt). */
   default long readAccountBalance(String responseBody) {
     throw new UnsupportedOperationException(platform().id() + " has no balance query");
+  }
+
+  /** The account to send: {@code account} (a shop's own), or {@code fallback} (the wire's default) when none is named. */
+  static String accountOr(String account, String fallback) {
+    return account == null || account.isBlank() ? fallback : account;
   }
 
   /** True only when the callback carries this platform's valid signature over exactly these bytes. */

@@ -38,6 +38,11 @@ public final class FengniaoWire implements CourierWire {
   static final String CREATE_PATH = "/anubis-webapi/v3/invoke/createOrder";
   static final String PRE_CANCEL_PATH = "/anubis-webapi/v3/invoke/preCancelOrder";
   static final String CANCEL_PATH = "/anubis-webapi/v3/invoke/cancelOrder";
+  /**
+   * {@code getOrderDetail}, by {@code partner_order_code} (and Fengniao's {@code order_id} when known). (unconfirmed) We
+   * name the store the order was placed from as {@code out_shop_code} (as orders and getAmount do), so an order placed
+   * from a shop's own store is looked for there; a platform that keeps orders per merchant ignores it.
+   */
   static final String ORDER_DETAIL_PATH = "/anubis-webapi/v3/invoke/getOrderDetail";
   /**
    * {@code getAmount} (获取余额; delivery-core routers/fn/v3, a production PHP client that sends it with an empty
@@ -264,8 +269,9 @@ public final class FengniaoWire implements CourierWire {
   }
 
   @Override
-  public CourierHttpRequest orderDetail(String orderId, String platformOrderId) {
-    JsonObject query = new JsonObject().put("partner_order_code", Objects.requireNonNull(orderId, "orderId"));
+  public CourierHttpRequest orderDetail(String account, String orderId, String platformOrderId) {
+    JsonObject query = new JsonObject().put("partner_order_code", Objects.requireNonNull(orderId, "orderId"))
+        .put("out_shop_code", CourierWire.accountOr(account, credentials.storeCode()));
     if (platformOrderId != null) {
       query.put("order_id", platformOrderId);
     }
@@ -276,7 +282,7 @@ public final class FengniaoWire implements CourierWire {
   @Override
   public CourierHttpRequest accountBalance(String account) {
     return signed(BALANCE_PATH, new JsonObject()
-        .put("out_shop_code", account == null || account.isBlank() ? credentials.storeCode() : account));
+        .put("out_shop_code", CourierWire.accountOr(account, credentials.storeCode())));
   }
 
   @Override

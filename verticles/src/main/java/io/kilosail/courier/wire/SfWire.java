@@ -201,8 +201,8 @@ public final class SfWire implements CourierWire {
 
   /** By SF's order id when we have it; by ours (with our SF store) when the create's answer never came. */
   @Override
-  public CourierHttpRequest orderDetail(String orderId, String platformOrderId) {
-    JsonObject body = envelope(VERSION);
+  public CourierHttpRequest orderDetail(String account, String orderId, String platformOrderId) {
+    JsonObject body = envelope(VERSION).put("shop_id", CourierWire.accountOr(account, credentials.shopId()));
     if (platformOrderId != null) {
       body.put("order_id", platformOrderId).put("order_type", BY_SF_ORDER_ID);
     } else {
@@ -215,7 +215,7 @@ public final class SfWire implements CourierWire {
   @Override
   public CourierHttpRequest accountBalance(String account) {
     return signed(BALANCE_PATH, envelope(VERSION)
-        .put("shop_id", account == null || account.isBlank() ? credentials.shopId() : account));
+        .put("shop_id", CourierWire.accountOr(account, credentials.shopId())));
   }
 
   @Override

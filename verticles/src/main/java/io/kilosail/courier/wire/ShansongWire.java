@@ -155,11 +155,11 @@ public final class ShansongWire implements CourierWire {
 
   /** By Shansong's order number when known, else by ours ({@code thirdOrderNo}, the quote's {@code orderNo}). */
   @Override
-  public CourierHttpRequest orderDetail(String orderId, String platformOrderId) {
+  public CourierHttpRequest orderDetail(String account, String orderId, String platformOrderId) {
     JsonObject data = platformOrderId != null
         ? new JsonObject().put("issOrderNo", platformOrderId)
         : new JsonObject().put("thirdOrderNo", Objects.requireNonNull(orderId, "orderId"));
-    return signed(DETAIL_PATH, data);
+    return signed(DETAIL_PATH, CourierWire.accountOr(account, credentials.shopId()), data);
   }
 
   private CourierHttpRequest signed(String path, JsonObject data) {

@@ -161,24 +161,26 @@ public final class UuWire implements CourierWire {
 
   /** UU's detail query takes only its own {@code order_code}: without it there is nothing to ask. */
   @Override
-  public CourierHttpRequest orderDetail(String orderId, String platformOrderId) {
+  public CourierHttpRequest orderDetail(String account, String orderId, String platformOrderId) {
     if (platformOrderId == null) {
       throw new UnsupportedOperationException("UU's order detail is asked by its order_code, and none is known for "
           + orderId);
     }
-    return signed(DETAIL_PATH, biz().put("order_code", platformOrderId));
+    return signed(DETAIL_PATH, CourierWire.accountOr(account, credentials.openId()),
+        biz().put("order_code", platformOrderId));
   }
 
   /** Adds a tip by UU's own order code; without it (the create's answer never came) there is nothing to tip. */
   @Override
-  public CourierHttpRequest addTip(String orderId, String platformOrderId, long tipFen, String key) {
+  public CourierHttpRequest addTip(String account, String orderId, String platformOrderId, long tipFen, String key) {
     if (platformOrderId == null) {
       throw new UnsupportedOperationException("UU's tip names its order_code, and none is known for " + orderId);
     }
     if (tipFen <= 0) {
       throw new IllegalArgumentException("a tip must be more than 0 fen, was " + tipFen);
     }
-    return signed(TIP_PATH, biz().put("order_code", platformOrderId).put(TIP_FIELD, tipFen).put(TIP_KEY_FIELD, key));
+    return signed(TIP_PATH, CourierWire.accountOr(account, credentials.openId()),
+        biz().put("order_code", platformOrderId).put(TIP_FIELD, tipFen).put(TIP_KEY_FIELD, key));
   }
 
   @Override
@@ -190,7 +192,7 @@ public final class UuWire implements CourierWire {
   /** The balance of the merchant authorisation {@code account} (UU's openId; null: the configured one). */
   @Override
   public CourierHttpRequest accountBalance(String account) {
-    return signed(BALANCE_PATH, account == null || account.isBlank() ? credentials.openId() : account, biz());
+    return signed(BALANCE_PATH, CourierWire.accountOr(account, credentials.openId()), biz());
   }
 
   @Override

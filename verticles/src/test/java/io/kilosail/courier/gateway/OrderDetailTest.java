@@ -65,7 +65,7 @@ class OrderDetailTest {
     int before = requests.get();
     CourierGatewayService gateway = gateway(false);
 
-    Throwable failure = awaitFailure(gateway.orderDetail("sf", "o-held", null));
+    Throwable failure = awaitFailure(gateway.orderDetail("sf", null, "o-held", null));
 
     assertThat(failure).isInstanceOf(ServiceException.class);
     assertThat(((ServiceException) failure).failureCode()).isEqualTo(CourierGateway.NOT_SUPPORTED);
@@ -76,14 +76,14 @@ class OrderDetailTest {
   void anOrderThePlatformHoldsIsFoundWithItsPriceAndOneItDoesNotHaveIsNot() {
     CourierGatewayService gateway = gateway(true);
 
-    CourierOrderLookup held = await(gateway.orderDetail("sf", "o-held", null));
+    CourierOrderLookup held = await(gateway.orderDetail("sf", null, "o-held", null));
     assertThat(held.isFound()).isTrue();
     assertThat(held.getPlatformOrderId()).isEqualTo("SF-77");
     assertThat(held.getState()).isEqualTo("ACCEPTED");
     assertThat(held.getPriceFen()).isEqualTo(1150L);
     assertThat(held.getRiderLat()).isEqualTo(31.2304);
 
-    CourierOrderLookup missing = await(gateway.orderDetail("sf", "o-never-placed", null));
+    CourierOrderLookup missing = await(gateway.orderDetail("sf", null, "o-never-placed", null));
     assertThat(missing.isFound()).isFalse();
     assertThat(missing.getPlatformOrderId()).isNull();
   }
@@ -107,7 +107,7 @@ class OrderDetailTest {
           throw new UnsupportedOperationException("sf has no order-detail query yet");
         }
         yield new CourierHttpRequest("/detail", CourierHttpRequest.JSON,
-            new JsonObject().put("orderId", args[0]).encode());
+            new JsonObject().put("orderId", args[1]).encode());
       }
       case "readOrderDetail" -> {
         JsonObject body = new JsonObject((String) args[0]);

@@ -62,9 +62,13 @@ class FengniaoWireTest {
         .isEqualTo("11411634c3b5099485bab85056bcdbad5d35a8be14b055d7c10dc105fed52df7");
 
     JsonObject envelope = new JsonObject(new FengniaoWire(CREDENTIALS, EXAMPLE_CLOCK).withAccessToken("tok-1")
-        .orderDetail("ks-1", "300000123").body());
+        .orderDetail(null, "ks-1", "300000123").body());
+    // The same with the detail's business_data, which names the store: business_data=
+    //   {"partner_order_code":"ks-1","out_shop_code":"store-77","order_id":"300000123"}
+    assertThat(envelope.getString("business_data"))
+        .isEqualTo("{\"partner_order_code\":\"ks-1\",\"out_shop_code\":\"store-77\",\"order_id\":\"300000123\"}");
     assertThat(envelope.getString("signature"))
-        .isEqualTo("11411634c3b5099485bab85056bcdbad5d35a8be14b055d7c10dc105fed52df7");
+        .isEqualTo("820789b8f0d291a486d709bccc5f6e1f1c4d9a10a82223f16bfe4bd414f16aea");
   }
 
   @Test
@@ -101,7 +105,7 @@ class FengniaoWireTest {
     CourierCancelRequest cancel = new CourierCancelRequest("ks-0001", "300000123", "customer changed mind, long text");
     for (CourierHttpRequest request : new CourierHttpRequest[] {wire.quote(WireVectors.ORDER),
         wire.createOrder(WireVectors.ORDER), wire.preCancel(cancel), wire.cancel(cancel, 200),
-        wire.orderDetail("ks-0001", null)}) {
+        wire.orderDetail(null, "ks-0001", null)}) {
       JsonObject envelope = new JsonObject(request.body());
       assertThat(envelope.fieldNames()).containsExactlyInAnyOrder("app_id", "merchant_id", "timestamp", "version",
           "access_token", "business_data", "signature");
@@ -114,6 +118,18 @@ class FengniaoWireTest {
     }
     assertThatThrownBy(() -> new FengniaoWire(CREDENTIALS, WireVectors.CLOCK).quote(WireVectors.ORDER))
         .as("no token, no request").isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void theDetailQueryNamesTheShopsOwnStoreElseTheDefault() {
+    JsonObject own = new JsonObject(new JsonObject(wire.orderDetail("store-own", "ks-0001", null).body())
+        .getString("business_data"));
+    assertThat(own.getString("out_shop_code")).isEqualTo("store-own");
+    assertThat(own.getString("partner_order_code")).isEqualTo("ks-0001");
+    JsonObject byDefault = new JsonObject(new JsonObject(wire.orderDetail(null, "ks-0001", "300000123").body())
+        .getString("business_data"));
+    assertThat(byDefault.getString("out_shop_code")).isEqualTo("store-77");
+    assertThat(byDefault.getString("order_id")).isEqualTo("300000123");
   }
 
   @Test

@@ -49,7 +49,7 @@ class SfWireTest {
   void everyRequestCarriesVersionStoreAndSignature() throws Exception {
     for (CourierHttpRequest request : new CourierHttpRequest[] {wire.quote(WireVectors.ORDER),
         wire.createOrder(WireVectors.ORDER), wire.cancel(new CourierCancelRequest("ks-0001", "JS3", "客户取消")),
-        wire.orderDetail("ks-0001", "JS3")}) {
+        wire.orderDetail(null, "ks-0001", "JS3")}) {
       JsonObject body = new JsonObject(request.body());
       assertThat(signOf(request)).as(request.pathAndQuery()).isEqualTo(expectedSign(request.body(), "1234567", "sf-key"));
       assertThat(body.getString("dev_id")).isEqualTo("1234567");
@@ -85,17 +85,28 @@ class SfWireTest {
   }
 
   @Test
+  void theDetailQueryNamesTheShopsOwnStoreElseTheDefault() {
+    // By our order id SF looks within the store named, so it must be the one the order was placed from.
+    assertThat(new JsonObject(wire.orderDetail("sf-shop-own", "ks-0001", null).body()).getString("shop_id"))
+        .isEqualTo("sf-shop-own");
+    assertThat(new JsonObject(wire.orderDetail("sf-shop-own", "ks-0001", "JS3").body()).getString("shop_id"))
+        .isEqualTo("sf-shop-own");
+    assertThat(new JsonObject(wire.orderDetail(null, "ks-0001", null).body()).getString("shop_id"))
+        .isEqualTo("shop-9");
+  }
+
+  @Test
   void cancelAndOrderDetailAddressTheOrderBySfsIdOrOurs() {
     JsonObject cancel = new JsonObject(wire.cancel(new CourierCancelRequest("ks-0001", "JS3", null)).body());
     assertThat(cancel.getString("order_id")).isEqualTo("JS3");
     assertThat(cancel.getInteger("order_type")).isEqualTo(1);
     assertThat(cancel.getInteger("cancel_code")).isEqualTo(313);
 
-    CourierHttpRequest bySf = wire.orderDetail("ks-0001", "JS3");
+    CourierHttpRequest bySf = wire.orderDetail(null, "ks-0001", "JS3");
     assertThat(bySf.pathAndQuery()).startsWith("/open/api/external/getorderstatus?sign=");
     assertThat(new JsonObject(bySf.body()).getString("order_id")).isEqualTo("JS3");
     // The create's answer never came: ask by our own order id, which SF resolves within our store.
-    JsonObject byOurs = new JsonObject(wire.orderDetail("ks-0001", null).body());
+    JsonObject byOurs = new JsonObject(wire.orderDetail(null, "ks-0001", null).body());
     assertThat(byOurs.getString("order_id")).isEqualTo("ks-0001");
     assertThat(byOurs.getInteger("order_type")).isEqualTo(2);
   }

@@ -83,6 +83,16 @@ class ShansongWireTest {
   }
 
   @Test
+  void theDetailQueryGoesUnderTheShopsOwnStoreElseTheDefaultAndIsSignedForIt() {
+    CourierHttpRequest own = wire.orderDetail("ss-shop-own", "ks-0001", null);
+    Map<String, String> fields = form(own.body());
+    assertThat(fields.get("shopId")).isEqualTo("ss-shop-own");
+    assertThat(fields.get("sign")).isEqualTo(ShansongWire.sign("ss-secret", "ss-client", "ss-shop-own",
+        fields.get("data"), fields.get("timestamp")));
+    assertThat(form(wire.orderDetail(null, "ks-0001", null).body()).get("shopId")).isEqualTo("ss-shop");
+  }
+
+  @Test
   void placeCancelAndDetailName() {
     assertThatThrownBy(() -> wire.createOrder(WireVectors.ORDER)).isInstanceOf(IllegalArgumentException.class);
     CourierHttpRequest create = wire.createOrder(WireVectors.ORDER.withQuoteToken("1250:TDH001"));
@@ -91,10 +101,10 @@ class ShansongWireTest {
     CourierHttpRequest cancel = wire.cancel(new CourierCancelRequest("ks-0001", "TDH001", "customer changed mind"));
     assertThat(cancel.pathAndQuery()).isEqualTo("/openapi/merchants/v5/abortOrder");
     assertThat(new JsonObject(form(cancel.body()).get("data")).getString("issOrderNo")).isEqualTo("TDH001");
-    CourierHttpRequest byTheirs = wire.orderDetail("ks-0001", "TDH001");
+    CourierHttpRequest byTheirs = wire.orderDetail(null, "ks-0001", "TDH001");
     assertThat(byTheirs.pathAndQuery()).isEqualTo("/openapi/merchants/v5/orderInfo");
     assertThat(form(byTheirs.body()).get("data")).isEqualTo("{\"issOrderNo\":\"TDH001\"}");
-    assertThat(form(wire.orderDetail("ks-0001", null).body()).get("data")).isEqualTo("{\"thirdOrderNo\":\"ks-0001\"}");
+    assertThat(form(wire.orderDetail(null, "ks-0001", null).body()).get("data")).isEqualTo("{\"thirdOrderNo\":\"ks-0001\"}");
   }
 
   @Test

@@ -79,23 +79,38 @@ class UuWireTest {
     assertThat(cancel.pathAndQuery()).isEqualTo("/openapi/v3/order/cancelOrder");
     assertThat(new JsonObject(cancel.body()).getString("biz")).isEqualTo("{\"order_code\":\"UU77\",\"reason\":\"顾客取消\"}");
 
-    CourierHttpRequest detail = wire.orderDetail("ks-0001", "UU77");
+    CourierHttpRequest detail = wire.orderDetail(null, "ks-0001", "UU77");
     assertThat(detail.pathAndQuery()).isEqualTo("/openapi/v3/order/orderDetail");
     assertThat(new JsonObject(detail.body()).getString("biz")).isEqualTo("{\"order_code\":\"UU77\"}");
-    assertThatThrownBy(() -> wire.orderDetail("ks-0001", null)).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> wire.orderDetail(null, "ks-0001", null)).isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void detailAndTipGoUnderTheShopsOwnOpenIdElseTheDefault() {
+    // UU shows an order only to the merchant authorisation (openId) that placed it, as it does a cancel.
+    assertThat(new JsonObject(wire.orderDetail("uu-open-shop", "ks-0001", "UU77").body()).getString("openId"))
+        .isEqualTo("uu-open-shop");
+    assertThat(new JsonObject(wire.orderDetail(null, "ks-0001", "UU77").body()).getString("openId"))
+        .isEqualTo("uu-open-1");
+    assertThat(new JsonObject(wire.orderDetail(" ", "ks-0001", "UU77").body()).getString("openId"))
+        .as("a blank account is none").isEqualTo("uu-open-1");
+    assertThat(new JsonObject(wire.addTip("uu-open-shop", "ks-0001", "UU77", 150, "k").body()).getString("openId"))
+        .isEqualTo("uu-open-shop");
+    assertThat(new JsonObject(wire.addTip(null, "ks-0001", "UU77", 150, "k").body()).getString("openId"))
+        .isEqualTo("uu-open-1");
   }
 
   @Test
   void aTipIsAddedByUusOrderCodeInFenWithOurKey() throws Exception {
-    CourierHttpRequest tip = wire.addTip("ks-0001", "UU77", 150, "ks-0001:uu:tip-1");
+    CourierHttpRequest tip = wire.addTip(null, "ks-0001", "UU77", 150, "ks-0001:uu:tip-1");
     assertThat(tip.pathAndQuery()).isEqualTo("/openapi/v3/order/addGratuity");
     assertThat(tip.headers()).isEqualTo(Map.of("X-App-Id", "uu-app"));
     String biz = new JsonObject(tip.body()).getString("biz");
     assertThat(biz).isEqualTo("{\"gratuityFee\":150,\"order_code\":\"UU77\",\"requestId\":\"ks-0001:uu:tip-1\"}");
     assertThat(new JsonObject(tip.body()).getString("sign"))
         .isEqualTo(WireVectors.md5LowerHex(biz + "uu-secret" + "1700000000").toUpperCase());
-    assertThatThrownBy(() -> wire.addTip("ks-0001", null, 150, "k")).isInstanceOf(UnsupportedOperationException.class);
-    assertThatThrownBy(() -> wire.addTip("ks-0001", "UU77", 0, "k")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> wire.addTip(null, "ks-0001", null, 150, "k")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> wire.addTip(null, "ks-0001", "UU77", 0, "k")).isInstanceOf(IllegalArgumentException.class);
 
     assertThat(wire.readAddTip("{\"code\":0,\"msg\":\"success\",\"body\":{\"orderCode\":\"UU77\",\"gratuityFee\":250}}"))
         .isEqualTo(new CourierTipAdded("UU77", 250L));
