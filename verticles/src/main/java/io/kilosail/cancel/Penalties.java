@@ -85,6 +85,20 @@ public final class Penalties {
   }
 
   /**
+   * A courier platform's callback says it cancelled the order and states no charge: the prepaid balance gets the
+   * placement's charge back less the penalty booked so far (none when nobody owes one: the platform gave up the order,
+   * or our cancel's answer has not come yet; a penalty booked later settles the difference). Joins the callback's
+   * transaction {@code conn}, which holds the order's row. Answers the fen credited now.
+   */
+  public static Future<Long> cancelledWithoutStatement(SqlConnection conn, String orderId, String platform,
+                                                       Instant at) {
+    return conn.preparedQuery("SELECT penalty_fen FROM courier_penalty WHERE order_id = ? AND platform = ? FOR UPDATE")
+        .execute(Tuple.of(orderId, platform))
+        .compose(rows -> CourierAccountRepository.settleRefund(conn, orderId, platform,
+            rows.size() == 0 ? 0 : rows.iterator().next().getLong(0), at));
+  }
+
+  /**
    * Books the penalty and, when it changed, settles the cancelled placement's refund against it: the platform gives
    * the charge back less what it keeps, in the same transaction as the penalty it keeps.
    */

@@ -247,6 +247,11 @@ public final class CourierCallbackStore {
       // booked, whoever ended the order and whatever the decision (the order is usually cancelled already).
       moved = moved.compose(x -> Penalties.statedInCallback(conn, cb.orderId(), cb.platform().id(), decision.from(),
           cb.penaltyFen(), cb.occurredAt()));
+    } else if (cb.state() == CourierState.CANCELLED) {
+      // Cancelled at the platform without a stated charge: what it took from a prepaid balance comes back, less any
+      // penalty booked so far.
+      moved = moved.compose(x -> Penalties.cancelledWithoutStatement(conn, cb.orderId(), cb.platform().id(),
+          cb.occurredAt())).mapEmpty();
     }
     return moved;
   }

@@ -234,6 +234,24 @@ class CourierChargesAppliedTest {
   }
 
   @Test
+  void aCancelThePlatformReportsWithoutAChargeGivesEverythingBackUntilAPenaltyIsBooked() {
+    String orderId = newOrder();
+    String account = "sf-refund-" + UUID.randomUUID();
+    placement(orderId, 1_000, 1_000L);
+    chargedToPrepaid(account, orderId, 1_000);
+    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
+
+    // The platform reports the cancel before our cancel's answer comes: nothing is booked yet, all of it comes back.
+    store(callback(orderId, CourierState.CANCELLED, "2", null, null, 2));
+    assertThat(balance(account)).isEqualTo(5_000);
+
+    // Our cancel's answer then books the table's 200 for an accepted courier: the balance gives it back.
+    Penalties.CourierPenalty table = await(Penalties.courierCancelled(pool, POLICY, orderId, SF.id(), null));
+    assertThat(table.refundedFen()).isEqualTo(-200);
+    assertThat(balance(account)).isEqualTo(4_800);
+  }
+
+  @Test
   void aPlacementNeverChargedToATrackedAccountGetsNothingBack() {
     String orderId = newOrder();
     placement(orderId, 1_000, null);
