@@ -197,12 +197,9 @@ class CourierChargesAppliedTest {
 
   @Test
   void thePrepaidBalanceGetsTheChargeBackLessThePenaltyAndFollowsAPenaltyStatedLater() {
-    String orderId = newOrder();
     String account = "sf-refund-" + UUID.randomUUID();
-    placement(orderId, 1_000, 1_000L);
-    chargedToPrepaid(account, orderId, 1_000);
+    String orderId = acceptedOnPrepaid(account);
     assertThat(balance(account)).isEqualTo(4_000);
-    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
 
     // Our cancel's answer states nothing: the table keeps 200 of the 1,000 charged.
     Penalties.CourierPenalty table = await(Penalties.courierCancelled(pool, POLICY, orderId, SF.id(), null));
@@ -222,11 +219,8 @@ class CourierChargesAppliedTest {
 
   @Test
   void aCancelThePlatformStatesOnItsOwnGivesTheChargeBackLessWhatItKeeps() {
-    String orderId = newOrder();
     String account = "sf-refund-" + UUID.randomUUID();
-    placement(orderId, 1_000, 1_000L);
-    chargedToPrepaid(account, orderId, 1_000);
-    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
+    String orderId = acceptedOnPrepaid(account);
 
     store(callback(orderId, CourierState.CANCELLED, "2", 300L, null, 2));
 
@@ -235,11 +229,8 @@ class CourierChargesAppliedTest {
 
   @Test
   void aCancelThePlatformReportsWithoutAChargeGivesEverythingBackUntilAPenaltyIsBooked() {
-    String orderId = newOrder();
     String account = "sf-refund-" + UUID.randomUUID();
-    placement(orderId, 1_000, 1_000L);
-    chargedToPrepaid(account, orderId, 1_000);
-    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
+    String orderId = acceptedOnPrepaid(account);
 
     // The platform reports the cancel before our cancel's answer comes: nothing is booked yet, all of it comes back.
     store(callback(orderId, CourierState.CANCELLED, "2", null, null, 2));
@@ -325,6 +316,15 @@ class CourierChargesAppliedTest {
         + " acceptance_timeout_ms, delivery, created_at, updated_at) VALUES (?, ?, 'SEQUENTIAL', 'ACTIVE', 1, 60000,"
         + " '{}', ?, ?)").execute(Tuple.of(orderId, UUID.randomUUID().toString(), Times.toDb(Instant.now()),
         Times.toDb(Instant.now()))));
+  }
+
+  /** A new order SF holds and its courier accepted, the placement's 1,000 fen charged to {@code account}. */
+  private static String acceptedOnPrepaid(String account) {
+    String orderId = newOrder();
+    placement(orderId, 1_000, 1_000L);
+    chargedToPrepaid(account, orderId, 1_000);
+    store(callback(orderId, CourierState.ACCEPTED, "10", null, null, 1));
+    return orderId;
   }
 
   /** A tracked SF account topped up with 5,000 fen, from which the placement of {@code orderId} took its price. */
