@@ -3,7 +3,7 @@ package io.kilosail.cancel;
 import io.kilosail.cancel.CancellationPolicy.By;
 import io.kilosail.checkout.CheckoutDeliveries;
 import io.kilosail.checkout.CheckoutSettings;
-import io.kilosail.delivery.DeliverySaga;
+import io.kilosail.contracts.saga.DeliverySagaSignals;
 import io.kilosail.infra.Texts;
 import io.kilosail.infra.Times;
 import io.kilosail.order.DeliveryOrder;
@@ -138,7 +138,7 @@ public final class OrderCancellations {
         // platform cancelled (it then calls every courier off; a cancel by the system comes from the saga itself),
         // and a shop order's checkout saga.
         .compose(x -> by == By.PLATFORM
-            ? SagaSignals.keep(conn, DeliverySaga.TYPE, orderId, DeliverySaga.ORDER_CANCELLED, fact)
+            ? SagaSignals.keep(conn, DeliverySagaSignals.SAGA_TYPE, orderId, DeliverySagaSignals.ORDER_CANCELLED, fact)
             : Future.succeededFuture())
         .compose(x -> CheckoutDeliveries.cancelled(conn, checkout, platform, orderId, by, reason))
         .compose(x -> Penalties.platformPenalty(conn, orderId, platform, penaltyFen, now))

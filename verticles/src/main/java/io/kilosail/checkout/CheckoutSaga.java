@@ -1,5 +1,6 @@
 package io.kilosail.checkout;
 
+import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.checkout.CheckoutState.EndReason;
 import io.kilosail.contracts.payment.PaymentChannel;
@@ -103,7 +104,7 @@ public final class CheckoutSaga {
     this.vertx = vertx;
     this.pool = pool;
     this.orders = new CheckoutRepository(pool);
-    this.deliveries = new OrderRepository(pool);
+    this.deliveries = new OrderRepository(pool, DeliverySaga.STARTS);
     this.cancellations = cancellations;
     this.stock = Proxies.stock(vertx);
     this.settings = settings;

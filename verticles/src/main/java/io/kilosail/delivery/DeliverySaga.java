@@ -1,5 +1,11 @@
 package io.kilosail.delivery;
 
+import static io.kilosail.contracts.saga.DeliverySagaSignals.ORDER_CANCELLED;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.RETURNED;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.DELIVERED;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.NO_COURIER;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.COURIER_ASSIGNED;
+import io.kilosail.contracts.saga.DeliverySagaSignals;
 import io.kilosail.cancel.OrderCancellations;
 import io.kilosail.contracts.courier.CourierQuoteResult;
 import io.kilosail.contracts.courier.DeliveryPlace;
@@ -12,13 +18,13 @@ import io.kilosail.contracts.quote.QuoteService;
 import io.kilosail.contracts.quote.QuoteSet;
 import io.kilosail.contracts.saga.SagaStep;
 import io.kilosail.dispatch.DispatchSettings;
-import io.kilosail.dispatch.Dispatcher;
-import io.kilosail.dispatch.DispatchVerticle;
 import io.kilosail.saga.RetryPolicy;
 import io.kilosail.saga.Saga;
 import io.kilosail.saga.SagaDefinition;
+import io.kilosail.saga.SagaStarts;
 import io.kilosail.saga.StepDefinition;
 import io.kilosail.order.DeliveryOrder;
+import io.kilosail.order.OrderRepository;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,6 +36,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,7 +52,7 @@ import java.util.Map;
  * Every wait has a timeout and a failure event, and both end the same way: the dispatch is withdrawn (every courier
  * platform holding or offered the order is told to cancel) and the order is CANCELLED by the system with the reason in
  * its timeline. Quoting that finds nobody (no eligible platform, none answered after retries) cancels the order too.
- * A food platform's cancel ends the order first and keeps {@link #ORDER_CANCELLED} for this saga in the same
+ * A food platform's cancel ends the order first and keeps {@link DeliverySagaSignals#ORDER_CANCELLED} for this saga in the same
  * transaction: the saga's wait fails on it and the saga compensates; its own cancel then finds the order ended and
  * changes nothing.
  *
@@ -55,12 +62,7 @@ import java.util.Map;
  */
 public final class DeliverySaga {
 
-  public static final String TYPE = DispatchVerticle.SAGA_TYPE;
-  /**
-   * The food platform cancelled the order (kept for this saga by the cancellation's own transaction): a wait ends and
-   * the saga compensates, calling every courier off.
-   */
-  public static final String ORDER_CANCELLED = "delivery.order-cancelled";
+  public static final String TYPE = DeliverySagaSignals.SAGA_TYPE;
   /** The order was cancelled (or never stored) before the saga began: nothing to do, nothing to undo. */
   static final int ORDER_ENDED = 4409;
 
@@ -142,22 +144,29 @@ public final class DeliverySaga {
             .withCompensation(this::withdrawUnlessDelivered)
             .timeout(Duration.ofSeconds(5))
             .retry(RetryPolicy.DEFAULT.notRetrying(DispatchService.NO_CANDIDATE, DispatchService.INVALID_REQUEST))
-        .step("await-courier").awaitEvent(DispatchVerticle.COURIER_ASSIGNED, settings.courierWait(), (d, fact) -> {
+        .step("await-courier").awaitEvent(COURIER_ASSIGNED, settings.courierWait(), (d, fact) -> {
               d.courierPlatform = fact.getString("platform");
               d.courierOrderId = fact.getString("platformOrderId");
               d.courierFeeFen = fact.getLong("priceFen");
             })
-            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED)
+            .failOn(NO_COURIER, ORDER_CANCELLED)
             .resolveTimeoutWith(this::courierFoundMeanwhile)
-        .step("await-delivery").awaitEvent(DispatchVerticle.DELIVERED, settings.deliveryWait(),
+        .step("await-delivery").awaitEvent(DELIVERED, settings.deliveryWait(),
                 (d, fact) -> d.deliveredAt = Instant.now().toString())
             // A courier bringing the order back to the shop ends the delivery as failed: the saga compensates, which
             // calls nobody off (the dispatch is complete) and leaves the RETURNED order as it is.
-            .failOn(DispatchVerticle.NO_COURIER, ORDER_CANCELLED, Dispatcher.RETURNED)
+            .failOn(NO_COURIER, ORDER_CANCELLED, RETURNED)
             .resolveTimeoutWith(this::deliveredMeanwhile)
         .beforeCompensating(this::deliveredAnyway)
         .build();
   }
+
+  /** Each new order's delivery saga, written in the order's own transaction ({@link OrderRepository#receive}). */
+  public static final OrderRepository.SagaStart STARTS = (conn, orders) -> {
+    Map<String, JsonObject> byOrder = new LinkedHashMap<>();
+    orders.forEach(order -> byOrder.put(order.id(), dataOf(order.toJson())));
+    return SagaStarts.startAll(conn, TYPE, byOrder);
+  };
 
   /** The saga's data for a freshly received order (the payload of {@code order.received}). */
   public static JsonObject dataOf(JsonObject order) {
@@ -199,16 +208,16 @@ public final class DeliverySaga {
     }
 
     StepDefinition.Fact courierAssigned() {
-      return new StepDefinition.Fact(DispatchVerticle.COURIER_ASSIGNED, new JsonObject().put("platform", courierPlatform)
+      return new StepDefinition.Fact(COURIER_ASSIGNED, new JsonObject().put("platform", courierPlatform)
           .put("platformOrderId", courierOrderId).put("priceFen", courierFeeFen));
     }
 
     StepDefinition.Fact delivered() {
-      return new StepDefinition.Fact(DispatchVerticle.DELIVERED, new JsonObject().put("platform", courierPlatform));
+      return new StepDefinition.Fact(DELIVERED, new JsonObject().put("platform", courierPlatform));
     }
 
     StepDefinition.Fact returned() {
-      return new StepDefinition.Fact(Dispatcher.RETURNED, new JsonObject().put("platform", courierPlatform));
+      return new StepDefinition.Fact(RETURNED, new JsonObject().put("platform", courierPlatform));
     }
   }
 

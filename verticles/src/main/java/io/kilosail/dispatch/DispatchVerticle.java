@@ -49,10 +49,6 @@ public class DispatchVerticle extends VerticleBase implements DispatchService {
   static final String PLACEMENT_CHECK = Dispatcher.PLACEMENT_CHECK;
 
   /** The saga the outcome is signalled to, and its facts. */
-  public static final String SAGA_TYPE = Dispatcher.SAGA_TYPE;
-  public static final String COURIER_ASSIGNED = Dispatcher.COURIER_ASSIGNED;
-  public static final String NO_COURIER = Dispatcher.NO_COURIER;
-  public static final String DELIVERED = Dispatcher.DELIVERED;
   /** How long a stopping node waits for its placements' answers: above the gateway's own bound on a call. */
   private static final long EFFECTS_DRAIN_MS = 12_000;
 

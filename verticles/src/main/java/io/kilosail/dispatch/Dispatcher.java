@@ -1,5 +1,10 @@
 package io.kilosail.dispatch;
 
+import static io.kilosail.contracts.saga.DeliverySagaSignals.RETURNED;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.DELIVERED;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.NO_COURIER;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.COURIER_ASSIGNED;
+import static io.kilosail.contracts.saga.DeliverySagaSignals.SAGA_TYPE;
 import io.kilosail.cancel.CancellationPolicy;
 import io.kilosail.cancel.Penalties;
 import io.kilosail.contracts.courier.CourierCallOutcome;
@@ -62,14 +67,6 @@ public final class Dispatcher {
 
   static final String ACCEPTANCE_TIMEOUT = "dispatch.acceptance-timeout";
   static final String PLACEMENT_CHECK = "dispatch.placement-check";
-
-  /** The saga the outcome is signalled to, and its facts. */
-  public static final String SAGA_TYPE = "delivery";
-  public static final String COURIER_ASSIGNED = "delivery.courier-assigned";
-  public static final String NO_COURIER = "delivery.no-courier";
-  public static final String DELIVERED = "delivery.delivered";
-  /** The holder's courier brought the order back to the shop: the delivery failed, nothing is left to wait for. */
-  public static final String RETURNED = "delivery.returned";
 
   private static final int CANCEL_ATTEMPTS = 5;
   /** A tip whose answer never came is asked again at once this many times; after that the next timeout sends it. */

@@ -1,5 +1,6 @@
 package io.kilosail.intake;
 
+import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.order.OrderRepository;
 import io.kilosail.order.DeliveryOrder;
 import io.kilosail.access.AccessRules;
@@ -111,7 +112,7 @@ public final class OrderIntakeRoutes {
           CheckoutSettings.fromJson(config), registry);
       IntakeAdmission admission = IntakeAdmission.start(vertx, pool, IntakeAdmission.Settings.fromJson(config),
           registry);
-      OrderRepository orders = new OrderRepository(pool);
+      OrderRepository orders = new OrderRepository(pool, DeliverySaga.STARTS);
       IntakeBatcher batcher = new IntakeBatcher(orders, vertx.getOrCreateContext(), settings.batchMaxOrders(),
           settings.batchMaxInFlight(), registry);
       routes = new OrderIntakeRoutes(signature, orders, batcher, new CheckoutRepository(pool), cancellations, admission,

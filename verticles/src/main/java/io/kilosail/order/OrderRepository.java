@@ -1,18 +1,13 @@
 package io.kilosail.order;
 
 import io.kilosail.courier.wire.GeoPoint;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Times;
 import io.kilosail.order.DeliveryOrder.Courier;
 import io.kilosail.order.DeliveryOrder.Place;
 import io.kilosail.order.DeliveryOrder.Shop;
-import io.kilosail.saga.SagaStarts;
 import io.kilosail.pushback.Pushback;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -66,6 +61,7 @@ public final class OrderRepository {
       + " WHERE platform = ? AND platform_order_id = ?";
 
   private final Pool pool;
+  private final SagaStart sagas;
 
   /**
    * Who holds an order and whether it has ended, as its row says; with its food platform and the fee it pays, which
@@ -101,8 +97,22 @@ public final class OrderRepository {
     });
   }
 
+  /**
+   * What is written with new orders in their own transaction: the saga that takes each of them from there
+   * ({@code DeliverySaga.STARTS}). Given by the caller, so that the saga depends on the order and not the other way.
+   */
+  public interface SagaStart {
+    Future<Void> startAll(SqlConnection conn, List<DeliveryOrder> orders);
+  }
+
+  /** For reading and moving orders; {@link #receive} needs the saga that takes new orders (the other constructor). */
   public OrderRepository(Pool pool) {
+    this(pool, null);
+  }
+
+  public OrderRepository(Pool pool, SagaStart sagas) {
     this.pool = pool;
+    this.sagas = sagas;
   }
 
   /**
@@ -113,9 +123,11 @@ public final class OrderRepository {
   public Future<Intake> receive(DeliveryOrder order) {
     // The order's delivery saga is written with the order (and run at once after the commit): no consumer has to
     // start it, and no committed order is ever without its saga.
+    if (sagas == null) {
+      return Future.failedFuture(new IllegalStateException("this OrderRepository has no saga to start new orders with"));
+    }
     return pool.withTransaction(conn -> inserted(conn, order)
-            .compose(inserted -> SagaStarts.start(conn, DeliverySaga.TYPE, order.id(),
-                DeliverySaga.dataOf(order.toJson()))))
+            .compose(inserted -> sagas.startAll(conn, List.of(order))))
         .map(x -> new Intake(order.id(), true))
         .recover(err -> {
           // A deadlock is possible when several duplicates wait on the same key; either way the first push won.
@@ -135,8 +147,10 @@ public final class OrderRepository {
    * is already stored (duplicate key) or the transaction fails, none is, and the caller takes them one by one.
    */
   public Future<Void> receiveAll(List<DeliveryOrder> orders) {
+    if (sagas == null) {
+      return Future.failedFuture(new IllegalStateException("this OrderRepository has no saga to start new orders with"));
+    }
     List<Object> params = new ArrayList<>(orders.size() * 33);
-    Map<String, JsonObject> sagas = new LinkedHashMap<>();
     List<Pushback.Lease> leases = new ArrayList<>(orders.size());
     for (DeliveryOrder order : orders) {
       Pushback.Lease lease = Pushback.lease();
@@ -145,7 +159,6 @@ public final class OrderRepository {
       for (int i = 0; i < row.size(); i++) {
         params.add(row.getValue(i));
       }
-      sagas.put(order.id(), DeliverySaga.dataOf(order.toJson()));
     }
     String insert = INSERT_HEAD + String.join(", ", Collections.nCopies(orders.size(), INSERT_ROW));
     return pool.withTransaction(conn -> conn.preparedQuery(insert).execute(Tuple.from(params))
@@ -154,7 +167,7 @@ public final class OrderRepository {
             Pushback.nudgeAfterCommit(conn, orders.get(i).id(), leases.get(i));
           }
         })
-        .compose(x -> SagaStarts.startAll(conn, DeliverySaga.TYPE, sagas)));
+        .compose(x -> sagas.startAll(conn, orders)));
   }
 
   /** Whether a failed insert means "one of these is stored already" (the rare case: a platform's repeated push). */

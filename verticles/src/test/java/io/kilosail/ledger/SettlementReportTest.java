@@ -1,5 +1,6 @@
 package io.kilosail.ledger;
 
+import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.infra.Clients;
 import io.kilosail.infra.Meters;
 import io.kilosail.infra.NodeConfig;
@@ -74,7 +75,7 @@ class SettlementReportTest {
   static void start(TestInfra infra) throws Exception {
     vertx = Vertx.vertx();
     pool = Clients.mysqlPool(vertx, infra.settings().mysql());
-    orders = new OrderRepository(pool);
+    orders = new OrderRepository(pool, DeliverySaga.STARTS);
     IngressVerticle ingress = new IngressVerticle();
     JsonObject config = infra.config()
         .put("node", new JsonObject().put("id", "ledger-test"))

@@ -1,5 +1,7 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.contracts.saga.DeliverySagaSignals;
+import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.order.CourierSeen;
 import io.kilosail.order.CourierCallbackRules;
 import io.kilosail.cancel.CancellationPolicy;
@@ -66,7 +68,7 @@ class CourierChargesAppliedTest {
   static void start(TestInfra infra) {
     vertx = Vertx.vertx();
     pool = Clients.mysqlPool(vertx, infra.settings().mysql());
-    orders = new OrderRepository(pool);
+    orders = new OrderRepository(pool, DeliverySaga.STARTS);
     JsonObject config = infra.config();
     // No gateway on this bus: what dispatch would send after a commit fails quietly; nothing here needs it.
     Dispatcher dispatcher = new Dispatcher(vertx, pool, Proxies.courierGateway(vertx, config),
@@ -138,7 +140,7 @@ class CourierChargesAppliedTest {
     assertThat(Ledger.balances(ledger)).isTrue();
     // The delivery saga is told, in the same transaction, that the delivery failed; the dispatch is over.
     assertThat(count("SELECT COUNT(*) FROM saga_pending_signal WHERE business_key = ? AND event_type = ?", orderId,
-        Dispatcher.RETURNED)).isEqualTo(1);
+        DeliverySagaSignals.RETURNED)).isEqualTo(1);
     assertThat(single("SELECT state FROM courier_dispatch WHERE order_id = ?", orderId).getString(0))
         .isEqualTo("COMPLETED");
 

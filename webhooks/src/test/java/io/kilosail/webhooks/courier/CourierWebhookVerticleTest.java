@@ -1,5 +1,6 @@
 package io.kilosail.webhooks.courier;
 
+import io.kilosail.delivery.DeliverySaga;
 import io.kilosail.contracts.courier.CourierPlatform;
 import io.kilosail.courier.wire.CourierHttpRequest;
 import io.kilosail.courier.wire.CourierOrderPlaced;
@@ -80,7 +81,7 @@ class CourierWebhookVerticleTest {
     vertx = Vertx.vertx();
     pool = Clients.mysqlPool(vertx, infra.settings().mysql());
     client = WebClient.create(vertx);
-    orders = new OrderRepository(pool);
+    orders = new OrderRepository(pool, DeliverySaga.STARTS);
     JsonObject config = infra.config()
         .put("node", new JsonObject().put("id", "webhook-test").put("metricsRegistry", REGISTRY))
         .put("webhooks", new JsonObject().put("host", "127.0.0.1").put("port", 0))
