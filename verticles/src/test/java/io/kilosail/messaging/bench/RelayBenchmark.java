@@ -117,11 +117,17 @@ public final class RelayBenchmark {
 
   private static double relay(Vertx vertx, Pool pool, InfraSettings infra, List<Envelope> events, JsonObject relay) {
     long fillStart = System.nanoTime();
+    // INSERT_CONCURRENCY streams of 1,000-row transactions: all of them at once would wait longer for a pooled
+    // connection than the pool allows (5 s) and fail.
     List<Future<?>> fills = new ArrayList<>();
     int chunk = 1_000;
-    for (int from = 0; from < events.size(); from += chunk) {
-      List<Envelope> slice = events.subList(from, Math.min(events.size(), from + chunk));
-      fills.add(pool.withTransaction(conn -> Outbox.addAll(conn, "bench-relay", slice)));
+    for (int stream = 0; stream < INSERT_CONCURRENCY; stream++) {
+      Future<Void> chain = Future.succeededFuture();
+      for (int from = stream * chunk; from < events.size(); from += chunk * INSERT_CONCURRENCY) {
+        List<Envelope> slice = events.subList(from, Math.min(events.size(), from + chunk));
+        chain = chain.compose(x -> pool.withTransaction(conn -> Outbox.addAll(conn, "bench-relay", slice)));
+      }
+      fills.add(chain);
     }
     await(Future.all(fills));
     System.out.printf("  (outbox filled with %,d events in %.1f s)%n", events.size(),
